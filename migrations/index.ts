@@ -1,0 +1,4 @@
+import { CreateTelemetry1764000000000 } from './1764000000000-CreateTelemetry.js';
+
+/** Every migration, in order. Listed explicitly: no globbing of compiled files. */
+export const MIGRATIONS = [CreateTelemetry1764000000000];

@@ -1,0 +1,52 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { BusModule } from './common/bus/bus.module.js';
+import { DatabaseModule } from './common/database/database.module.js';
+import { MetricsModule } from './common/metrics/pipeline-stats.js';
+import { AppConfig } from './config/app-config.js';
+import { RUNTIME_INFO, type RuntimeInfo } from './config/runtime.js';
+import { GatewayModule } from './gateway/gateway.module.js';
+import { HealthModule } from './health/health.module.js';
+import { MqttModule } from './mqtt/mqtt.module.js';
+import { ProcessorModule } from './processor/processor.module.js';
+import { TelemetryModule } from './telemetry/telemetry.module.js';
+
+/** Configuration and runtime facts, available everywhere. */
+@Global()
+@Module({})
+class ConfigModule {
+  static forRoot(config: AppConfig, runtime: RuntimeInfo): DynamicModule {
+    return {
+      module: ConfigModule,
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: RUNTIME_INFO, useValue: runtime },
+      ],
+      exports: [AppConfig, RUNTIME_INFO],
+    };
+  }
+}
+
+/**
+ * The whole backend. Modules talk through the event bus: mqtt → readings.received → processor →
+ * readings.processed → telemetry (storage) and gateway (Socket.IO). alerts/, opcua/ and simulator/ join
+ * the same bus in later milestones.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, runtime: RuntimeInfo): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config, runtime),
+        BusModule,
+        MetricsModule,
+        DatabaseModule,
+        TelemetryModule,
+        ProcessorModule,
+        GatewayModule,
+        MqttModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import { Global, Injectable, Module } from '@nestjs/common';
+
+/** Why a message or reading was not stored. Each has its own counter. */
+export type RejectReason =
+  | 'topic_invalid'
+  | 'payload_empty'
+  | 'payload_too_large'
+  | 'payload_invalid_json'
+  | 'payload_not_object'
+  | 'value_missing'
+  | 'value_not_number'
+  | 'value_not_finite'
+  | 'quality_invalid'
+  | 'quality_unknown'
+  | 'timestamp_invalid'
+  | 'timestamp_in_future'
+  | 'timestamp_too_old';
+
+/**
+ * Counters for the reading pipeline, kept in one place so the status endpoint, /health and (later) /metrics
+ * report the same numbers. Plain integer increments: cheap enough for the hot path.
+ */
+@Injectable()
+export class PipelineStats {
+  /** MQTT messages taken in on reading topics. */
+  received = 0;
+  /** Readings that passed parsing and validation. */
+  accepted = 0;
+  /** Readings committed to the database (redeliveries absorbed by the unique key are not counted twice). */
+  stored = 0;
+  /** Readings dropped because the writer queue was full and the source could not be held back (QoS 0). */
+  dropped = 0;
+  /** Failed database writes (each retried). */
+  writeErrors = 0;
+  readonly rejected = new Map<RejectReason, number>();
+
+  reject(reason: RejectReason): void {
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  }
+
+  rejectedTotal(): number {
+    let total = 0;
+    for (const n of this.rejected.values()) total += n;
+    return total;
+  }
+
+  snapshot(): {
+    received: number;
+    accepted: number;
+    stored: number;
+    dropped: number;
+    write_errors: number;
+    rejected: number;
+    rejected_by_reason: Record<string, number>;
+  } {
+    return {
+      received: this.received,
+      accepted: this.accepted,
+      stored: this.stored,
+      dropped: this.dropped,
+      write_errors: this.writeErrors,
+      rejected: this.rejectedTotal(),
+      rejected_by_reason: Object.fromEntries(this.rejected),
+    };
+  }
+}
+
+@Global()
+@Module({ providers: [PipelineStats], exports: [PipelineStats] })
+export class MetricsModule {}

@@ -1,0 +1,141 @@
+import { ENV_SCHEMA, type EnvName, type EnvVarSpec } from './env.schema.js';
+
+/** A configuration value that failed validation; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Parsed = string | number | boolean | undefined;
+
+function parseOne(name: string, spec: EnvVarSpec, raw: string | undefined, problems: string[]): Parsed {
+  const text = raw === undefined || raw.trim() === '' ? spec.default : raw.trim();
+  if (text === undefined) return undefined;
+  switch (spec.kind) {
+    case 'string':
+      return text;
+    case 'bool':
+      if (/^(true|1|yes|on)$/i.test(text)) return true;
+      if (/^(false|0|no|off)$/i.test(text)) return false;
+      problems.push(`${name} must be true or false, got '${text}'`);
+      return undefined;
+    case 'enum':
+      if (spec.values?.includes(text)) return text;
+      problems.push(`${name} must be one of ${spec.values?.join(', ')}, got '${text}'`);
+      return undefined;
+    case 'int': {
+      const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(value)) {
+        problems.push(`${name} must be a whole number, got '${text}'`);
+        return undefined;
+      }
+      if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
+        problems.push(`${name} must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}, got ${value}`);
+        return undefined;
+      }
+      return value;
+    }
+  }
+}
+
+/**
+ * Typed, validated configuration. Built once from the environment at start-up;
+ * a wrong value stops the process with a message naming the variable.
+ */
+export class AppConfig {
+  readonly nodeEnv: string;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+  readonly dataDir: string;
+  /** External database URL; undefined means the embedded PGlite database. */
+  readonly databaseUrl?: string;
+  readonly databasePoolSize: number;
+  readonly embeddedDatabasePort: number;
+  /** External broker host; undefined means the embedded broker. */
+  readonly mqttBrokerHost?: string;
+  readonly mqttBrokerPort: number;
+  readonly mqttUsername?: string;
+  readonly mqttPassword?: string;
+  readonly mqttClientId: string;
+  readonly mqttKeepalive: number;
+  readonly mqttTopicPrefix: string;
+  readonly mqttProtocolVersion: 4 | 5;
+  readonly mqttReceiveMaximum: number;
+  readonly mqttSessionExpiry: number;
+  readonly ingestBatchSize: number;
+  readonly ingestBatchWindowMs: number;
+  readonly writerMaxRows: number;
+  readonly writerMaxPending: number;
+  readonly readingMaxFutureMs: number;
+  readonly readingMaxAgeMs: number;
+  readonly websocketCorsOrigins: string[] | '*';
+  readonly websocketPingTimeout: number;
+  readonly websocketPingInterval: number;
+  readonly websocketFanoutIntervalMs: number;
+
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    const problems: string[] = [];
+    const v: Partial<Record<EnvName, Parsed>> = {};
+    for (const [name, spec] of Object.entries(ENV_SCHEMA) as [EnvName, EnvVarSpec][]) {
+      v[name] = parseOne(name, spec, env[name], problems);
+    }
+    const prefix = String(v.MQTT_TOPIC_PREFIX ?? '');
+    if (v.MQTT_TOPIC_PREFIX !== undefined && !/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(prefix)) {
+      problems.push(`MQTT_TOPIC_PREFIX must be topic levels of letters, digits, '_' or '-', got '${prefix}'`);
+    }
+    if (v.DATABASE_URL !== undefined && !/^postgres(ql)?:\/\//.test(String(v.DATABASE_URL))) {
+      problems.push(`DATABASE_URL must start with postgres:// or postgresql://`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+
+    const str = (name: EnvName): string => String(v[name]);
+    const opt = (name: EnvName): string | undefined => (v[name] === undefined ? undefined : String(v[name]));
+    const int = (name: EnvName): number => Number(v[name]);
+    this.nodeEnv = str('NODE_ENV');
+    this.port = int('PORT');
+    this.host = str('HOST');
+    this.logLevel = str('LOG_LEVEL');
+    this.dataDir = str('DATA_DIR');
+    this.databaseUrl = opt('DATABASE_URL');
+    this.databasePoolSize = int('DATABASE_POOL_SIZE');
+    this.embeddedDatabasePort = int('EMBEDDED_DATABASE_PORT');
+    this.mqttBrokerHost = opt('MQTT_BROKER_HOST');
+    this.mqttBrokerPort = int('MQTT_BROKER_PORT');
+    this.mqttUsername = opt('MQTT_USERNAME');
+    this.mqttPassword = opt('MQTT_PASSWORD');
+    this.mqttClientId = str('MQTT_CLIENT_ID');
+    this.mqttKeepalive = int('MQTT_KEEPALIVE');
+    this.mqttTopicPrefix = prefix;
+    this.mqttProtocolVersion = int('MQTT_PROTOCOL_VERSION') === 4 ? 4 : 5;
+    this.mqttReceiveMaximum = int('MQTT_RECEIVE_MAXIMUM');
+    this.mqttSessionExpiry = int('MQTT_SESSION_EXPIRY');
+    this.ingestBatchSize = int('INGEST_BATCH_SIZE');
+    this.ingestBatchWindowMs = int('INGEST_BATCH_WINDOW_MS');
+    this.writerMaxRows = int('WRITER_MAX_ROWS');
+    this.writerMaxPending = int('WRITER_MAX_PENDING');
+    this.readingMaxFutureMs = int('READING_MAX_FUTURE_S') * 1000;
+    this.readingMaxAgeMs = int('READING_MAX_AGE_S') * 1000;
+    const origins = str('WEBSOCKET_CORS_ORIGINS');
+    this.websocketCorsOrigins =
+      origins === '*'
+        ? '*'
+        : origins
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean);
+    this.websocketPingTimeout = int('WEBSOCKET_PING_TIMEOUT');
+    this.websocketPingInterval = int('WEBSOCKET_PING_INTERVAL');
+    this.websocketFanoutIntervalMs = int('WEBSOCKET_FANOUT_INTERVAL_MS');
+  }
+
+  get embeddedDatabase(): boolean {
+    return this.databaseUrl === undefined;
+  }
+
+  get embeddedBroker(): boolean {
+    return this.mqttBrokerHost === undefined;
+  }
+}

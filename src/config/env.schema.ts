@@ -1,0 +1,55 @@
+/**
+ * Every environment variable the backend reads, in one place: its type, default and a one-line description.
+ * `.env.example` and the README's configuration table are checked against this list by a unit test.
+ */
+
+export type EnvKind = 'string' | 'int' | 'bool' | 'enum';
+
+export interface EnvVarSpec {
+  kind: EnvKind;
+  /** Value used when the variable is unset or empty; `undefined` means "not set" (optional). */
+  default?: string;
+  description: string;
+  /** Values are never logged or returned by an API. */
+  secret?: boolean;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+export const ENV_SCHEMA = {
+  NODE_ENV: { kind: 'enum', default: 'development', values: ['development', 'production', 'test'], description: 'Runtime environment.' },
+  PORT: { kind: 'int', default: '3000', min: 0, max: 65535, description: 'HTTP port for the REST API, Swagger UI and Socket.IO (0 picks a free port).' },
+  HOST: { kind: 'string', default: '0.0.0.0', description: 'Interface the HTTP server binds to.' },
+  LOG_LEVEL: { kind: 'enum', default: 'log', values: ['error', 'warn', 'log', 'debug', 'verbose'], description: 'Most detailed log level printed.' },
+  DATA_DIR: { kind: 'string', default: './data', description: 'Directory for the embedded database files (used only when DATABASE_URL is unset).' },
+
+  DATABASE_URL: { kind: 'string', secret: true, description: 'PostgreSQL/TimescaleDB connection URL. Unset: an in-process PostgreSQL (PGlite) under DATA_DIR.' },
+  DATABASE_POOL_SIZE: { kind: 'int', default: '10', min: 1, max: 200, description: 'Connections in the pool to an external database (the embedded one always uses 1).' },
+  EMBEDDED_DATABASE_PORT: { kind: 'int', default: '0', min: 0, max: 65535, description: 'Loopback port on which the embedded PostgreSQL also accepts psql/pg clients (0 picks a free port).' },
+
+  MQTT_BROKER_HOST: { kind: 'string', description: 'External MQTT broker host. Unset: an in-process broker listens on 127.0.0.1:MQTT_BROKER_PORT.' },
+  MQTT_BROKER_PORT: { kind: 'int', default: '1883', min: 0, max: 65535, description: 'MQTT broker port (the embedded broker listens here; 0 picks a free port).' },
+  MQTT_USERNAME: { kind: 'string', description: 'MQTT username.' },
+  MQTT_PASSWORD: { kind: 'string', secret: true, description: 'MQTT password.' },
+  MQTT_CLIENT_ID: { kind: 'string', default: 'thermacore_backend', description: 'MQTT client id; the broker keeps this persistent session across restarts.' },
+  MQTT_KEEPALIVE: { kind: 'int', default: '60', min: 0, max: 65535, description: 'MQTT keepalive in seconds.' },
+  MQTT_TOPIC_PREFIX: { kind: 'string', default: 'scada', description: 'First topic level: readings arrive on {prefix}/{unit_id}/{sensor_type}.' },
+  MQTT_PROTOCOL_VERSION: { kind: 'enum', default: '5', values: ['4', '5'], description: 'MQTT protocol: 5 (MQTT 5, large Receive Maximum) or 4 (3.1.1). The embedded broker speaks 3.1.1.' },
+  MQTT_RECEIVE_MAXIMUM: { kind: 'int', default: '20000', min: 1, max: 65535, description: 'MQTT 5 Receive Maximum: QoS 1 messages the broker may have in flight to us while their PUBACKs wait for the commit.' },
+  MQTT_SESSION_EXPIRY: { kind: 'int', default: '86400', min: 0, description: 'MQTT 5 session expiry in seconds: how long the broker keeps unacknowledged readings while the backend is down.' },
+
+  INGEST_BATCH_SIZE: { kind: 'int', default: '1000', min: 1, max: 100000, description: 'Readings gathered into one batch before it moves down the pipeline.' },
+  INGEST_BATCH_WINDOW_MS: { kind: 'int', default: '5', min: 0, max: 1000, description: 'Longest a reading waits for its batch to fill before the batch moves on.' },
+  WRITER_MAX_ROWS: { kind: 'int', default: '5000', min: 1, max: 100000, description: 'Most rows written in one INSERT statement.' },
+  WRITER_MAX_PENDING: { kind: 'int', default: '200000', min: 1000, description: 'Readings waiting for the database before unacknowledged (QoS 0) batches are dropped and counted.' },
+  READING_MAX_FUTURE_S: { kind: 'int', default: '300', min: 0, description: 'Readings stamped further than this in the future are rejected (clock skew bound).' },
+  READING_MAX_AGE_S: { kind: 'int', default: '2592000', min: 0, description: 'Readings stamped further than this in the past are rejected (default 30 days).' },
+
+  WEBSOCKET_CORS_ORIGINS: { kind: 'string', default: '*', description: 'Comma-separated origins allowed to open Socket.IO connections (* for any).' },
+  WEBSOCKET_PING_TIMEOUT: { kind: 'int', default: '20000', min: 1000, description: 'Socket.IO ping timeout in milliseconds.' },
+  WEBSOCKET_PING_INTERVAL: { kind: 'int', default: '25000', min: 1000, description: 'Socket.IO ping interval in milliseconds.' },
+  WEBSOCKET_FANOUT_INTERVAL_MS: { kind: 'int', default: '10', min: 1, max: 1000, description: 'Readings of one unit gathered over this tick go out as one sensor_data event.' },
+} as const satisfies Record<string, EnvVarSpec>;
+
+export type EnvName = keyof typeof ENV_SCHEMA;

@@ -1,0 +1,66 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { EventBus } from '../common/bus/event-bus.js';
+import type { ProcessedReading, Quality } from '../common/bus/event-map.js';
+import { AppConfig } from '../config/app-config.js';
+import { unitRoom } from './room.js';
+import { UnitRoomGateway } from './unit-room.gateway.js';
+
+/** One reading as HMIs receive it in `sensor_data`. */
+export interface LiveReading {
+  sensor_type: string;
+  value: number;
+  quality: Quality;
+  /** ISO 8601, UTC. */
+  timestamp: string;
+}
+
+/**
+ * Sends processed readings to their unit's room as soon as they are processed (live before durable). The
+ * readings of one unit over one short tick go out as a single `sensor_data` event, so a busy unit costs one
+ * emit per tick, not one per reading. Units nobody watches cost nothing.
+ */
+@Injectable()
+export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
+  private pending = new Map<string, LiveReading[]>();
+  private timer: NodeJS.Timeout | undefined;
+  eventsSent = 0;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly gateway: UnitRoomGateway,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.bus.on('readings.processed', LiveFanoutService.name, (batch) => this.add(batch.readings));
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  add(readings: ProcessedReading[]): void {
+    for (const r of readings) {
+      let list = this.pending.get(r.unitId);
+      if (!list) {
+        if (!this.gateway.hasListeners(unitRoom(r.unitId))) continue;
+        list = [];
+        this.pending.set(r.unitId, list);
+      }
+      list.push({ sensor_type: r.sensorType, value: r.value, quality: r.quality, timestamp: new Date(r.time).toISOString() });
+    }
+    if (this.pending.size > 0 && this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), this.config.websocketFanoutIntervalMs);
+    }
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const pending = this.pending;
+    this.pending = new Map();
+    for (const [unitId, readings] of pending) {
+      this.gateway.emitToRoom(unitRoom(unitId), 'sensor_data', { unit_id: unitId, readings });
+      this.eventsSent++;
+    }
+  }
+}

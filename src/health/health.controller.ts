@@ -1,0 +1,48 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { HealthService } from './health.service.js';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthService,
+    private readonly checks: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'State of every service: MQTT, Socket.IO, processor, OPC UA, simulator, database' })
+  @ApiOkResponse({ description: 'Always 200; `status` is `healthy` or `degraded`. Modules not built yet say `implemented: false`.' })
+  summary() {
+    return this.health.summary();
+  }
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness probe: the process answers. Never depends on the database or the broker.' })
+  live() {
+    return this.checks.check([() => this.indicators.check('process').up({ uptime_s: Math.round(process.uptime()) })]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness probe: the database answers and the MQTT broker is connected' })
+  @ApiOkResponse({ description: 'Ready to take traffic' })
+  @ApiServiceUnavailableResponse({ description: 'Database unreachable or MQTT disconnected' })
+  ready() {
+    return this.checks.check([
+      async () => {
+        const db = await this.health.databaseReachable();
+        const check = this.indicators.check('database');
+        return db.ok ? check.up() : check.down({ message: db.error ?? 'unreachable' });
+      },
+      () => {
+        const mqtt = this.health.mqttState();
+        const check = this.indicators.check('mqtt');
+        return mqtt.connected ? check.up() : check.down({ message: mqtt.last_error ?? 'not connected' });
+      },
+    ]);
+  }
+}

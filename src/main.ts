@@ -1,0 +1,94 @@
+import 'reflect-metadata';
+import { type LogLevel, Logger, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module.js';
+import { EmbeddedBroker } from './common/embedded/embedded-broker.js';
+import { EmbeddedDatabase } from './common/embedded/embedded-database.js';
+import { APP_VERSION } from './common/version.js';
+import { AppConfig, ConfigError } from './config/app-config.js';
+import type { RuntimeInfo } from './config/runtime.js';
+import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function loadConfig(): AppConfig {
+  try {
+    return new AppConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const logger = new Logger('Bootstrap');
+  const stops: (() => Promise<void>)[] = [];
+
+  // Embedded services start first, so the application sees them exactly like external ones.
+  let databaseUrl = config.databaseUrl;
+  if (databaseUrl === undefined) {
+    const db = await EmbeddedDatabase.start(config.dataDir, config.embeddedDatabasePort);
+    stops.unshift(() => db.stop());
+    databaseUrl = db.url;
+    logger.log(`Embedded PostgreSQL (PGlite) in ${db.dataDir}, also reachable at ${db.url}`);
+  }
+  let brokerHost = config.mqttBrokerHost;
+  let brokerPort = config.mqttBrokerPort;
+  if (brokerHost === undefined) {
+    const broker = await EmbeddedBroker.start('127.0.0.1', config.mqttBrokerPort);
+    stops.unshift(() => broker.stop());
+    brokerHost = '127.0.0.1';
+    brokerPort = broker.port;
+    logger.log(`Embedded MQTT broker listening on mqtt://127.0.0.1:${broker.port}`);
+  }
+  const runtime: RuntimeInfo = {
+    databaseUrl,
+    databaseEmbedded: config.embeddedDatabase,
+    brokerHost,
+    brokerPort,
+    brokerEmbedded: config.embeddedBroker,
+  };
+
+  const app = await NestFactory.create(AppModule.forRoot(config, runtime), {
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1),
+  });
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  const openApi = new DocumentBuilder()
+    .setTitle('ThermaCore SCADA Core')
+    .setDescription(
+      'Management API of the SCADA backend. Live data: Socket.IO on the same port (events `subscribe_unit`, `sensor_data`). Readings in: MQTT `scada/{unit_id}/{sensor_type}`.',
+    )
+    .setVersion(APP_VERSION)
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
+
+  let closing = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: shutting down`);
+    await app.close();
+    for (const stop of stops) await stop();
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void shutdown(signal));
+  }
+
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address() as { port: number };
+  logger.log(`ThermaCore SCADA Core ${APP_VERSION} on http://localhost:${address.port} (API docs /api/docs)`);
+}
+
+bootstrap().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+import type { RejectReason } from '../common/metrics/pipeline-stats.js';
+
+/** Unit ids and sensor types: 1–64 letters, digits, `_` or `-` (safe as topic levels, room names and SQL values). */
+export const IDENTIFIER = /^[A-Za-z0-9_-]{1,64}$/;
+
+export type ParsedTopic =
+  | { kind: 'reading'; unitId: string; sensorType: string }
+  | { kind: 'status'; unitId: string }
+  | { kind: 'rejected'; reason: RejectReason };
+
+/** Parses `{prefix}/{unit_id}/{sensor_type}` and `{prefix}/{unit_id}/status`. */
+export class TopicParser {
+  private readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix + '/';
+  }
+
+  /** The subscription filter that matches every topic this parser accepts. */
+  get filter(): string {
+    return `${this.prefix}+/+`;
+  }
+
+  parse(topic: string): ParsedTopic {
+    if (!topic.startsWith(this.prefix)) return { kind: 'rejected', reason: 'topic_invalid' };
+    const rest = topic.slice(this.prefix.length);
+    const slash = rest.indexOf('/');
+    if (slash < 0 || rest.indexOf('/', slash + 1) >= 0) return { kind: 'rejected', reason: 'topic_invalid' };
+    const unitId = rest.slice(0, slash);
+    const sensorType = rest.slice(slash + 1);
+    if (!IDENTIFIER.test(unitId) || !IDENTIFIER.test(sensorType)) return { kind: 'rejected', reason: 'topic_invalid' };
+    if (sensorType === 'status') return { kind: 'status', unitId };
+    return { kind: 'reading', unitId, sensorType };
+  }
+}

@@ -1,0 +1,45 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { EventBus } from '../common/bus/event-bus.js';
+import type { ProcessedReading, RawReading, ReadingBatch } from '../common/bus/event-map.js';
+import { ThrottledLogger } from '../common/logging/throttled-logger.js';
+import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { AppConfig } from '../config/app-config.js';
+import { normalizeReading, type NormalizerLimits } from './reading.normalizer.js';
+
+/**
+ * Validates and normalises every received batch and passes it on as `readings.processed`, with the batch's
+ * acknowledgement: rejected readings are settled with their batch, since they will never become valid.
+ */
+@Injectable()
+export class ReadingProcessorService implements OnModuleInit {
+  private readonly logger = new ThrottledLogger(new Logger(ReadingProcessorService.name));
+  private readonly limits: NormalizerLimits;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly stats: PipelineStats,
+    config: AppConfig,
+  ) {
+    this.limits = { maxFutureMs: config.readingMaxFutureMs, maxAgeMs: config.readingMaxAgeMs };
+  }
+
+  onModuleInit(): void {
+    this.bus.on('readings.received', ReadingProcessorService.name, (batch) => this.process(batch));
+  }
+
+  process(batch: ReadingBatch<RawReading>): void {
+    const now = Date.now();
+    const out: ProcessedReading[] = [];
+    for (const raw of batch.readings) {
+      const result = normalizeReading(raw, this.limits, now);
+      if (typeof result === 'string') {
+        this.stats.reject(result);
+        this.logger.warn(result, `Rejected reading ${raw.unitId}/${raw.sensorType}: ${result}`);
+      } else {
+        out.push(result);
+      }
+    }
+    this.stats.accepted += out.length;
+    this.bus.emit('readings.processed', { readings: out, ack: batch.ack });
+  }
+}

@@ -1,0 +1,6 @@
+import { Sensor } from './sensor.entity.js';
+import { SensorReading } from './sensor-reading.entity.js';
+import { Unit } from './unit.entity.js';
+
+export const TELEMETRY_ENTITIES = [Unit, Sensor, SensorReading];
+export { Sensor, SensorReading, Unit };

@@ -1,0 +1,22 @@
+import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
+import type { Relation } from 'typeorm';
+import { Sensor } from './sensor.entity.js';
+
+/** A piece of plant equipment (e.g. `UNIT001`); created on its first reading. */
+@Entity({ name: 'units' })
+export class Unit {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'unknown' })
+  status!: string;
+
+  @Column({ name: 'first_seen', type: 'timestamptz', default: () => 'now()' })
+  firstSeen!: Date;
+
+  @Column({ name: 'last_seen', type: 'timestamptz', nullable: true })
+  lastSeen!: Date | null;
+
+  @OneToMany(() => Sensor, (sensor) => sensor.unit)
+  sensors!: Relation<Sensor[]>;
+}

@@ -1,0 +1,135 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { EventBus } from '../common/bus/event-bus.js';
+import type { ProcessedReading, ReadingBatch } from '../common/bus/event-map.js';
+import { DatabasePool } from '../common/database/database.pool.js';
+import { ThrottledLogger } from '../common/logging/throttled-logger.js';
+import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { AppConfig } from '../config/app-config.js';
+import { SensorRegistry } from './sensor.registry.js';
+
+/**
+ * One statement per write, whatever the row count: arrays in, rows out. Time travels as integer microseconds
+ * since the epoch so it is stored exactly (and a redelivered reading hits the same key). ON CONFLICT DO NOTHING
+ * absorbs redeliveries. COPY would be faster on a real server but breaks PGlite's socket server.
+ */
+const INSERT_READINGS = `
+  INSERT INTO sensor_readings (sensor_id, time, value, quality)
+  SELECT r.sensor_id, timestamptz 'epoch' + r.time_us * interval '1 microsecond', r.value, r.quality
+  FROM unnest($1::int4[], $2::int8[], $3::float8[], $4::varchar[]) AS r(sensor_id, time_us, value, quality)
+  ON CONFLICT DO NOTHING`;
+
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 5000;
+
+/**
+ * Writes processed readings to sensor_readings in as few statements as possible and settles each batch's
+ * acknowledgement after its commit, in arrival order. A failed write is retried (with backoff) until it
+ * succeeds: its PUBACKs stay held, so nothing is acknowledged that is not stored. Memory is bounded by the
+ * broker's in-flight window for QoS 1; QoS 0 batches beyond WRITER_MAX_PENDING are dropped and counted.
+ */
+@Injectable()
+export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ReadingWriter.name);
+  private readonly errorLog = new ThrottledLogger(this.logger);
+  private queue: ReadingBatch<ProcessedReading>[] = [];
+  private queuedReadings = 0;
+  private writing: Promise<void> | undefined;
+  private retryDelay = RETRY_MIN_MS;
+  private stopping = false;
+  /** Most recent write failure, cleared by the next success. */
+  lastError: string | undefined;
+
+  constructor(
+    private readonly db: DatabasePool,
+    private readonly registry: SensorRegistry,
+    private readonly bus: EventBus,
+    private readonly stats: PipelineStats,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.registry.load();
+    this.bus.on('readings.processed', ReadingWriter.name, (batch) => this.enqueue(batch));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while ((this.queue.length > 0 || this.writing) && Date.now() < deadline) {
+      await (this.writing ?? new Promise((r) => setTimeout(r, 50)));
+    }
+    this.stopping = true;
+  }
+
+  /** Readings waiting for the database. */
+  get pending(): number {
+    return this.queuedReadings;
+  }
+
+  enqueue(batch: ReadingBatch<ProcessedReading>): void {
+    const n = batch.readings.length;
+    if (!batch.ack && this.queuedReadings + n > this.config.writerMaxPending) {
+      this.stats.dropped += n;
+      this.errorLog.error('dropped', `Writer queue full (${this.queuedReadings} readings): dropped ${n} QoS 0 readings`);
+      return;
+    }
+    this.queue.push(batch);
+    this.queuedReadings += n;
+    this.writing ??= this.drain().finally(() => (this.writing = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopping) {
+      const take = this.takeBatches();
+      const readings = take.flatMap((b) => b.readings);
+      try {
+        if (readings.length > 0) this.stats.stored += await this.write(readings);
+        this.retryDelay = RETRY_MIN_MS;
+        this.lastError = undefined;
+      } catch (err) {
+        this.stats.writeErrors++;
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.errorLog.error('write', `Writing ${readings.length} readings failed, retrying in ${this.retryDelay} ms: ${this.lastError}`);
+        await new Promise((r) => setTimeout(r, this.retryDelay));
+        this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+        continue;
+      }
+      this.queue.splice(0, take.length);
+      this.queuedReadings -= readings.length;
+      for (const batch of take) batch.ack?.settle();
+    }
+  }
+
+  /** The batches at the head of the queue that fit in one statement (always at least one). */
+  private takeBatches(): ReadingBatch<ProcessedReading>[] {
+    let rows = 0;
+    let count = 0;
+    for (const batch of this.queue) {
+      if (count > 0 && rows + batch.readings.length > this.config.writerMaxRows) break;
+      rows += batch.readings.length;
+      count++;
+    }
+    return this.queue.slice(0, count);
+  }
+
+  private async write(readings: ProcessedReading[]): Promise<number> {
+    await this.registry.ensure(readings);
+    const ids: number[] = new Array<number>(readings.length);
+    const times: number[] = new Array<number>(readings.length);
+    const values: number[] = new Array<number>(readings.length);
+    const qualities: string[] = new Array<string>(readings.length);
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i];
+      ids[i] = this.registry.idOf(r.unitId, r.sensorType)!;
+      times[i] = Math.round(r.time * 1000);
+      values[i] = r.value;
+      qualities[i] = r.quality;
+    }
+    // Array literals built directly: numbers and the three quality words need no escaping.
+    return this.db.execute(INSERT_READINGS, [
+      `{${ids.join(',')}}`,
+      `{${times.join(',')}}`,
+      `{${values.join(',')}}`,
+      `{${qualities.join(',')}}`,
+    ]);
+  }
+}
