@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type LogLevel, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -84,7 +86,7 @@ async function bootstrap(): Promise<void> {
   }
 
   await app.listen(config.port, config.host);
-  const address = app.getHttpServer().address() as { port: number };
+  const address = (app.getHttpServer() as Server).address() as AddressInfo;
   logger.log(`ThermaCore SCADA Core ${APP_VERSION} on http://localhost:${address.port} (API docs /api/docs)`);
 }
 

@@ -17,6 +17,7 @@ export interface EnvVarSpec {
   values?: readonly string[];
 }
 
+// prettier-ignore
 export const ENV_SCHEMA = {
   NODE_ENV: { kind: 'enum', default: 'development', values: ['development', 'production', 'test'], description: 'Runtime environment.' },
   PORT: { kind: 'int', default: '3000', min: 0, max: 65535, description: 'HTTP port for the REST API, Swagger UI and Socket.IO (0 picks a free port).' },

@@ -19,6 +19,6 @@ export class ConfiguredIoAdapter extends IoAdapter {
       pingInterval: config.websocketPingInterval,
       // Clients send only small control events; a large frame is a mistake or an attack.
       maxHttpBufferSize: 16 * 1024,
-    } as ServerOptions) as Server;
+    } as ServerOptions);
   }
 }

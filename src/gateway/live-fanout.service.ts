@@ -47,7 +47,12 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
         list = [];
         this.pending.set(r.unitId, list);
       }
-      list.push({ sensor_type: r.sensorType, value: r.value, quality: r.quality, timestamp: new Date(r.time).toISOString() });
+      list.push({
+        sensor_type: r.sensorType,
+        value: r.value,
+        quality: r.quality,
+        timestamp: new Date(r.time).toISOString(),
+      });
     }
     if (this.pending.size > 0 && this.timer === undefined) {
       this.timer = setTimeout(() => this.flush(), this.config.websocketFanoutIntervalMs);

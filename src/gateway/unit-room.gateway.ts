@@ -45,7 +45,10 @@ export class UnitRoomGateway implements OnGatewayConnection {
   }
 
   @SubscribeMessage('unsubscribe_unit')
-  async unsubscribe(@ConnectedSocket() client: Socket, @MessageBody() body: unknown): Promise<Ack<{ unit_id: string }>> {
+  async unsubscribe(
+    @ConnectedSocket() client: Socket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ unit_id: string }>> {
     const unitId = unitIdOf(body);
     if (typeof unitId !== 'string') return { ok: false, error: unitId.error };
     await client.leave(unitRoom(unitId));

@@ -14,7 +14,9 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'State of every service: MQTT, Socket.IO, processor, OPC UA, simulator, database' })
-  @ApiOkResponse({ description: 'Always 200; `status` is `healthy` or `degraded`. Modules not built yet say `implemented: false`.' })
+  @ApiOkResponse({
+    description: 'Always 200; `status` is `healthy` or `degraded`. Modules not built yet say `implemented: false`.',
+  })
   summary() {
     return this.health.summary();
   }

@@ -8,7 +8,9 @@ export class StatusController {
   constructor(private readonly health: HealthService) {}
 
   @Get('status')
-  @ApiOperation({ summary: 'Detailed state of every service, with pipeline counters (received, stored, rejected by reason)' })
+  @ApiOperation({
+    summary: 'Detailed state of every service, with pipeline counters (received, stored, rejected by reason)',
+  })
   @ApiOkResponse({ description: 'MQTT connection, database, pipeline counters, Socket.IO clients, memory' })
   status() {
     return this.health.status();

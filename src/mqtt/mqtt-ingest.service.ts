@@ -206,7 +206,8 @@ export class MqttIngestService implements OnApplicationBootstrap, OnApplicationS
     }
     if (this.batchMessages === 0 || !this.ledger) return;
     const readings = this.readings;
-    const ack = this.messageIds.length > 0 ? new PubackRelease(this.ledger, this.batchEpoch, this.messageIds) : undefined;
+    const ack =
+      this.messageIds.length > 0 ? new PubackRelease(this.ledger, this.batchEpoch, this.messageIds) : undefined;
     this.readings = [];
     this.messageIds = [];
     this.batchMessages = 0;

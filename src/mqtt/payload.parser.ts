@@ -59,7 +59,8 @@ export function parsePayload(bytes: Buffer): PayloadResult {
   }
   const timestamp = Object.hasOwn(fields, 'timestamp') ? fields.timestamp : undefined;
   if (timestamp !== undefined && timestamp !== null) {
-    if (typeof timestamp !== 'string' && typeof timestamp !== 'number') return { ok: false, reason: 'timestamp_invalid' };
+    if (typeof timestamp !== 'string' && typeof timestamp !== 'number')
+      return { ok: false, reason: 'timestamp_invalid' };
     payload.timestamp = timestamp;
   }
   return { ok: true, payload };

@@ -38,7 +38,11 @@ export function timeOf(raw: RawReading, limits: NormalizerLimits, now: number): 
 }
 
 /** Validates and normalises one reading. Pure: the clock is a parameter. */
-export function normalizeReading(raw: RawReading, limits: NormalizerLimits, now: number): ProcessedReading | RejectReason {
+export function normalizeReading(
+  raw: RawReading,
+  limits: NormalizerLimits,
+  now: number,
+): ProcessedReading | RejectReason {
   const quality = qualityOf(raw.quality);
   if (quality === undefined) return 'quality_unknown';
   const time = timeOf(raw, limits, now);

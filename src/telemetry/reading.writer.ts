@@ -69,7 +69,10 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     const n = batch.readings.length;
     if (!batch.ack && this.queuedReadings + n > this.config.writerMaxPending) {
       this.stats.dropped += n;
-      this.errorLog.error('dropped', `Writer queue full (${this.queuedReadings} readings): dropped ${n} QoS 0 readings`);
+      this.errorLog.error(
+        'dropped',
+        `Writer queue full (${this.queuedReadings} readings): dropped ${n} QoS 0 readings`,
+      );
       return;
     }
     this.queue.push(batch);
@@ -88,7 +91,10 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
       } catch (err) {
         this.stats.writeErrors++;
         this.lastError = err instanceof Error ? err.message : String(err);
-        this.errorLog.error('write', `Writing ${readings.length} readings failed, retrying in ${this.retryDelay} ms: ${this.lastError}`);
+        this.errorLog.error(
+          'write',
+          `Writing ${readings.length} readings failed, retrying in ${this.retryDelay} ms: ${this.lastError}`,
+        );
         await new Promise((r) => setTimeout(r, this.retryDelay));
         this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
         continue;

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:net';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -30,6 +31,7 @@ export class EmbeddedDatabase {
         code === 'EADDRINUSE'
           ? `Cannot start the embedded database: port ${port} is already in use. Set EMBEDDED_DATABASE_PORT to a free port (0 picks one).`
           : `Cannot start the embedded database in ${dir}: ${(err as Error).message}`,
+        { cause: err },
       );
     }
     const bound = port === 0 ? EmbeddedDatabase.boundPort(server) : port;
@@ -47,7 +49,7 @@ export class EmbeddedDatabase {
 
   private static boundPort(server: PGLiteSocketServer): number {
     // The socket server keeps its net.Server private; port 0 needs the address the OS picked.
-    const net = (server as unknown as { server?: import('node:net').Server }).server;
+    const net = (server as unknown as { server?: Server }).server;
     const address = net?.address();
     if (!address || typeof address !== 'object') throw new Error('Embedded database did not report its port');
     return address.port;

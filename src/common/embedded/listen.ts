@@ -1,7 +1,13 @@
 import type { Server } from 'node:net';
 
 /** Listens on host:port and turns "address in use" into an error a user can act on. */
-export function listenOrExplain(server: Server, host: string, port: number, what: string, hint: string): Promise<number> {
+export function listenOrExplain(
+  server: Server,
+  host: string,
+  port: number,
+  what: string,
+  hint: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);

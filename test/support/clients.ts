@@ -1,0 +1,51 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
+
+/** An MQTT publisher with Nagle's delay off (mqtt.js leaves it on, which adds tens of ms per message). */
+export async function connectPublisher(
+  host: string,
+  port: number,
+  options: mqtt.IClientOptions = {},
+): Promise<MqttClient> {
+  const client = await mqtt.connectAsync({ host, port, protocol: 'mqtt', reconnectPeriod: 500, ...options });
+  (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
+  return client;
+}
+
+/** A Socket.IO client connected to the backend (websocket transport, as HMIs use it). */
+export async function connectSocket(url: string): Promise<Socket> {
+  const socket = io(url, { transports: ['websocket'], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+/** Emits a client event and resolves with the server's acknowledgement. */
+export function request<T = any>(socket: Socket, event: string, payload?: unknown): Promise<T> {
+  return socket.timeout(5000).emitWithAck(event, payload) as Promise<T>;
+}
+
+/** A SQL client for asserting on stored rows. */
+export async function connectDb(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+/** Stored readings of one unit and sensor type, oldest first. */
+export async function storedReadings(
+  db: pg.Client,
+  unitId: string,
+  sensorType: string,
+): Promise<{ time: Date; value: number; quality: string }[]> {
+  const { rows } = await db.query<{ time: Date; value: number; quality: string }>(
+    `SELECT r.time, r.value, r.quality FROM sensor_readings r JOIN sensors s ON s.id = r.sensor_id
+     WHERE s.unit_id = $1 AND s.sensor_type = $2 ORDER BY r.time`,
+    [unitId, sensorType],
+  );
+  return rows;
+}

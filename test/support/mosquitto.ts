@@ -1,0 +1,70 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { eventually } from './eventually.js';
+import { repoRoot } from './paths.js';
+import { freePort } from './ports.js';
+
+const CONF = join(repoRoot(), 'docker/mosquitto/mosquitto.conf');
+
+/** Whether a real Mosquitto binary is installed (tests that need their own broker skip, saying so, if not). */
+export const mosquittoInstalled = spawnSync('mosquitto', ['-h']).error === undefined;
+
+function portAnswers(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
+
+/**
+ * A real Mosquitto of our own on a free loopback port, configured by docker/mosquitto/mosquitto.conf
+ * (the settings held-back PUBACKs need), so a test can stop and start the broker at will.
+ */
+export class MosquittoProcess {
+  private child?: ChildProcess;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'tc-mosquitto-'));
+
+  private constructor(readonly port: number) {}
+
+  static async start(port?: number): Promise<MosquittoProcess> {
+    const broker = new MosquittoProcess(port ?? (await freePort()));
+    await broker.resume();
+    return broker;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  /** (Re)starts the broker process on the same port and data directory. */
+  async resume(): Promise<void> {
+    const conf = readFileSync(CONF, 'utf8')
+      .replace(/^listener .*$/m, `listener ${this.port} 127.0.0.1`)
+      .replace(/^persistence_location .*$/m, `persistence_location ${this.dir}/`)
+      .replace(/^log_dest .*$/m, `log_dest file ${this.dir}/mosquitto.log`);
+    const file = join(this.dir, 'mosquitto.conf');
+    writeFileSync(file, conf);
+    this.child = spawn('mosquitto', ['-c', file], { stdio: 'ignore' });
+    await eventually(() => portAnswers(this.port), 10_000);
+  }
+
+  /** Stops the broker process (SIGTERM: it saves its persistent sessions). */
+  async pause(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    await this.pause();
+  }
+}

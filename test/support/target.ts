@@ -1,0 +1,73 @@
+import pg from 'pg';
+import { tempDataDir } from './backend.js';
+import { freePort } from './ports.js';
+
+/**
+ * Which services an end-to-end run uses, chosen by E2E_TARGET:
+ *  - `embedded` (default): the backend's own in-process broker and PGlite database, as `npm start` runs it;
+ *  - `services`: the real PostgreSQL and Mosquitto on this machine (PG_URL, MQTT_URL override the defaults).
+ */
+export const TARGET = process.env.E2E_TARGET === 'services' ? 'services' : 'embedded';
+const PG_ADMIN_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const MQTT_URL = new URL(process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883');
+
+export interface TestTarget {
+  /** Environment that points a backend at these services. */
+  env: Record<string, string>;
+  /** SQL connection string to the database the backend writes to. */
+  databaseUrl: string;
+  mqttHost: string;
+  mqttPort: number;
+  topicPrefix: string;
+  /** Drops what the target created (the test database). */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Services for one test file: its own database (or embedded data directory), topic prefix and client id, so
+ * files never see each other's data. `brokerPort` points the backend at a broker the test started itself.
+ */
+export async function createTarget(name: string, brokerPort?: number): Promise<TestTarget> {
+  const id = `${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Date.now() % 1_000_000}`;
+  const topicPrefix = `t_${id}`;
+  const env: Record<string, string> = { MQTT_TOPIC_PREFIX: topicPrefix, MQTT_CLIENT_ID: `tc_${id}` };
+
+  let databaseUrl: string;
+  let dispose = async (): Promise<void> => {};
+  if (TARGET === 'services') {
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${id}`);
+    await admin.end();
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${id}`;
+    databaseUrl = url.toString();
+    env.DATABASE_URL = databaseUrl;
+    dispose = async () => {
+      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
+      await client.end();
+    };
+  } else {
+    const dbPort = await freePort();
+    env.DATA_DIR = tempDataDir();
+    env.EMBEDDED_DATABASE_PORT = String(dbPort);
+    databaseUrl = `postgres://postgres@127.0.0.1:${dbPort}/postgres`;
+  }
+
+  let mqttHost = '127.0.0.1';
+  let mqttPort: number;
+  if (brokerPort !== undefined) {
+    mqttPort = brokerPort;
+    env.MQTT_BROKER_HOST = mqttHost;
+  } else if (TARGET === 'services') {
+    mqttHost = MQTT_URL.hostname;
+    mqttPort = Number(MQTT_URL.port || 1883);
+    env.MQTT_BROKER_HOST = mqttHost;
+  } else {
+    mqttPort = await freePort();
+  }
+  env.MQTT_BROKER_PORT = String(mqttPort);
+  return { env, databaseUrl, mqttHost, mqttPort, topicPrefix, dispose };
+}
