@@ -58,7 +58,9 @@ export class BackendProcess {
       HOST: '127.0.0.1',
       ...this.options.env,
     };
-    const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/main.js')], {
+    // BACKEND_MAIN lets parallel work trees test their own build instead of the shared dist/.
+    const main = process.env.BACKEND_MAIN ?? join(repoRoot(), 'dist/src/main.js');
+    const child = spawn(process.execPath, [main], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
