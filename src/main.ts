@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type LogLevel, Logger, ValidationPipe } from '@nestjs/common';
@@ -15,6 +16,8 @@ import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 function loadConfig(): AppConfig {
+  // A .env in the working directory fills in what the environment does not set.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   try {
     return new AppConfig(process.env);
   } catch (err) {

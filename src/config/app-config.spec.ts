@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { AppConfig, ConfigError } from './app-config.js';
+import { ENV_SCHEMA } from './env.schema.js';
+
+describe('AppConfig', () => {
+  it('runs on defaults alone: embedded database and broker, port 3000, prefix scada', () => {
+    const config = new AppConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.embeddedDatabase).toBe(true);
+    expect(config.embeddedBroker).toBe(true);
+    expect(config.mqttTopicPrefix).toBe('scada');
+    expect(config.mqttClientId).toBe('thermacore_backend');
+    expect(config.websocketCorsOrigins).toBe('*');
+  });
+
+  it('reads external services and lists of origins', () => {
+    const config = new AppConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/scada',
+      MQTT_BROKER_HOST: 'broker',
+      MQTT_BROKER_PORT: '8883',
+      WEBSOCKET_CORS_ORIGINS: 'https://hmi.example, https://ops.example',
+    });
+    expect(config.embeddedDatabase).toBe(false);
+    expect(config.embeddedBroker).toBe(false);
+    expect(config.mqttBrokerPort).toBe(8883);
+    expect(config.websocketCorsOrigins).toEqual(['https://hmi.example', 'https://ops.example']);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(new AppConfig({ DATABASE_URL: '', PORT: ' ' }).embeddedDatabase).toBe(true);
+  });
+
+  it('names every bad variable at once, and never echoes a secret', () => {
+    let error: unknown;
+    try {
+      new AppConfig({
+        PORT: 'eighty',
+        MQTT_BROKER_PORT: '70000',
+        MQTT_PROTOCOL_VERSION: '3',
+        MQTT_TOPIC_PREFIX: 'scada/#',
+        DATABASE_URL: 'mysql://root:hunter2@db',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['PORT', 'MQTT_BROKER_PORT', 'MQTT_PROTOCOL_VERSION', 'MQTT_TOPIC_PREFIX', 'DATABASE_URL']) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('is documented: .env.example lists every variable with its default, and nothing else', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const listed = new Map<string, string>();
+    for (const line of example.split('\n')) {
+      const match = /^#?\s*([A-Z][A-Z0-9_]+)=(.*)$/.exec(line.trim());
+      if (match) listed.set(match[1], match[2]);
+    }
+    expect([...listed.keys()].sort()).toEqual(Object.keys(ENV_SCHEMA).sort());
+    for (const [name, spec] of Object.entries(ENV_SCHEMA)) {
+      expect(`${name}=${listed.get(name)}`).toBe(`${name}=${'default' in spec ? spec.default : ''}`);
+    }
+  });
+});
