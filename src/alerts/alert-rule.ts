@@ -20,6 +20,7 @@
  *   clearing (ISA-18.2's tools against nuisance alarms, with deadband).
  */
 import { MESSAGE_PLACEHOLDERS, placeholdersIn } from './message-template.js';
+import { IDENTIFIER } from '../common/identifier.js';
 
 export const ALERT_CONDITIONS = [
   'greater_than',
@@ -98,12 +99,6 @@ export const MAX_DELAY_SECONDS = 86_400;
 /** Longest no_data silence a rule may wait for (a week). */
 export const MAX_NO_DATA_SECONDS = 604_800;
 export const MAX_MESSAGE_LENGTH = 500;
-
-/**
- * Unit ids and sensor types. The same rule as the MQTT topic levels (mqtt/topic.parser.ts), repeated so the
- * alarm engine does not depend on one ingest protocol; both should move to common/ together.
- */
-const IDENTIFIER = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Whether a rule watches this sensor. */
 export function ruleApplies(

@@ -7,7 +7,7 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import { IDENTIFIER } from '../mqtt/topic.parser.js';
+import { IDENTIFIER } from '../common/identifier.js';
 import { unitRoom } from './room.js';
 
 /** Answer to a client event, through its acknowledgement callback. */

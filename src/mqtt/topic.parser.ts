@@ -1,7 +1,5 @@
+import { IDENTIFIER } from '../common/identifier.js';
 import type { RejectReason } from '../common/metrics/pipeline-stats.js';
-
-/** Unit ids and sensor types: 1–64 letters, digits, `_` or `-` (safe as topic levels, room names and SQL values). */
-export const IDENTIFIER = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type ParsedTopic =
   | { kind: 'reading'; unitId: string; sensorType: string }
@@ -16,9 +14,13 @@ export class TopicParser {
     this.prefix = prefix + '/';
   }
 
-  /** The subscription filter that matches every topic this parser accepts. */
+  /**
+   * The subscription filter: everything under the prefix, so topics with too few or too many levels are counted
+   * and logged as topic_invalid instead of vanishing unseen. (With `+/+`, the embedded broker also drops our
+   * persistent session on any topic with an empty level: aedes matches `+` to it, its persistence does not.)
+   */
   get filter(): string {
-    return `${this.prefix}+/+`;
+    return `${this.prefix}#`;
   }
 
   parse(topic: string): ParsedTopic {

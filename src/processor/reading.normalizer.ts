@@ -6,7 +6,28 @@ import { qualityOf } from './quality.rules.js';
 export const EPOCH_SECONDS_LIMIT = 1e11;
 
 /** ISO 8601 date-time with an explicit zone (Z or ±hh:mm); a zoneless time would be read in the server's zone. */
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+}
+
+/**
+ * Epoch milliseconds of an ISO 8601 time with zone, keeping digits past the millisecond, or NaN.
+ * Date.parse alone would roll impossible days over (Feb 30 → Mar 1) and drop the microseconds, so readings
+ * microseconds apart would share one (sensor, time) key and all but one would be lost.
+ */
+function parseIso(text: string): number {
+  const match = ISO_WITH_ZONE.exec(text);
+  if (!match) return NaN;
+  const [, year, month, day, fraction] = match;
+  const time = Date.parse(fraction === undefined ? text : text.replace(fraction, ''));
+  if (Number.isNaN(time) || Number(day) > daysInMonth(Number(year), Number(month))) return NaN;
+  return fraction === undefined ? time : time + Number(fraction) * 1000;
+}
 
 export interface NormalizerLimits {
   /** Largest accepted distance into the future, in ms (sender clock skew). */
@@ -27,9 +48,7 @@ export function timeOf(raw: RawReading, limits: NormalizerLimits, now: number): 
     if (!Number.isFinite(raw.timestamp) || raw.timestamp < 0) return 'timestamp_invalid';
     time = raw.timestamp < EPOCH_SECONDS_LIMIT ? raw.timestamp * 1000 : raw.timestamp;
   } else {
-    const text = raw.timestamp.trim();
-    if (!ISO_WITH_ZONE.test(text)) return 'timestamp_invalid';
-    time = Date.parse(text);
+    time = parseIso(raw.timestamp.trim());
     if (Number.isNaN(time)) return 'timestamp_invalid';
   }
   if (time > now + limits.maxFutureMs) return 'timestamp_in_future';

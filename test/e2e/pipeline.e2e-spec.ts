@@ -104,7 +104,7 @@ describe(`pipeline end to end (${TARGET})`, () => {
     const health = await backend.getJson('/health');
     expect(health).toMatchObject({
       status: 'healthy',
-      mqtt: { connected: true, subscribed_topics: [`${target.topicPrefix}/+/+`] },
+      mqtt: { connected: true, subscribed_topics: [`${target.topicPrefix}/#`] },
       websocket: { service_status: 'running' },
       database: { connected: true, embedded: TARGET === 'embedded' },
       opcua: { available: false, implemented: false },

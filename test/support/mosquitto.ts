@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { eventually } from './eventually.js';
@@ -48,7 +48,11 @@ export class MosquittoProcess {
     const conf = readFileSync(CONF, 'utf8')
       .replace(/^listener .*$/m, `listener ${this.port} 127.0.0.1`)
       .replace(/^persistence_location .*$/m, `persistence_location ${this.dir}/`)
-      .replace(/^log_dest .*$/m, `log_dest file ${this.dir}/mosquitto.log`);
+      .replace(/^log_dest .*$/m, `log_dest file ${this.dir}/mosquitto.log`)
+      // Started as root, Mosquitto switches to user `mosquitto`, which cannot write our private (0700) directory:
+      // no log and, worse, no persistence, so a restarted broker would silently forget every session. Run it as
+      // ourselves (the option only matters when started as root).
+      .concat(`\nuser ${userInfo().username}\n`);
     const file = join(this.dir, 'mosquitto.conf');
     writeFileSync(file, conf);
     this.child = spawn('mosquitto', ['-c', file], { stdio: 'ignore' });
@@ -64,7 +68,9 @@ export class MosquittoProcess {
     await exited;
   }
 
+  /** Stops the broker for good and removes its data directory. */
   async stop(): Promise<void> {
     await this.pause();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { tempDataDir } from './backend.js';
 import { freePort } from './ports.js';
@@ -33,7 +34,7 @@ export async function createTarget(name: string, brokerPort?: number): Promise<T
   const env: Record<string, string> = { MQTT_TOPIC_PREFIX: topicPrefix, MQTT_CLIENT_ID: `tc_${id}` };
 
   let databaseUrl: string;
-  let dispose = async (): Promise<void> => {};
+  let dispose: () => Promise<void>;
   if (TARGET === 'services') {
     const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
     await admin.connect();
@@ -51,7 +52,12 @@ export async function createTarget(name: string, brokerPort?: number): Promise<T
     };
   } else {
     const dbPort = await freePort();
-    env.DATA_DIR = tempDataDir();
+    const dataDir = tempDataDir();
+    env.DATA_DIR = dataDir;
+    dispose = () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      return Promise.resolve();
+    };
     env.EMBEDDED_DATABASE_PORT = String(dbPort);
     databaseUrl = `postgres://postgres@127.0.0.1:${dbPort}/postgres`;
   }

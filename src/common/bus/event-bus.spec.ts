@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import { EventBus } from './event-bus.js';
 
 describe('EventBus', () => {
-  beforeAll(() => Logger.overrideLogger(false));
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
 
   const batch = { readings: [] };
 
