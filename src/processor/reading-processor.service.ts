@@ -5,10 +5,12 @@ import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
 import { normalizeReading, type NormalizerLimits } from './reading.normalizer.js';
+import { SensorSettingsCache } from './sensor-settings.cache.js';
 
 /**
- * Validates and normalises every received batch and passes it on as `readings.processed`, with the batch's
- * acknowledgement: rejected readings are settled with their batch, since they will never become valid.
+ * Validates and normalises every received batch, applies each sensor's settings (scale, offset, valid range) from
+ * memory, and passes the batch on as `readings.processed` with its acknowledgement: rejected readings are settled
+ * with their batch, since they will never become valid.
  */
 @Injectable()
 export class ReadingProcessorService implements OnModuleInit {
@@ -18,6 +20,7 @@ export class ReadingProcessorService implements OnModuleInit {
   constructor(
     private readonly bus: EventBus,
     private readonly stats: PipelineStats,
+    private readonly settings: SensorSettingsCache,
     config: AppConfig,
   ) {
     this.limits = { maxFutureMs: config.readingMaxFutureMs, maxAgeMs: config.readingMaxAgeMs };
@@ -31,7 +34,7 @@ export class ReadingProcessorService implements OnModuleInit {
     const now = Date.now();
     const out: ProcessedReading[] = [];
     for (const raw of batch.readings) {
-      const result = normalizeReading(raw, this.limits, now);
+      const result = normalizeReading(raw, this.limits, now, this.settings.get(raw.unitId, raw.sensorType));
       if (typeof result === 'string') {
         this.stats.reject(result);
         this.logger.warn(result, `Rejected reading ${raw.unitId}/${raw.sensorType}: ${result}`);

@@ -1,5 +1,6 @@
 import type { RawReading } from '../common/bus/event-map.js';
 import { EPOCH_SECONDS_LIMIT, normalizeReading, timeOf, type NormalizerLimits } from './reading.normalizer.js';
+import { DEFAULT_SENSOR_SETTINGS, type SensorSettings } from './sensor-settings.js';
 
 /** The injected clock: 2024-06-01T12:00:00Z. */
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
@@ -199,5 +200,54 @@ describe('normalizeReading', () => {
 
   it('reports an unknown quality before a bad timestamp (one reason per reading)', () => {
     expect(normalizeReading(raw({ quality: 'meh', timestamp: 'soon' }), LIMITS, NOW)).toBe('quality_unknown');
+  });
+});
+
+describe('normalizeReading with sensor settings', () => {
+  /** Tenths of a kelvin in, degrees Celsius out, plausible from -50 to 150 °C. */
+  const KELVIN_TENTHS: SensorSettings = { scaleFactor: 0.1, offset: -273.15, validMin: -50, validMax: 150 };
+  const apply = (fields: Partial<RawReading>, settings: SensorSettings) =>
+    normalizeReading(raw(fields), LIMITS, NOW, settings);
+
+  it('stores value × scale_factor + offset', () => {
+    const reading = apply({ value: 2981.5 }, KELVIN_TENTHS);
+    expect(reading).toMatchObject({ quality: 'GOOD', time: NOW - 1.25 });
+    expect((reading as { value: number }).value).toBeCloseTo(25, 10);
+  });
+
+  it('keeps a value outside the valid range, with quality BAD', () => {
+    const hot = apply({ value: 5000 }, KELVIN_TENTHS);
+    expect(hot).toMatchObject({ quality: 'BAD' });
+    expect((hot as { value: number }).value).toBeCloseTo(226.85, 10);
+    expect(apply({ value: 0 }, KELVIN_TENTHS)).toMatchObject({ value: -273.15, quality: 'BAD' });
+  });
+
+  it('judges the range on the engineering value, bounds included', () => {
+    const range: SensorSettings = { scaleFactor: 2, offset: 0, validMin: 0, validMax: 100 };
+    expect(apply({ value: 50 }, range)).toMatchObject({ value: 100, quality: 'GOOD' });
+    expect(apply({ value: 0 }, range)).toMatchObject({ value: 0, quality: 'GOOD' });
+    expect(apply({ value: 50.5 }, range)).toMatchObject({ value: 101, quality: 'BAD' });
+    expect(apply({ value: -0.5 }, range)).toMatchObject({ value: -1, quality: 'BAD' });
+  });
+
+  it('lowers UNCERTAIN to BAD out of range, and never raises a sent quality in range', () => {
+    expect(apply({ value: 5000, quality: 'uncertain' }, KELVIN_TENTHS)).toMatchObject({ quality: 'BAD' });
+    expect(apply({ value: 2981.5, quality: 'uncertain' }, KELVIN_TENTHS)).toMatchObject({ quality: 'UNCERTAIN' });
+    expect(apply({ value: 2981.5, quality: 'bad' }, KELVIN_TENTHS)).toMatchObject({ quality: 'BAD' });
+  });
+
+  it('rejects a value the scaling takes beyond a double as value_overflow', () => {
+    expect(apply({ value: Number.MAX_VALUE }, { ...DEFAULT_SENSOR_SETTINGS, scaleFactor: 10 })).toBe('value_overflow');
+    expect(apply({ value: -Number.MAX_VALUE }, { ...DEFAULT_SENSOR_SETTINGS, scaleFactor: 2 })).toBe('value_overflow');
+  });
+
+  it('leaves the value untouched under the default settings', () => {
+    expect(apply({ value: 0.1 + 0.2 }, DEFAULT_SENSOR_SETTINGS)).toMatchObject({ value: 0.1 + 0.2, quality: 'GOOD' });
+    expect(normalizeReading(raw({ value: -12.25 }), LIMITS, NOW)).toMatchObject({ value: -12.25 });
+  });
+
+  it('rejects for quality and time before applying settings (one reason per reading)', () => {
+    expect(apply({ quality: 'meh', value: 5000 }, KELVIN_TENTHS)).toBe('quality_unknown');
+    expect(apply({ timestamp: 'soon', value: 5000 }, KELVIN_TENTHS)).toBe('timestamp_invalid');
   });
 });

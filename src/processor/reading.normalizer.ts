@@ -1,6 +1,7 @@
 import type { ProcessedReading, RawReading } from '../common/bus/event-map.js';
 import type { RejectReason } from '../common/metrics/pipeline-stats.js';
 import { qualityOf } from './quality.rules.js';
+import { DEFAULT_SENSOR_SETTINGS, engineeringValue, inValidRange, type SensorSettings } from './sensor-settings.js';
 
 /** Epoch numbers below this are seconds, at or above it milliseconds (1e11 s is the year 5138; 1e11 ms is 1973). */
 export const EPOCH_SECONDS_LIMIT = 1e11;
@@ -56,15 +57,24 @@ export function timeOf(raw: RawReading, limits: NormalizerLimits, now: number): 
   return Math.round(time * 1000) / 1000;
 }
 
-/** Validates and normalises one reading. Pure: the clock is a parameter. */
+/**
+ * Validates and normalises one reading, then applies its sensor's settings: the stored value is
+ * value × scale_factor + offset, and one outside the valid range is kept with quality BAD (the sensor spoke; what
+ * it said is not plausible). Pure: the clock and the settings are parameters.
+ */
 export function normalizeReading(
   raw: RawReading,
   limits: NormalizerLimits,
   now: number,
+  settings: SensorSettings = DEFAULT_SENSOR_SETTINGS,
 ): ProcessedReading | RejectReason {
-  const quality = qualityOf(raw.quality);
-  if (quality === undefined) return 'quality_unknown';
+  const sent = qualityOf(raw.quality);
+  if (sent === undefined) return 'quality_unknown';
   const time = timeOf(raw, limits, now);
   if (typeof time === 'string') return time;
-  return { unitId: raw.unitId, sensorType: raw.sensorType, value: raw.value, quality, time, source: raw.source };
+  const value = engineeringValue(raw.value, settings);
+  // Only a huge raw value times a scale can get here; neither the database nor JSON can carry the result.
+  if (!Number.isFinite(value)) return 'value_overflow';
+  const quality = inValidRange(value, settings) ? sent : 'BAD';
+  return { unitId: raw.unitId, sensorType: raw.sensorType, value, quality, time, source: raw.source };
 }

@@ -10,6 +10,7 @@ export type RejectReason =
   | 'value_missing'
   | 'value_not_number'
   | 'value_not_finite'
+  | 'value_overflow'
   | 'quality_invalid'
   | 'quality_unknown'
   | 'timestamp_invalid'

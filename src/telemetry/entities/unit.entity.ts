@@ -14,6 +14,7 @@ export class Unit {
   @Column({ name: 'first_seen', type: 'timestamptz', default: () => 'now()' })
   firstSeen!: Date;
 
+  /** When a reading of any of its sensors was last stored (database clock); set by ReadingWriter. */
   @Column({ name: 'last_seen', type: 'timestamptz', nullable: true })
   lastSeen!: Date | null;
 
