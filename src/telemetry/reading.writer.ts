@@ -18,6 +18,14 @@ const INSERT_READINGS = `
   FROM unnest($1::int4[], $2::int8[], $3::float8[], $4::varchar[]) AS r(sensor_id, time_us, value, quality)
   ON CONFLICT DO NOTHING`;
 
+/**
+ * last_seen of the batch's sensors and of their units, in one statement. The database clock, as for first_seen:
+ * one clock for every instance, and first_seen <= last_seen always holds.
+ */
+const UPDATE_LAST_SEEN = `
+  WITH seen AS (UPDATE sensors SET last_seen = now() WHERE id = ANY ($1::int4[]) RETURNING unit_id)
+  UPDATE units SET last_seen = now() WHERE id IN (SELECT unit_id FROM seen)`;
+
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5000;
 
@@ -123,19 +131,40 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     const times: number[] = new Array<number>(readings.length);
     const values: number[] = new Array<number>(readings.length);
     const qualities: string[] = new Array<string>(readings.length);
+    const seen = new Set<number>();
     for (let i = 0; i < readings.length; i++) {
       const r = readings[i];
-      ids[i] = this.registry.idOf(r.unitId, r.sensorType)!;
+      const id = this.registry.idOf(r.unitId, r.sensorType)!;
+      ids[i] = id;
       times[i] = Math.round(r.time * 1000);
       values[i] = r.value;
       qualities[i] = r.quality;
+      seen.add(id);
     }
     // Array literals built directly: numbers and the three quality words need no escaping.
-    return this.db.execute(INSERT_READINGS, [
+    const stored = await this.db.execute(INSERT_READINGS, [
       `{${ids.join(',')}}`,
       `{${times.join(',')}}`,
       `{${values.join(',')}}`,
       `{${qualities.join(',')}}`,
     ]);
+    await this.updateLastSeen(seen);
+    return stored;
+  }
+
+  /**
+   * After the readings are committed, and outside the retry: last_seen is informative, and retrying it would
+   * write the readings again (and count them as not stored). A failure (say, a deadlock with another instance
+   * updating the same sensors) is logged; the sensor's next batch corrects it.
+   */
+  private async updateLastSeen(sensorIds: Set<number>): Promise<void> {
+    try {
+      await this.db.execute(UPDATE_LAST_SEEN, [`{${[...sensorIds].join(',')}}`]);
+    } catch (err) {
+      this.errorLog.error(
+        'last_seen',
+        `Updating last_seen failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 }
