@@ -1,12 +1,18 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProcessorModule } from '../processor/processor.module.js';
+import { Sensor } from './entities/sensor.entity.js';
+import { Unit } from './entities/unit.entity.js';
 import { ReadingWriter } from './reading.writer.js';
 import { SensorRegistry } from './sensor.registry.js';
 import { SensorSettingsSync } from './sensor-settings.sync.js';
+import { SensorsController } from './sensors.controller.js';
+import { SensorsService } from './sensors.service.js';
 
 @Module({
-  imports: [ProcessorModule],
-  providers: [SensorRegistry, ReadingWriter, SensorSettingsSync],
+  imports: [TypeOrmModule.forFeature([Unit, Sensor]), ProcessorModule],
+  controllers: [SensorsController],
+  providers: [SensorRegistry, ReadingWriter, SensorSettingsSync, SensorsService],
   exports: [SensorRegistry, ReadingWriter],
 })
 export class TelemetryModule {}
