@@ -7,6 +7,7 @@ import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { LiveFanoutService } from '../gateway/live-fanout.service.js';
 import { UnitRoomGateway } from '../gateway/unit-room.gateway.js';
 import { MqttIngestService } from '../mqtt/mqtt-ingest.service.js';
+import { ReadingHandlerRunner } from '../processor/reading-handler.runner.js';
 import { ReadingWriter } from '../telemetry/reading.writer.js';
 import { SensorRegistry } from '../telemetry/sensor.registry.js';
 
@@ -26,6 +27,7 @@ export class HealthService {
     private readonly bus: EventBus,
     private readonly stats: PipelineStats,
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
+    private readonly handlers: ReadingHandlerRunner,
   ) {}
 
   async databaseReachable(): Promise<{ ok: boolean; error?: string }> {
@@ -52,7 +54,7 @@ export class HealthService {
       mqtt: { connected: mqtt.connected, broker_host: mqtt.broker_host, subscribed_topics: mqtt.subscribed_topics },
       websocket: { connected_clients: this.gateway.connectedClients, service_status: 'running' },
       realtime_processor: {
-        active_handlers: this.bus.listenerCount('readings.processed'),
+        active_handlers: this.handlers.count,
         alert_rules: 0,
         alarm_engine: NOT_IMPLEMENTED,
       },

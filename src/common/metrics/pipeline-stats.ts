@@ -34,9 +34,15 @@ export class PipelineStats {
   /** Failed database writes (each retried). */
   writeErrors = 0;
   readonly rejected = new Map<RejectReason, number>();
+  /** Failed calls of custom reading handlers, by handler name (processor/reading-handler.ts). */
+  readonly handlerErrors = new Map<string, number>();
 
   reject(reason: RejectReason): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  }
+
+  handlerFailed(name: string): void {
+    this.handlerErrors.set(name, (this.handlerErrors.get(name) ?? 0) + 1);
   }
 
   rejectedTotal(): number {
@@ -53,6 +59,7 @@ export class PipelineStats {
     write_errors: number;
     rejected: number;
     rejected_by_reason: Record<string, number>;
+    handler_errors: Record<string, number>;
   } {
     return {
       received: this.received,
@@ -62,6 +69,7 @@ export class PipelineStats {
       write_errors: this.writeErrors,
       rejected: this.rejectedTotal(),
       rejected_by_reason: Object.fromEntries(this.rejected),
+      handler_errors: Object.fromEntries(this.handlerErrors),
     };
   }
 }
