@@ -1,4 +1,5 @@
 import { CreateTelemetry1764000000000 } from './1764000000000-CreateTelemetry.js';
+import { CreateAlerts1764000001000 } from './1764000001000-CreateAlerts.js';
 
 /** Every migration, in order. Listed explicitly: no globbing of compiled files. */
-export const MIGRATIONS = [CreateTelemetry1764000000000];
+export const MIGRATIONS = [CreateTelemetry1764000000000, CreateAlerts1764000001000];
