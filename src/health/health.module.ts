@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { AlertsModule } from '../alerts/alerts.module.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { MqttModule } from '../mqtt/mqtt.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
@@ -8,7 +9,7 @@ import { HealthService } from './health.service.js';
 import { StatusController } from './status.controller.js';
 
 @Module({
-  imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule],
+  imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule, AlertsModule],
   controllers: [HealthController, StatusController],
   providers: [HealthService],
 })
