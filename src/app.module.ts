@@ -1,4 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { BusModule } from './common/bus/bus.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
 import { MetricsModule } from './common/metrics/pipeline-stats.js';
@@ -28,8 +29,8 @@ class ConfigModule {
 
 /**
  * The whole backend. Modules talk through the event bus: mqtt → readings.received → processor →
- * readings.processed → telemetry (storage) and gateway (Socket.IO). alerts/, opcua/ and simulator/ join
- * the same bus in later milestones.
+ * readings.processed → telemetry (storage), gateway (Socket.IO) and alerts (rules → alarm.transitioned →
+ * gateway's system_alert). opcua/ and simulator/ join the same bus in later milestones.
  */
 @Module({})
 export class AppModule {
@@ -44,6 +45,7 @@ export class AppModule {
         TelemetryModule,
         ProcessorModule,
         GatewayModule,
+        AlertsModule,
         MqttModule,
         HealthModule,
       ],

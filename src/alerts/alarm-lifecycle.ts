@@ -64,7 +64,9 @@ export interface Alarm {
   shelveReason: string | null;
 }
 
-export type AlarmAction = 'raise' | 'clear' | 'acknowledge' | 'shelve' | 'unshelve' | 'disable';
+export const ALARM_ACTIONS = ['raise', 'clear', 'acknowledge', 'shelve', 'unshelve', 'disable'] as const;
+/** What a transition did. */
+export type AlarmAction = (typeof ALARM_ACTIONS)[number];
 
 /** One stored step of an alarm's history. Shelving keeps the state, so `action` says what happened. */
 export interface AlarmTransition {

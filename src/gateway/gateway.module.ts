@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AlarmBroadcastService } from './alarm-broadcast.service.js';
 import { LiveFanoutService } from './live-fanout.service.js';
 import { UnitRoomGateway } from './unit-room.gateway.js';
 
-@Module({ providers: [UnitRoomGateway, LiveFanoutService], exports: [UnitRoomGateway, LiveFanoutService] })
+@Module({
+  providers: [UnitRoomGateway, LiveFanoutService, AlarmBroadcastService],
+  exports: [UnitRoomGateway, LiveFanoutService, AlarmBroadcastService],
+})
 export class GatewayModule {}

@@ -83,4 +83,9 @@ export class UnitRoomGateway implements OnGatewayConnection {
   emitToRoom(room: string, event: string, payload: unknown): void {
     this.server.to(room).emit(event, payload);
   }
+
+  /** Sends to every connected client, room members included, once each. */
+  emitToAll(event: string, payload: unknown): void {
+    this.server.emit(event, payload);
+  }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { AlertsModule } from '../alerts/alerts.module.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { MqttModule } from '../mqtt/mqtt.module.js';
 import { ProcessorModule } from '../processor/processor.module.js';
@@ -9,7 +10,7 @@ import { HealthService } from './health.service.js';
 import { StatusController } from './status.controller.js';
 
 @Module({
-  imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule, ProcessorModule],
+  imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule, ProcessorModule, AlertsModule],
   controllers: [HealthController, StatusController],
   providers: [HealthService],
 })

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AlertsService } from '../alerts/alerts.service.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import { DatabasePool } from '../common/database/database.pool.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
@@ -28,6 +29,7 @@ export class HealthService {
     private readonly stats: PipelineStats,
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
     private readonly handlers: ReadingHandlerRunner,
+    private readonly alerts: AlertsService,
   ) {}
 
   async databaseReachable(): Promise<{ ok: boolean; error?: string }> {
@@ -55,8 +57,7 @@ export class HealthService {
       websocket: { connected_clients: this.gateway.connectedClients, service_status: 'running' },
       realtime_processor: {
         active_handlers: this.handlers.count,
-        alert_rules: 0,
-        alarm_engine: NOT_IMPLEMENTED,
+        alert_rules: this.alerts.enabledRuleCount,
       },
       opcua: { available: false, connected: false, subscribed_nodes: 0, ...NOT_IMPLEMENTED },
       protocol_simulator: { connected: false, running: false, simulation_units: 0, ...NOT_IMPLEMENTED },
@@ -86,6 +87,7 @@ export class HealthService {
       },
       pipeline: this.stats.snapshot(),
       websocket: { connected_clients: this.gateway.connectedClients, sensor_data_events: this.fanout.eventsSent },
+      alarms: this.alerts.status(),
       event_bus: { listener_errors: this.bus.errorCounts() },
       memory: { rss_mb: Math.round(process.memoryUsage().rss / 1048576) },
     };

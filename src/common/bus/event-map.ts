@@ -1,3 +1,6 @@
+import type { AlarmAction, AlarmState } from '../../alerts/alarm-lifecycle.js';
+import type { AlertSeverity } from '../../alerts/alert-rule.js';
+
 /** Quality of a reading, in OPC UA's three families. */
 export type Quality = 'GOOD' | 'UNCERTAIN' | 'BAD';
 export const QUALITIES: readonly Quality[] = ['GOOD', 'UNCERTAIN', 'BAD'];
@@ -51,11 +54,39 @@ export interface ConnectionChange {
   error?: string;
 }
 
+/**
+ * One alarm transition, exactly as every Socket.IO client receives it in `system_alert`. Times are ISO 8601 UTC.
+ * Transitions are rare (one per alarm state change, never one per reading), so each travels on its own.
+ */
+export interface SystemAlert {
+  /** The alarm: one per (rule, sensor) until it is back to normal and acknowledged. */
+  id: string;
+  rule_id: string;
+  unit_id: string;
+  sensor_type: string;
+  severity: AlertSeverity;
+  /** The state after the transition. */
+  state: AlarmState;
+  /** What happened: raise, clear, acknowledge, shelve, unshelve, disable (shelving keeps the state). */
+  action: AlarmAction;
+  /** Rendered from the rule's template when the alarm was (last) raised. */
+  message: string;
+  /** The value reported with the latest raise or clear (the rate for rate_of_change, seconds for no_data). */
+  value: number | null;
+  threshold: number | null;
+  raised_at: string;
+  acknowledged_at: string | null;
+  cleared_at: string | null;
+  /** While set and in the future, the alarm is shelved: tracked, but HMIs should not annunciate it. */
+  shelved_until: string | null;
+}
+
 /** Every event on the bus and its payload type: a misspelt name or a wrong payload fails to compile. */
 export interface EventMap {
   'readings.received': ReadingBatch<RawReading>;
   'readings.processed': ReadingBatch<ProcessedReading>;
   'mqtt.connection_changed': ConnectionChange;
+  'alarm.transitioned': SystemAlert;
 }
 
 export type EventName = keyof EventMap;

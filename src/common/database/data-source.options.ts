@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../../migrations/index.js';
+import { ALERT_ENTITIES } from '../../alerts/entities/index.js';
 import { TELEMETRY_ENTITIES } from '../../telemetry/entities/index.js';
 
 /** One definition of the database connection, shared by the app and the `migration:run` command. */
@@ -7,7 +8,7 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
   return {
     type: 'postgres',
     url,
-    entities: [...TELEMETRY_ENTITIES],
+    entities: [...TELEMETRY_ENTITIES, ...ALERT_ENTITIES],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsRun: false,

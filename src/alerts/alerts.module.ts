@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AlarmRepository } from './alarm.repository.js';
+import { AlarmWriter } from './alarm.writer.js';
+import { AlertRuleRepository } from './alert-rule.repository.js';
+import { AlertRulesController } from './alert-rules.controller.js';
+import { AlertsController } from './alerts.controller.js';
+import { AlertsService } from './alerts.service.js';
+import { ALERT_ENTITIES } from './entities/index.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature(ALERT_ENTITIES)],
+  // Rules first: its static `/alerts/rules` routes must be matched before AlertsController's `/alerts/:id`.
+  controllers: [AlertRulesController, AlertsController],
+  providers: [AlertRuleRepository, AlarmRepository, AlarmWriter, AlertsService],
+  exports: [AlertsService],
+})
+export class AlertsModule {}
