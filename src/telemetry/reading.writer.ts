@@ -85,7 +85,15 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     }
     this.queue.push(batch);
     this.queuedReadings += n;
-    this.writing ??= this.drain().finally(() => (this.writing = undefined));
+    this.startDrain();
+  }
+
+  private startDrain(): void {
+    // A batch queued after the loop's last check but before it settled starts the next drain itself.
+    this.writing ??= this.drain().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0 && !this.stopping) this.startDrain();
+    });
   }
 
   private async drain(): Promise<void> {
