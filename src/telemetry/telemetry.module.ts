@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ReadingWriter } from './reading.writer.js';
 import { SensorRegistry } from './sensor.registry.js';
+import { UnitStatusWriter } from './unit-status.writer.js';
 
-@Module({ providers: [SensorRegistry, ReadingWriter], exports: [SensorRegistry, ReadingWriter] })
+@Module({
+  providers: [SensorRegistry, UnitStatusWriter, ReadingWriter],
+  exports: [SensorRegistry, ReadingWriter],
+})
 export class TelemetryModule {}
