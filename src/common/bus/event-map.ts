@@ -75,8 +75,15 @@ export interface ReadingBatch<R, S = unknown> {
   ack?: BatchAck;
 }
 
+/** State of the MQTT connection: `connecting` covers the first attempt and every retry after a loss. */
+export type MqttConnectionState = 'connected' | 'connecting' | 'disconnected';
+
 export interface ConnectionChange {
   connected: boolean;
+  /** `disconnected` only after an explicit disconnect (or shutdown): no reconnect is scheduled. */
+  state: MqttConnectionState;
+  /** `host:port` of the broker. */
+  broker: string;
   /** Human-readable reason for the latest failure, never containing credentials. */
   error?: string;
 }
