@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppConfig, ConfigError } from './app-config.js';
 import { ENV_SCHEMA } from './env.schema.js';
 
@@ -49,6 +51,80 @@ describe('AppConfig', () => {
       expect(message).toContain(name);
     }
     expect(message).not.toContain('hunter2');
+  });
+
+  function problemsOf(env: NodeJS.ProcessEnv): string {
+    try {
+      new AppConfig(env);
+    } catch (err) {
+      if (err instanceof ConfigError) return err.message;
+      throw err;
+    }
+    return '';
+  }
+
+  it('reads the MQTT reconnect, shared-subscription and TLS settings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-config-'));
+    try {
+      for (const name of ['ca.pem', 'client.pem', 'client.key']) writeFileSync(join(dir, name), 'PEM');
+      const config = new AppConfig({
+        MQTT_BROKER_HOST: 'broker',
+        MQTT_RECONNECT_MIN_MS: '500',
+        MQTT_RECONNECT_MAX_MS: '60000',
+        MQTT_SHARED_GROUP: 'scada-ingest',
+        MQTT_TLS: 'true',
+        MQTT_TLS_CA_FILE: join(dir, 'ca.pem'),
+        MQTT_TLS_CERT_FILE: join(dir, 'client.pem'),
+        MQTT_TLS_KEY_FILE: join(dir, 'client.key'),
+        MQTT_TLS_REJECT_UNAUTHORIZED: 'false',
+      });
+      expect(config).toMatchObject({
+        mqttReconnectMinMs: 500,
+        mqttReconnectMaxMs: 60_000,
+        mqttSharedGroup: 'scada-ingest',
+        mqttTls: true,
+        mqttTlsCaFile: join(dir, 'ca.pem'),
+        mqttTlsRejectUnauthorized: false,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(new AppConfig({})).toMatchObject({
+      mqttReconnectMinMs: 1000,
+      mqttReconnectMaxMs: 30_000,
+      mqttSharedGroup: undefined,
+      mqttTls: false,
+      mqttTlsRejectUnauthorized: true,
+    });
+  });
+
+  it('refuses MQTT settings that cannot work, naming the variable', () => {
+    expect(problemsOf({ MQTT_RECONNECT_MIN_MS: '5000', MQTT_RECONNECT_MAX_MS: '1000' })).toContain(
+      'MQTT_RECONNECT_MAX_MS (1000) must not be below MQTT_RECONNECT_MIN_MS (5000)',
+    );
+    expect(problemsOf({ MQTT_BROKER_HOST: 'broker', MQTT_SHARED_GROUP: 'a/b' })).toContain('MQTT_SHARED_GROUP must be');
+    expect(problemsOf({ MQTT_BROKER_HOST: 'broker', MQTT_SHARED_GROUP: 'g+' })).toContain('MQTT_SHARED_GROUP must be');
+    expect(problemsOf({ MQTT_SHARED_GROUP: 'ingest' })).toContain('MQTT_SHARED_GROUP needs an external broker');
+    expect(problemsOf({ MQTT_TLS_CERT_FILE: '/etc/hostname' })).toContain(
+      'MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together',
+    );
+    expect(problemsOf({ MQTT_TLS_CA_FILE: '/nonexistent/ca.pem' })).toContain(
+      "MQTT_TLS_CA_FILE must name a readable file, got '/nonexistent/ca.pem'",
+    );
+    expect(problemsOf({ MQTT_TLS: 'maybe' })).toContain('MQTT_TLS must be true or false');
+    expect(problemsOf({ MQTT_TLS: 'true' })).toContain('MQTT_TLS needs an external broker');
+  });
+
+  it('is documented: the README configuration table lists every variable with its default', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = new Map<string, string>();
+    for (const line of readme.split('\n')) {
+      const match = /^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*([^|]*?)\s*\|/.exec(line);
+      if (match) rows.set(match[1], match[2]);
+    }
+    for (const [name, spec] of Object.entries(ENV_SCHEMA)) {
+      expect(`${name}: ${rows.get(name)}`).toBe(`${name}: ${'default' in spec ? `\`${spec.default}\`` : '_(unset)_'}`);
+    }
   });
 
   it('is documented: .env.example lists every variable with its default, and nothing else', () => {

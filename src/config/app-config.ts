@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { ENV_SCHEMA, type EnvName, type EnvVarSpec } from './env.schema.js';
 
 /** A configuration value that failed validation; the message names the variable. */
@@ -65,6 +66,15 @@ export class AppConfig {
   readonly mqttProtocolVersion: 4 | 5;
   readonly mqttReceiveMaximum: number;
   readonly mqttSessionExpiry: number;
+  readonly mqttReconnectMinMs: number;
+  readonly mqttReconnectMaxMs: number;
+  /** Shared-subscription group; undefined means this instance takes the whole stream. */
+  readonly mqttSharedGroup?: string;
+  readonly mqttTls: boolean;
+  readonly mqttTlsCaFile?: string;
+  readonly mqttTlsCertFile?: string;
+  readonly mqttTlsKeyFile?: string;
+  readonly mqttTlsRejectUnauthorized: boolean;
   readonly ingestBatchSize: number;
   readonly ingestBatchWindowMs: number;
   readonly writerMaxRows: number;
@@ -89,6 +99,36 @@ export class AppConfig {
     if (v.DATABASE_URL !== undefined && !/^postgres(ql)?:\/\//.test(String(v.DATABASE_URL))) {
       problems.push(`DATABASE_URL must start with postgres:// or postgresql://`);
     }
+    if (Number(v.MQTT_RECONNECT_MAX_MS) < Number(v.MQTT_RECONNECT_MIN_MS)) {
+      problems.push(
+        `MQTT_RECONNECT_MAX_MS (${v.MQTT_RECONNECT_MAX_MS}) must not be below MQTT_RECONNECT_MIN_MS (${v.MQTT_RECONNECT_MIN_MS})`,
+      );
+    }
+    if (v.MQTT_SHARED_GROUP !== undefined) {
+      // A share name may not contain '/', '+' or '#'; the identifier rule is stricter and reads well in $share/…
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(String(v.MQTT_SHARED_GROUP))) {
+        problems.push(`MQTT_SHARED_GROUP must be 1-64 letters, digits, '_' or '-', got '${v.MQTT_SHARED_GROUP}'`);
+      } else if (v.MQTT_BROKER_HOST === undefined) {
+        problems.push(
+          'MQTT_SHARED_GROUP needs an external broker (set MQTT_BROKER_HOST): the embedded broker has no shared subscriptions',
+        );
+      }
+    }
+    if (v.MQTT_TLS === true && v.MQTT_BROKER_HOST === undefined) {
+      problems.push('MQTT_TLS needs an external broker (set MQTT_BROKER_HOST): the embedded broker has no TLS');
+    }
+    if ((v.MQTT_TLS_CERT_FILE === undefined) !== (v.MQTT_TLS_KEY_FILE === undefined)) {
+      problems.push('MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together: set both or neither');
+    }
+    for (const name of ['MQTT_TLS_CA_FILE', 'MQTT_TLS_CERT_FILE', 'MQTT_TLS_KEY_FILE'] as const) {
+      const file = v[name];
+      if (file === undefined) continue;
+      try {
+        accessSync(String(file), constants.R_OK);
+      } catch {
+        problems.push(`${name} must name a readable file, got '${String(file)}'`);
+      }
+    }
     if (problems.length > 0) throw new ConfigError(problems);
 
     const str = (name: EnvName): string => String(v[name]);
@@ -112,6 +152,14 @@ export class AppConfig {
     this.mqttProtocolVersion = int('MQTT_PROTOCOL_VERSION') === 4 ? 4 : 5;
     this.mqttReceiveMaximum = int('MQTT_RECEIVE_MAXIMUM');
     this.mqttSessionExpiry = int('MQTT_SESSION_EXPIRY');
+    this.mqttReconnectMinMs = int('MQTT_RECONNECT_MIN_MS');
+    this.mqttReconnectMaxMs = int('MQTT_RECONNECT_MAX_MS');
+    this.mqttSharedGroup = opt('MQTT_SHARED_GROUP');
+    this.mqttTls = v.MQTT_TLS === true;
+    this.mqttTlsCaFile = opt('MQTT_TLS_CA_FILE');
+    this.mqttTlsCertFile = opt('MQTT_TLS_CERT_FILE');
+    this.mqttTlsKeyFile = opt('MQTT_TLS_KEY_FILE');
+    this.mqttTlsRejectUnauthorized = v.MQTT_TLS_REJECT_UNAUTHORIZED === true;
     this.ingestBatchSize = int('INGEST_BATCH_SIZE');
     this.ingestBatchWindowMs = int('INGEST_BATCH_WINDOW_MS');
     this.writerMaxRows = int('WRITER_MAX_ROWS');

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../common/bus/event-bus.js';
-import type { ProcessedReading, Quality } from '../common/bus/event-map.js';
+import type { ProcessedReading, Quality, UnitStatus, UnitStatusChange } from '../common/bus/event-map.js';
 import { AppConfig } from '../config/app-config.js';
 import { unitRoom } from './room.js';
 import { UnitRoomGateway } from './unit-room.gateway.js';
@@ -14,16 +14,26 @@ export interface LiveReading {
   timestamp: string;
 }
 
+/** A unit's new status as HMIs receive it in `unit_status`. */
+export interface LiveUnitStatus {
+  unit_id: string;
+  status: UnitStatus;
+  /** Time of the status report, ISO 8601, UTC. */
+  timestamp: string;
+}
+
 /**
  * Sends processed readings to their unit's room as soon as they are processed (live before durable). The
  * readings of one unit over one short tick go out as a single `sensor_data` event, so a busy unit costs one
- * emit per tick, not one per reading. Units nobody watches cost nothing.
+ * emit per tick, not one per reading. Units nobody watches cost nothing. Unit statuses go out as `unit_status` once
+ * committed: an HMI sees the status the database holds, never one that a newer report already replaced.
  */
 @Injectable()
 export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
   private pending = new Map<string, LiveReading[]>();
   private timer: NodeJS.Timeout | undefined;
   eventsSent = 0;
+  statusEventsSent = 0;
 
   constructor(
     private readonly bus: EventBus,
@@ -33,6 +43,7 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.bus.on('readings.processed', LiveFanoutService.name, (batch) => this.add(batch.readings));
+    this.bus.on('units.status_changed', LiveFanoutService.name, ({ changes }) => this.sendStatuses(changes));
   }
 
   onModuleDestroy(): void {
@@ -56,6 +67,21 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
     }
     if (this.pending.size > 0 && this.timer === undefined) {
       this.timer = setTimeout(() => this.flush(), this.config.websocketFanoutIntervalMs);
+    }
+  }
+
+  /** Statuses are rare (a unit changes state, not many times a second): one event each, no tick. */
+  sendStatuses(changes: readonly UnitStatusChange[]): void {
+    for (const change of changes) {
+      const room = unitRoom(change.unitId);
+      if (!this.gateway.hasListeners(room)) continue;
+      const payload: LiveUnitStatus = {
+        unit_id: change.unitId,
+        status: change.status,
+        timestamp: new Date(change.time).toISOString(),
+      };
+      this.gateway.emitToRoom(room, 'unit_status', payload);
+      this.statusEventsSent++;
     }
   }
 

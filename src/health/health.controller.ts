@@ -43,7 +43,9 @@ export class HealthController {
       () => {
         const mqtt = this.health.mqttState();
         const check = this.indicators.check('mqtt');
-        return mqtt.connected ? check.up() : check.down({ message: mqtt.last_error ?? 'not connected' });
+        return mqtt.connected
+          ? check.up()
+          : check.down({ state: mqtt.state, message: mqtt.last_error ?? 'not connected' });
       },
     ]);
   }

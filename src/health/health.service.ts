@@ -7,7 +7,8 @@ import { APP_VERSION } from '../common/version.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { LiveFanoutService } from '../gateway/live-fanout.service.js';
 import { UnitRoomGateway } from '../gateway/unit-room.gateway.js';
-import { MqttIngestService } from '../mqtt/mqtt-ingest.service.js';
+import { MqttConnectionService } from '../mqtt/mqtt-connection.service.js';
+import { toMqttStatusResponse } from '../mqtt/mqtt.dto.js';
 import { ReadingHandlerRunner } from '../processor/reading-handler.runner.js';
 import { ReadingWriter } from '../telemetry/reading.writer.js';
 import { SensorRegistry } from '../telemetry/sensor.registry.js';
@@ -19,7 +20,7 @@ const NOT_IMPLEMENTED = { implemented: false } as const;
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly mqtt: MqttIngestService,
+    private readonly mqtt: MqttConnectionService,
     private readonly gateway: UnitRoomGateway,
     private readonly fanout: LiveFanoutService,
     private readonly writer: ReadingWriter,
@@ -41,19 +42,27 @@ export class HealthService {
     }
   }
 
-  mqttState(): { connected: boolean; last_error?: string } {
-    return this.mqtt.status();
+  mqttState(): { connected: boolean; state: string; last_error?: string } {
+    const s = this.mqtt.snapshot();
+    return { connected: s.connected, state: s.state, last_error: s.lastError };
   }
 
   /** The summary served at /health (the seed's shape, plus the database). */
   async summary() {
     const db = await this.databaseReachable();
-    const mqtt = this.mqtt.status();
+    const mqtt = this.mqtt.snapshot();
     return {
       status: db.ok && mqtt.connected ? 'healthy' : 'degraded',
       version: APP_VERSION,
       timestamp: new Date().toISOString(),
-      mqtt: { connected: mqtt.connected, broker_host: mqtt.broker_host, subscribed_topics: mqtt.subscribed_topics },
+      mqtt: {
+        connected: mqtt.connected,
+        state: mqtt.state,
+        broker_host: mqtt.broker.host,
+        subscribed_topics: mqtt.subscribedTopics,
+        reconnects: mqtt.reconnects,
+        last_error: mqtt.lastError,
+      },
       websocket: { connected_clients: this.gateway.connectedClients, service_status: 'running' },
       realtime_processor: {
         active_handlers: this.handlers.count,
@@ -77,7 +86,7 @@ export class HealthService {
       version: APP_VERSION,
       server_time: new Date().toISOString(),
       uptime_s: Math.round(process.uptime()),
-      mqtt: this.mqtt.status(),
+      mqtt: toMqttStatusResponse(this.mqtt.snapshot()),
       database: {
         connected: db.ok,
         embedded: this.runtime.databaseEmbedded,
@@ -86,7 +95,11 @@ export class HealthService {
         last_error: db.error ?? this.writer.lastError,
       },
       pipeline: this.stats.snapshot(),
-      websocket: { connected_clients: this.gateway.connectedClients, sensor_data_events: this.fanout.eventsSent },
+      websocket: {
+        connected_clients: this.gateway.connectedClients,
+        sensor_data_events: this.fanout.eventsSent,
+        unit_status_events: this.fanout.statusEventsSent,
+      },
       alarms: this.alerts.status(),
       event_bus: { listener_errors: this.bus.errorCounts() },
       memory: { rss_mb: Math.round(process.memoryUsage().rss / 1048576) },

@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { MqttConnectionService } from './mqtt-connection.service.js';
 import { MqttIngestService } from './mqtt-ingest.service.js';
+import { MqttSubscriptionRepository } from './mqtt-subscription.repository.js';
+import { MqttController } from './mqtt.controller.js';
 
-@Module({ providers: [MqttIngestService], exports: [MqttIngestService] })
+@Module({
+  controllers: [MqttController],
+  providers: [MqttIngestService, MqttSubscriptionRepository, MqttConnectionService],
+  exports: [MqttConnectionService],
+})
 export class MqttModule {}

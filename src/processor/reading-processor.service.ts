@@ -1,16 +1,22 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../common/bus/event-bus.js';
-import type { ProcessedReading, RawReading, ReadingBatch } from '../common/bus/event-map.js';
+import type {
+  ProcessedReading,
+  ProcessedUnitStatus,
+  RawReading,
+  RawUnitStatus,
+  ReadingBatch,
+} from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
-import { normalizeReading, type NormalizerLimits } from './reading.normalizer.js';
+import { normalizeReading, normalizeUnitStatus, type NormalizerLimits } from './reading.normalizer.js';
 import { SensorSettingsCache } from './sensor-settings.cache.js';
 
 /**
- * Validates and normalises every received batch, applies each sensor's settings (scale, offset, valid range) from
- * memory, and passes the batch on as `readings.processed` with its acknowledgement: rejected readings are settled
- * with their batch, since they will never become valid.
+ * Validates and normalises every received batch (its readings and its unit statuses), applies each sensor's
+ * settings (scale, offset, valid range) from memory, and passes the batch on as `readings.processed` with its
+ * acknowledgement: rejected readings and statuses are settled with their batch, since they will never become valid.
  */
 @Injectable()
 export class ReadingProcessorService implements OnModuleInit {
@@ -30,7 +36,7 @@ export class ReadingProcessorService implements OnModuleInit {
     this.bus.on('readings.received', ReadingProcessorService.name, (batch) => this.process(batch));
   }
 
-  process(batch: ReadingBatch<RawReading>): void {
+  process(batch: ReadingBatch<RawReading, RawUnitStatus>): void {
     const now = Date.now();
     const out: ProcessedReading[] = [];
     for (const raw of batch.readings) {
@@ -43,6 +49,20 @@ export class ReadingProcessorService implements OnModuleInit {
       }
     }
     this.stats.accepted += out.length;
-    this.bus.emit('readings.processed', { readings: out, ack: batch.ack });
+    let statuses: ProcessedUnitStatus[] | undefined;
+    if (batch.statuses && batch.statuses.length > 0) {
+      statuses = [];
+      for (const raw of batch.statuses) {
+        const result = normalizeUnitStatus(raw, this.limits, now);
+        if (typeof result === 'string') {
+          this.stats.reject(result);
+          this.logger.warn(result, `Rejected status of ${raw.unitId}: ${result}`);
+        } else {
+          statuses.push(result);
+        }
+      }
+      this.stats.statusAccepted += statuses.length;
+    }
+    this.bus.emit('readings.processed', { readings: out, statuses, ack: batch.ack });
   }
 }

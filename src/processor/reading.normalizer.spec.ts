@@ -1,5 +1,11 @@
 import type { RawReading } from '../common/bus/event-map.js';
-import { EPOCH_SECONDS_LIMIT, normalizeReading, timeOf, type NormalizerLimits } from './reading.normalizer.js';
+import {
+  EPOCH_SECONDS_LIMIT,
+  normalizeReading,
+  normalizeUnitStatus,
+  timeOf,
+  type NormalizerLimits,
+} from './reading.normalizer.js';
 import { DEFAULT_SENSOR_SETTINGS, type SensorSettings } from './sensor-settings.js';
 
 /** The injected clock: 2024-06-01T12:00:00Z. */
@@ -249,5 +255,32 @@ describe('normalizeReading with sensor settings', () => {
   it('rejects for quality and time before applying settings (one reason per reading)', () => {
     expect(apply({ quality: 'meh', value: 5000 }, KELVIN_TENTHS)).toBe('quality_unknown');
     expect(apply({ timestamp: 'soon', value: 5000 }, KELVIN_TENTHS)).toBe('timestamp_invalid');
+  });
+});
+
+describe('normalizeUnitStatus', () => {
+  const status = { unitId: 'UNIT001', status: 'maintenance' as const, receivedAt: NOW - 0.5, source: 'mqtt' as const };
+
+  it('keeps the status and takes its time by the reading rules', () => {
+    expect(normalizeUnitStatus(status, LIMITS, NOW)).toEqual({
+      unitId: 'UNIT001',
+      status: 'maintenance',
+      time: NOW - 0.5,
+      source: 'mqtt',
+    });
+    expect(normalizeUnitStatus({ ...status, timestamp: '2024-06-01T11:00:00Z' }, LIMITS, NOW)).toMatchObject({
+      time: Date.UTC(2024, 5, 1, 11),
+    });
+    expect(normalizeUnitStatus({ ...status, timestamp: NOW / 1000 - 60 }, LIMITS, NOW)).toMatchObject({
+      time: NOW - 60_000,
+    });
+  });
+
+  it('rejects a status with a bad, future or ancient timestamp, like a reading', () => {
+    expect(normalizeUnitStatus({ ...status, timestamp: 'yesterday' }, LIMITS, NOW)).toBe('timestamp_invalid');
+    expect(normalizeUnitStatus({ ...status, timestamp: NOW + 3_600_000 }, LIMITS, NOW)).toBe('timestamp_in_future');
+    expect(normalizeUnitStatus({ ...status, timestamp: '2020-01-01T00:00:00Z' }, LIMITS, NOW)).toBe(
+      'timestamp_too_old',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { ProcessedReading, RawReading } from '../common/bus/event-map.js';
+import type { ProcessedReading, ProcessedUnitStatus, RawReading, RawUnitStatus } from '../common/bus/event-map.js';
 import type { RejectReason } from '../common/metrics/pipeline-stats.js';
 import { qualityOf } from './quality.rules.js';
 import { DEFAULT_SENSOR_SETTINGS, engineeringValue, inValidRange, type SensorSettings } from './sensor-settings.js';
@@ -41,7 +41,11 @@ export interface NormalizerLimits {
  * Turns a source's timestamp into epoch milliseconds (with microsecond fraction), or a reason.
  * Rules: ISO 8601 with zone; epoch seconds or milliseconds by EPOCH_SECONDS_LIMIT; absent → arrival time.
  */
-export function timeOf(raw: RawReading, limits: NormalizerLimits, now: number): number | RejectReason {
+export function timeOf(
+  raw: { timestamp?: string | number; receivedAt: number },
+  limits: NormalizerLimits,
+  now: number,
+): number | RejectReason {
   let time: number;
   if (raw.timestamp === undefined) {
     time = raw.receivedAt;
@@ -77,4 +81,15 @@ export function normalizeReading(
   if (!Number.isFinite(value)) return 'value_overflow';
   const quality = inValidRange(value, settings) ? sent : 'BAD';
   return { unitId: raw.unitId, sensorType: raw.sensorType, value, quality, time, source: raw.source };
+}
+
+/** Validates a unit status's time by the same rules as a reading's. Pure: the clock is a parameter. */
+export function normalizeUnitStatus(
+  raw: RawUnitStatus,
+  limits: NormalizerLimits,
+  now: number,
+): ProcessedUnitStatus | RejectReason {
+  const time = timeOf(raw, limits, now);
+  if (typeof time === 'string') return time;
+  return { unitId: raw.unitId, status: raw.status, time, source: raw.source };
 }

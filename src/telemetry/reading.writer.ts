@@ -1,11 +1,14 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../common/bus/event-bus.js';
-import type { ProcessedReading, ReadingBatch } from '../common/bus/event-map.js';
+import type { ProcessedReading, ProcessedUnitStatus, ReadingBatch, UnitStatusChange } from '../common/bus/event-map.js';
 import { DatabasePool } from '../common/database/database.pool.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
 import { SensorRegistry } from './sensor.registry.js';
+import { UnitStatusWriter } from './unit-status.writer.js';
+
+type ProcessedBatch = ReadingBatch<ProcessedReading, ProcessedUnitStatus>;
 
 /**
  * One statement per write, whatever the row count: arrays in, rows out. Time travels as integer microseconds
@@ -31,15 +34,17 @@ const RETRY_MAX_MS = 5000;
 
 /**
  * Writes processed readings to sensor_readings in as few statements as possible and settles each batch's
- * acknowledgement after its commit, in arrival order. A failed write is retried (with backoff) until it
- * succeeds: its PUBACKs stay held, so nothing is acknowledged that is not stored. Memory is bounded by the
- * broker's in-flight window for QoS 1; QoS 0 batches beyond WRITER_MAX_PENDING are dropped and counted.
+ * acknowledgement after its commit, in arrival order. A batch's unit statuses are written in the same step (one
+ * more statement), so its acknowledgement waits for them too; `units.status_changed` announces the statuses
+ * that were set. A failed write is retried (with backoff) until it succeeds: both statements are idempotent, and
+ * the PUBACKs stay held, so nothing is acknowledged that is not stored. Memory is bounded by the broker's
+ * in-flight window for QoS 1; QoS 0 batches beyond WRITER_MAX_PENDING are dropped and counted.
  */
 @Injectable()
 export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReadingWriter.name);
   private readonly errorLog = new ThrottledLogger(this.logger);
-  private queue: ReadingBatch<ProcessedReading>[] = [];
+  private queue: ProcessedBatch[] = [];
   private queuedReadings = 0;
   private writing: Promise<void> | undefined;
   private retryDelay = RETRY_MIN_MS;
@@ -50,6 +55,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly db: DatabasePool,
     private readonly registry: SensorRegistry,
+    private readonly statuses: UnitStatusWriter,
     private readonly bus: EventBus,
     private readonly stats: PipelineStats,
     private readonly config: AppConfig,
@@ -73,7 +79,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     return this.queuedReadings;
   }
 
-  enqueue(batch: ReadingBatch<ProcessedReading>): void {
+  enqueue(batch: ProcessedBatch): void {
     const n = batch.readings.length;
     if (!batch.ack && this.queuedReadings + n > this.config.writerMaxPending) {
       this.stats.dropped += n;
@@ -100,8 +106,11 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     while (this.queue.length > 0 && !this.stopping) {
       const take = this.takeBatches();
       const readings = take.flatMap((b) => b.readings);
+      const statuses = take.flatMap((b) => b.statuses ?? []);
+      let changes: UnitStatusChange[] = [];
       try {
         if (readings.length > 0) this.stats.stored += await this.write(readings);
+        if (statuses.length > 0) changes = await this.statuses.apply(statuses);
         this.retryDelay = RETRY_MIN_MS;
         this.lastError = undefined;
       } catch (err) {
@@ -109,7 +118,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
         this.lastError = err instanceof Error ? err.message : String(err);
         this.errorLog.error(
           'write',
-          `Writing ${readings.length} readings failed, retrying in ${this.retryDelay} ms: ${this.lastError}`,
+          `Writing ${readings.length} readings and ${statuses.length} statuses failed, retrying in ${this.retryDelay} ms: ${this.lastError}`,
         );
         await new Promise((r) => setTimeout(r, this.retryDelay));
         this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
@@ -118,11 +127,16 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
       this.queue.splice(0, take.length);
       this.queuedReadings -= readings.length;
       for (const batch of take) batch.ack?.settle();
+      if (statuses.length > 0) {
+        this.stats.statusApplied += changes.length;
+        this.stats.statusSuperseded += statuses.length - changes.length;
+        if (changes.length > 0) this.bus.emit('units.status_changed', { changes });
+      }
     }
   }
 
   /** The batches at the head of the queue that fit in one statement (always at least one). */
-  private takeBatches(): ReadingBatch<ProcessedReading>[] {
+  private takeBatches(): ProcessedBatch[] {
     let rows = 0;
     let count = 0;
     for (const batch of this.queue) {

@@ -8,11 +8,12 @@ import { SensorRegistry } from './sensor.registry.js';
 import { SensorSettingsSync } from './sensor-settings.sync.js';
 import { SensorsController } from './sensors.controller.js';
 import { SensorsService } from './sensors.service.js';
+import { UnitStatusWriter } from './unit-status.writer.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Unit, Sensor]), ProcessorModule],
   controllers: [SensorsController],
-  providers: [SensorRegistry, ReadingWriter, SensorSettingsSync, SensorsService],
+  providers: [SensorRegistry, UnitStatusWriter, ReadingWriter, SensorSettingsSync, SensorsService],
   exports: [SensorRegistry, ReadingWriter],
 })
 export class TelemetryModule {}

@@ -23,6 +23,15 @@ function portAnswers(port: number): Promise<void> {
   });
 }
 
+/** A TLS listener: the broker's certificate and key, and the CA its clients' certificates must chain to. */
+export interface MosquittoTls {
+  ca: string;
+  cert: string;
+  key: string;
+  /** Refuse clients without a certificate signed by `ca`. */
+  requireCertificate: boolean;
+}
+
 /**
  * A real Mosquitto of our own on a free loopback port, configured by docker/mosquitto/mosquitto.conf
  * (the settings held-back PUBACKs need), so a test can stop and start the broker at will.
@@ -31,10 +40,13 @@ export class MosquittoProcess {
   private child?: ChildProcess;
   private readonly dir = mkdtempSync(join(tmpdir(), 'tc-mosquitto-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly tls?: MosquittoTls,
+  ) {}
 
-  static async start(port?: number): Promise<MosquittoProcess> {
-    const broker = new MosquittoProcess(port ?? (await freePort()));
+  static async start(port?: number, tls?: MosquittoTls): Promise<MosquittoProcess> {
+    const broker = new MosquittoProcess(port ?? (await freePort()), tls);
     await broker.resume();
     return broker;
   }
@@ -52,7 +64,13 @@ export class MosquittoProcess {
       // Started as root, Mosquitto switches to user `mosquitto`, which cannot write our private (0700) directory:
       // no log and, worse, no persistence, so a restarted broker would silently forget every session. Run it as
       // ourselves (the option only matters when started as root).
-      .concat(`\nuser ${userInfo().username}\n`);
+      .concat(`\nuser ${userInfo().username}\n`)
+      // Listener options: they apply to the (only) listener above.
+      .concat(
+        this.tls
+          ? `cafile ${this.tls.ca}\ncertfile ${this.tls.cert}\nkeyfile ${this.tls.key}\nrequire_certificate ${this.tls.requireCertificate}\n`
+          : '',
+      );
     const file = join(this.dir, 'mosquitto.conf');
     writeFileSync(file, conf);
     this.child = spawn('mosquitto', ['-c', file], { stdio: 'ignore' });

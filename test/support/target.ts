@@ -12,6 +12,51 @@ export const TARGET = process.env.E2E_TARGET === 'services' ? 'services' : 'embe
 const PG_ADMIN_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const MQTT_URL = new URL(process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883');
 
+/** A database of its own on the real PostgreSQL (PG_URL), for a test file. */
+export interface TestDatabase {
+  url: string;
+  dispose: () => Promise<void>;
+}
+
+/** Whether the real PostgreSQL (PG_URL, default 127.0.0.1:5432) answers, whatever E2E_TARGET says. */
+export async function realPostgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Creates a database named `id` on the real PostgreSQL; `dispose` drops it. */
+export async function createDatabase(id: string): Promise<TestDatabase> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${id}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${id}`;
+  return {
+    url: url.toString(),
+    dispose: async () => {
+      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** A file-unique identifier: letters, digits and '_', safe as a database name and a topic level. */
+export function testId(name: string): string {
+  return `${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Date.now() % 1_000_000}`;
+}
+
 export interface TestTarget {
   /** Environment that points a backend at these services. */
   env: Record<string, string>;
@@ -29,27 +74,17 @@ export interface TestTarget {
  * files never see each other's data. `brokerPort` points the backend at a broker the test started itself.
  */
 export async function createTarget(name: string, brokerPort?: number): Promise<TestTarget> {
-  const id = `${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Date.now() % 1_000_000}`;
+  const id = testId(name);
   const topicPrefix = `t_${id}`;
   const env: Record<string, string> = { MQTT_TOPIC_PREFIX: topicPrefix, MQTT_CLIENT_ID: `tc_${id}` };
 
   let databaseUrl: string;
   let dispose: () => Promise<void>;
   if (TARGET === 'services') {
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${id}`);
-    await admin.end();
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${id}`;
-    databaseUrl = url.toString();
+    const database = await createDatabase(id);
+    databaseUrl = database.url;
     env.DATABASE_URL = databaseUrl;
-    dispose = async () => {
-      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
-      await client.end();
-    };
+    dispose = database.dispose;
   } else {
     const dbPort = await freePort();
     const dataDir = tempDataDir();

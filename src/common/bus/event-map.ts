@@ -33,6 +33,30 @@ export interface ProcessedReading {
   source: ReadingSource;
 }
 
+/** What a unit announces on `{prefix}/{unit_id}/status`. */
+export type UnitStatus = 'online' | 'offline' | 'maintenance';
+export const UNIT_STATUSES: readonly UnitStatus[] = ['online', 'offline', 'maintenance'];
+
+/** A unit status message as a source saw it: the status word is known, the timestamp not yet checked. */
+export interface RawUnitStatus {
+  unitId: string;
+  status: UnitStatus;
+  /** As sent: ISO 8601 text, epoch seconds or milliseconds, or absent (arrival time is used). */
+  timestamp?: string | number;
+  /** Arrival time in epoch milliseconds with sub-millisecond fraction. */
+  receivedAt: number;
+  source: ReadingSource;
+}
+
+/** A validated unit status with its final time. */
+export interface ProcessedUnitStatus {
+  unitId: string;
+  status: UnitStatus;
+  /** Epoch milliseconds; the fraction carries microseconds. */
+  time: number;
+  source: ReadingSource;
+}
+
 /**
  * Settles what a source holds back for a batch (MQTT PUBACKs). Called once, after the batch's readings are
  * committed or deliberately rejected; never called if they were not, so the broker redelivers them.
@@ -41,15 +65,28 @@ export interface BatchAck {
   settle(): void;
 }
 
-/** Readings travel in batches: one event carries many readings. */
-export interface ReadingBatch<R> {
+/**
+ * Readings travel in batches: one event carries many readings. Unit status messages ride in the same batch as
+ * the readings that arrived with them, because they share its acknowledgement: the batch is settled only once
+ * both its readings and its statuses are committed, and batches are settled in arrival order.
+ */
+export interface ReadingBatch<R, S = unknown> {
   readings: R[];
+  /** Unit status messages of the batch, if any. */
+  statuses?: S[];
   /** Present when the source waits for the commit before acknowledging (QoS 1). */
   ack?: BatchAck;
 }
 
+/** State of the MQTT connection: `connecting` covers the first attempt and every retry after a loss. */
+export type MqttConnectionState = 'connected' | 'connecting' | 'disconnected';
+
 export interface ConnectionChange {
   connected: boolean;
+  /** `disconnected` only after an explicit disconnect (or shutdown): no reconnect is scheduled. */
+  state: MqttConnectionState;
+  /** `host:port` of the broker. */
+  broker: string;
   /** Human-readable reason for the latest failure, never containing credentials. */
   error?: string;
 }
@@ -81,10 +118,24 @@ export interface SystemAlert {
   shelved_until: string | null;
 }
 
+/** A unit status that was committed to `units` (newer than the one stored before). */
+export interface UnitStatusChange {
+  unitId: string;
+  status: UnitStatus;
+  /** Epoch milliseconds of the status report. */
+  time: number;
+}
+
+/** Unit statuses committed by one batch, in one event. */
+export interface UnitStatusChanges {
+  changes: UnitStatusChange[];
+}
+
 /** Every event on the bus and its payload type: a misspelt name or a wrong payload fails to compile. */
 export interface EventMap {
-  'readings.received': ReadingBatch<RawReading>;
-  'readings.processed': ReadingBatch<ProcessedReading>;
+  'readings.received': ReadingBatch<RawReading, RawUnitStatus>;
+  'readings.processed': ReadingBatch<ProcessedReading, ProcessedUnitStatus>;
+  'units.status_changed': UnitStatusChanges;
   'mqtt.connection_changed': ConnectionChange;
   'alarm.transitioned': SystemAlert;
 }

@@ -1,6 +1,6 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 
-/** Why a message or reading was not stored. Each has its own counter. */
+/** Why a message, reading or unit status was not stored. Each has its own counter. */
 export type RejectReason =
   | 'topic_invalid'
   | 'payload_empty'
@@ -15,7 +15,9 @@ export type RejectReason =
   | 'quality_unknown'
   | 'timestamp_invalid'
   | 'timestamp_in_future'
-  | 'timestamp_too_old';
+  | 'timestamp_too_old'
+  | 'status_missing'
+  | 'status_unknown';
 
 /**
  * Counters for the reading pipeline, kept in one place so the status endpoint, /health and (later) /metrics
@@ -23,7 +25,7 @@ export type RejectReason =
  */
 @Injectable()
 export class PipelineStats {
-  /** MQTT messages taken in on reading topics. */
+  /** Messages taken in on reading topics, and on topics that are neither readings nor statuses (topic_invalid). */
   received = 0;
   /** Readings that passed parsing and validation. */
   accepted = 0;
@@ -33,6 +35,14 @@ export class PipelineStats {
   dropped = 0;
   /** Failed database writes (each retried). */
   writeErrors = 0;
+  /** MQTT messages taken in on unit status topics. */
+  statusReceived = 0;
+  /** Unit statuses that passed parsing and validation. */
+  statusAccepted = 0;
+  /** Unit statuses committed to `units`. */
+  statusApplied = 0;
+  /** Valid unit statuses not applied because the unit already had a newer one (late or redelivered). */
+  statusSuperseded = 0;
   readonly rejected = new Map<RejectReason, number>();
   /** Failed calls of custom reading handlers, by handler name (processor/reading-handler.ts). */
   readonly handlerErrors = new Map<string, number>();
@@ -60,6 +70,7 @@ export class PipelineStats {
     rejected: number;
     rejected_by_reason: Record<string, number>;
     handler_errors: Record<string, number>;
+    unit_status: { received: number; accepted: number; applied: number; superseded: number };
   } {
     return {
       received: this.received,
@@ -70,6 +81,12 @@ export class PipelineStats {
       rejected: this.rejectedTotal(),
       rejected_by_reason: Object.fromEntries(this.rejected),
       handler_errors: Object.fromEntries(this.handlerErrors),
+      unit_status: {
+        received: this.statusReceived,
+        accepted: this.statusAccepted,
+        applied: this.statusApplied,
+        superseded: this.statusSuperseded,
+      },
     };
   }
 }

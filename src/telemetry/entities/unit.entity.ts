@@ -11,6 +11,10 @@ export class Unit {
   @Column({ type: 'varchar', length: 16, default: 'unknown' })
   status!: string;
 
+  /** Time of the status report now in `status`; a report is applied only when newer. */
+  @Column({ name: 'status_time', type: 'timestamptz', nullable: true })
+  statusTime!: Date | null;
+
   @Column({ name: 'first_seen', type: 'timestamptz', default: () => 'now()' })
   firstSeen!: Date;
 

@@ -1,0 +1,617 @@
+import { readFileSync } from 'node:fs';
+import {
+  BadGatewayException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import mqtt, { type MqttClient } from 'mqtt';
+import { EventBus } from '../common/bus/event-bus.js';
+import type { MqttConnectionState } from '../common/bus/event-map.js';
+import { ThrottledLogger } from '../common/logging/throttled-logger.js';
+import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { AppConfig } from '../config/app-config.js';
+import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
+import { type BrokerSettings, clientOptions, type TlsMaterial } from './mqtt-client.options.js';
+import { MqttIngestService } from './mqtt-ingest.service.js';
+import { MqttSubscriptionRepository, type StoredSubscription } from './mqtt-subscription.repository.js';
+import { RECONNECT_JITTER, reconnectDelay, type BackoffPolicy } from './reconnect-backoff.js';
+import { filtersOverlap, sharedFilter } from './topic-filter.js';
+import { TopicParser } from './topic.parser.js';
+
+/** MQTT connect-refusal codes meaning "I do not speak this protocol version" (3.1.1 and MQTT 5 spellings). */
+const UNSUPPORTED_PROTOCOL = new Set([1, 132]);
+/** How long POST /connect waits for the broker before answering (the client keeps trying after that). */
+const CONNECT_WAIT_MS = 5000;
+/** How long a disconnect or shutdown waits for gathered messages to commit, so their PUBACKs still go out. */
+const DRAIN_WAIT_MS = 3000;
+const PUBLISH_TIMEOUT_MS = 10_000;
+const FALLBACK_RETRY_MS = 100;
+/** Test messages are small; 16 KiB leaves room to try the 4 KiB reading limit from the API. */
+export const MAX_PUBLISH_BYTES = 16 * 1024;
+
+/** Delivery level of a subscription. QoS 2 is refused: the held-PUBACK contract is QoS 1's, writes are idempotent. */
+export type SubscriptionQos = 0 | 1;
+
+/** What POST /connect may change; the rest comes from the configuration. */
+export interface ConnectOverrides {
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  clientId?: string;
+  keepalive?: number;
+  tls?: boolean;
+}
+
+/** One subscription of the session as the status reports it. */
+export interface SubscriptionState {
+  filter: string;
+  qos: SubscriptionQos;
+  /** From the configuration (MQTT_TOPIC_PREFIX, MQTT_SHARED_GROUP); cannot be removed at run time. */
+  configured: boolean;
+  /** Confirmed by the broker on the current connection. */
+  active: boolean;
+  /** Can match `{prefix}/{unit_id}/{sensor_type|status}`; messages on other topics are rejected as topic_invalid. */
+  readingTopics: boolean;
+}
+
+/** The connection, its subscriptions and its counters, at one moment. Never holds the password. */
+export interface MqttSnapshot {
+  state: MqttConnectionState;
+  connected: boolean;
+  broker: Omit<BrokerSettings, 'password'>;
+  protocolVersion: 4 | 5;
+  sharedGroup?: string;
+  /** Filters the broker confirmed on the current connection, in subscription order. */
+  subscribedTopics: string[];
+  subscriptions: SubscriptionState[];
+  reconnects: number;
+  /** While reconnecting: the current backoff delay between attempts. */
+  reconnectDelayMs?: number;
+  pendingAcks: number;
+  lastError?: string;
+  messages: {
+    /** Every message taken in, on any subscription. */
+    received: number;
+    /** Readings and unit statuses that passed validation. */
+    accepted: number;
+    rejected: number;
+    rejectedByReason: Record<string, number>;
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/**
+ * Owns the backend's MQTT client: connects (MQTT 5 with a persistent session, falling back to 3.1.1 when the
+ * broker refuses 5), reconnects by itself with capped exponential backoff and jitter, keeps the session's
+ * subscriptions (the configured filter plus dynamic ones, remembered per client id), publishes test messages,
+ * and reports its state. Control path only: every message goes straight to MqttIngestService.
+ */
+@Injectable()
+export class MqttConnectionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(MqttConnectionService.name);
+  private readonly errorLog = new ThrottledLogger(this.logger);
+  private readonly policy: BackoffPolicy;
+  /** `{prefix}/#`, or `$share/{group}/{prefix}/#` when instances split the stream. */
+  readonly configuredFilter: string;
+  private readonly readingShape: string;
+  private broker: BrokerSettings;
+  private client?: MqttClient;
+  /** Subscriptions of the session, configured first, then dynamic ones in the order they were made. */
+  private readonly wanted = new Map<string, { qos: SubscriptionQos; configured: boolean }>();
+  /** Filters the broker confirmed on the current connection. */
+  private readonly active = new Set<string>();
+  /** Filters still in the broker session that are no longer wanted: unsubscribed on the next connect. */
+  private stale: string[] = [];
+  /** Whether the current connection has had its subscriptions applied. */
+  private subscriptionsApplied = false;
+  private attempt = 0;
+  private reconnectDelayMs: number | undefined;
+  private lastError: string | undefined;
+  /** The broker just refused MQTT 5: the next attempt (with 3.1.1) goes at once, not after a backoff delay. */
+  private fallingBack = false;
+  /** Control operations run one at a time: two concurrent connects must not both build a client. */
+  private control: Promise<unknown> = Promise.resolve();
+  reconnects = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
+    private readonly bus: EventBus,
+    private readonly stats: PipelineStats,
+    private readonly ingest: MqttIngestService,
+    private readonly store: MqttSubscriptionRepository,
+  ) {
+    this.policy = { minMs: config.mqttReconnectMinMs, maxMs: config.mqttReconnectMaxMs, jitter: RECONNECT_JITTER };
+    this.configuredFilter = sharedFilter(new TopicParser(config.mqttTopicPrefix).filter, config.mqttSharedGroup);
+    this.readingShape = `${config.mqttTopicPrefix}/+/+`;
+    this.broker = this.settings({});
+  }
+
+  /** Connects only once every module has subscribed to the bus, so no early batch finds nobody listening. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.loadSubscriptions(this.broker.clientId);
+    this.start();
+  }
+
+  /** Before the writer stops: what was gathered still commits and gets its PUBACKs, then the client says goodbye. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.exclusive(() => this.stop());
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  get state(): MqttConnectionState {
+    return this.client === undefined ? 'disconnected' : this.client.connected ? 'connected' : 'connecting';
+  }
+
+  snapshot(): MqttSnapshot {
+    const { host, port, embedded, tls, username, clientId, keepalive } = this.broker;
+    return {
+      state: this.state,
+      connected: this.connected,
+      broker: { host, port, embedded, tls, username, clientId, keepalive },
+      protocolVersion: this.client?.options.protocolVersion === 5 ? 5 : this.client ? 4 : this.preferredProtocol(),
+      sharedGroup: this.config.mqttSharedGroup,
+      subscribedTopics: this.connected ? [...this.wanted.keys()].filter((f) => this.active.has(f)) : [],
+      subscriptions: [...this.wanted].map(([filter, s]) => ({
+        filter,
+        qos: s.qos,
+        configured: s.configured,
+        active: this.connected && this.active.has(filter),
+        readingTopics: filtersOverlap(filter, this.readingShape),
+      })),
+      reconnects: this.reconnects,
+      reconnectDelayMs: this.state === 'connecting' ? this.reconnectDelayMs : undefined,
+      pendingAcks: this.ingest.pendingAcks,
+      lastError: this.lastError,
+      messages: {
+        received: this.ingest.messagesReceived,
+        accepted: this.stats.accepted + this.stats.statusAccepted,
+        rejected: this.stats.rejectedTotal(),
+        rejectedByReason: Object.fromEntries(this.stats.rejected),
+      },
+    };
+  }
+
+  /**
+   * Connects with the configuration, changed by `overrides` for this connection and its reconnects. Refused
+   * while connected; while still trying to reach a broker, the new settings replace the old ones. Resolves
+   * once connected and subscribed, or fails with 503 after a few seconds while the client keeps trying.
+   */
+  connect(overrides: ConnectOverrides): Promise<MqttSnapshot> {
+    return this.exclusive(() => this.connectNow(overrides));
+  }
+
+  private async connectNow(overrides: ConnectOverrides): Promise<MqttSnapshot> {
+    if (this.connected) {
+      throw new ConflictException(
+        `Already connected to ${this.broker.host}:${this.broker.port} as '${this.broker.clientId}'; POST /api/v1/scada/mqtt/disconnect first`,
+      );
+    }
+    const broker = this.settings(overrides);
+    const tls = broker.tls ? this.tlsMaterial() : undefined;
+    await this.stop();
+    if (broker.clientId !== this.broker.clientId) await this.loadSubscriptions(broker.clientId);
+    this.broker = broker;
+    this.start(tls);
+    const connected = await until(() => this.connected && this.subscriptionsApplied, CONNECT_WAIT_MS);
+    if (!connected) {
+      throw new ServiceUnavailableException(
+        `Not connected to ${broker.host}:${broker.port} after ${CONNECT_WAIT_MS / 1000} s` +
+          (this.lastError ? ` (${this.lastError})` : '') +
+          '; still retrying with backoff. GET /api/v1/scada/mqtt/status shows progress, POST /api/v1/scada/mqtt/disconnect stops it.',
+      );
+    }
+    return this.snapshot();
+  }
+
+  /** Disconnects and stops reconnecting. The session stays with the broker, which queues readings meanwhile. */
+  disconnect(): Promise<MqttSnapshot> {
+    return this.exclusive(() => this.disconnectNow());
+  }
+
+  private async disconnectNow(): Promise<MqttSnapshot> {
+    if (!this.client)
+      throw new ConflictException('MQTT is already disconnected; POST /api/v1/scada/mqtt/connect to connect');
+    await this.stop();
+    return this.snapshot();
+  }
+
+  /**
+   * Adds filters to the session (or changes their QoS). A filter that overlaps another subscription is refused:
+   * the broker would deliver each matching message once per subscription.
+   */
+  subscribe(filters: readonly string[], qos: SubscriptionQos): Promise<MqttSnapshot> {
+    return this.exclusive(() => this.subscribeNow(filters, qos));
+  }
+
+  private async subscribeNow(filters: readonly string[], qos: SubscriptionQos): Promise<MqttSnapshot> {
+    const client = this.requireConnected();
+    const fresh = [...new Set(filters)];
+    for (const [i, filter] of fresh.entries()) {
+      const existing = this.wanted.get(filter);
+      if (existing?.configured) {
+        throw new ConflictException(`'${filter}' is the configured subscription; it cannot be changed at run time`);
+      }
+      const others = [...this.wanted.keys(), ...fresh.slice(0, i)].filter((f) => f !== filter);
+      const overlap = others.find((f) => filtersOverlap(f, filter));
+      if (overlap !== undefined) {
+        throw new ConflictException(
+          `'${filter}' overlaps the subscription '${overlap}': the broker would deliver matching messages twice. ` +
+            `Unsubscribe '${overlap}' first, or choose a filter that does not overlap it.`,
+        );
+      }
+    }
+    const subscriptions: StoredSubscription[] = fresh.map((filter) => ({ filter, qos, configured: false }));
+    // Recorded first: a crash after the broker's SUBACK still leaves the backend knowing what its session holds.
+    if (!(await this.record(() => this.store.save(this.broker.clientId, subscriptions)))) {
+      throw new ServiceUnavailableException('The database is unavailable: the subscription cannot be recorded');
+    }
+    let results: { filter: string; ok: boolean; code: number }[];
+    try {
+      results = await this.subscribeOn(client, subscriptions);
+    } catch (err) {
+      // Recorded and wanted: the next connect subscribes them, whatever the broker made of this attempt.
+      for (const s of subscriptions) this.wanted.set(s.filter, { qos, configured: false });
+      throw new ServiceUnavailableException(
+        `Subscribing failed (${errorText(err)}); the filters are kept and subscribed on reconnect`,
+      );
+    }
+    const refused = results.filter((r) => !r.ok);
+    for (const s of subscriptions) {
+      if (!refused.some((r) => r.filter === s.filter)) this.wanted.set(s.filter, { qos, configured: false });
+    }
+    if (refused.length > 0) {
+      const clientId = this.broker.clientId;
+      await this.record(() =>
+        this.store.remove(
+          clientId,
+          refused.map((r) => r.filter),
+        ),
+      );
+      throw new BadGatewayException(
+        `The broker refused ${refused.map((r) => `'${r.filter}' (reason code ${r.code})`).join(', ')}`,
+      );
+    }
+    return this.snapshot();
+  }
+
+  /** Removes dynamic filters from the session. */
+  unsubscribe(filters: readonly string[]): Promise<MqttSnapshot> {
+    return this.exclusive(() => this.unsubscribeNow(filters));
+  }
+
+  private async unsubscribeNow(filters: readonly string[]): Promise<MqttSnapshot> {
+    const client = this.requireConnected();
+    const gone = [...new Set(filters)];
+    for (const filter of gone) {
+      const existing = this.wanted.get(filter);
+      if (!existing) throw new NotFoundException(`Not subscribed to '${filter}'`);
+      if (existing.configured) {
+        throw new ConflictException(`'${filter}' is the configured subscription; it cannot be removed at run time`);
+      }
+    }
+    try {
+      await client.unsubscribeAsync(gone);
+    } catch (err) {
+      throw new ServiceUnavailableException(`Unsubscribing failed: ${errorText(err)}`);
+    }
+    for (const filter of gone) {
+      this.wanted.delete(filter);
+      this.active.delete(filter);
+    }
+    const clientId = this.broker.clientId;
+    await this.record(() => this.store.remove(clientId, gone));
+    return this.snapshot();
+  }
+
+  /** Publishes a test message through the backend's own connection; resolves once the broker has it (QoS ≥ 1). */
+  async publish(topic: string, payload: string, qos: 0 | 1 | 2, retain: boolean): Promise<number> {
+    const bytes = Buffer.byteLength(payload, 'utf8');
+    if (bytes > MAX_PUBLISH_BYTES) {
+      throw new PayloadTooLargeException(`payload is ${bytes} bytes; test messages are at most ${MAX_PUBLISH_BYTES}`);
+    }
+    const client = this.requireConnected();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.publishAsync(topic, payload, { qos, retain }),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no acknowledgement within ${PUBLISH_TIMEOUT_MS / 1000} s`)),
+            PUBLISH_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } catch (err) {
+      throw new ServiceUnavailableException(`Publishing to '${topic}' failed: ${errorText(err)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return bytes;
+  }
+
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.control.then(operation, operation);
+    this.control = run.catch(() => undefined);
+    return run;
+  }
+
+  private requireConnected(): MqttClient {
+    const client = this.client;
+    if (!client?.connected) {
+      throw new ServiceUnavailableException(
+        `Not connected to the MQTT broker (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`,
+      );
+    }
+    return client;
+  }
+
+  private settings(overrides: ConnectOverrides): BrokerSettings {
+    const host = overrides.host ?? this.runtime.brokerHost;
+    const port = overrides.port ?? this.runtime.brokerPort;
+    return {
+      host,
+      port,
+      embedded: this.runtime.brokerEmbedded && host === this.runtime.brokerHost && port === this.runtime.brokerPort,
+      tls: overrides.tls ?? this.config.mqttTls,
+      username: overrides.username ?? this.config.mqttUsername,
+      password: overrides.password ?? this.config.mqttPassword,
+      clientId: overrides.clientId ?? this.config.mqttClientId,
+      keepalive: overrides.keepalive ?? this.config.mqttKeepalive,
+    };
+  }
+
+  /** The embedded broker speaks 3.1.1 only: asking it for 5 would cost a refused attempt at every start. */
+  private preferredProtocol(broker = this.broker): 4 | 5 {
+    return this.config.mqttProtocolVersion === 5 && !broker.embedded ? 5 : 4;
+  }
+
+  /** Files named by MQTT_TLS_*; read on every connect, so renewed certificates are picked up. */
+  private tlsMaterial(): TlsMaterial {
+    const read = (name: string, file: string | undefined): Buffer | undefined => {
+      if (file === undefined) return undefined;
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        throw new ServiceUnavailableException(`Cannot read ${name} (${file}): ${errorText(err)}`);
+      }
+    };
+    return {
+      ca: read('MQTT_TLS_CA_FILE', this.config.mqttTlsCaFile),
+      cert: read('MQTT_TLS_CERT_FILE', this.config.mqttTlsCertFile),
+      key: read('MQTT_TLS_KEY_FILE', this.config.mqttTlsKeyFile),
+      rejectUnauthorized: this.config.mqttTlsRejectUnauthorized,
+    };
+  }
+
+  /**
+   * What this client id's session should hold: the configured filter and the dynamic ones stored for it. Stored
+   * filters the configuration no longer wants (an old prefix or shared group, or a dynamic filter that now
+   * overlaps the configured one) are unsubscribed on connect, or the broker would keep delivering them.
+   */
+  private async loadSubscriptions(clientId: string): Promise<void> {
+    this.wanted.clear();
+    this.stale = [];
+    this.wanted.set(this.configuredFilter, { qos: 1, configured: true });
+    let stored: StoredSubscription[];
+    try {
+      stored = await this.store.list(clientId);
+    } catch (err) {
+      this.logger.error(`Cannot read the stored MQTT subscriptions of '${clientId}': ${errorText(err)}`);
+      return;
+    }
+    for (const s of stored) {
+      if (s.filter === this.configuredFilter) continue;
+      if (s.configured || [...this.wanted.keys()].some((f) => filtersOverlap(f, s.filter))) {
+        this.stale.push(s.filter);
+      } else {
+        this.wanted.set(s.filter, { qos: s.qos, configured: false });
+      }
+    }
+    if (this.stale.length > 0) {
+      this.logger.warn(`Unsubscribing '${this.stale.join("', '")}' on connect: the configuration no longer wants it`);
+    }
+  }
+
+  private start(tls?: TlsMaterial): void {
+    const broker = this.broker;
+    const client = mqtt.connect(
+      clientOptions(
+        broker,
+        {
+          protocolVersion: this.preferredProtocol(broker),
+          sessionExpiry: this.config.mqttSessionExpiry,
+          receiveMaximum: this.config.mqttReceiveMaximum,
+          reconnectPeriod: reconnectDelay(0, this.policy),
+        },
+        tls ?? (broker.tls ? this.tlsMaterial() : undefined),
+      ),
+    );
+    this.client = client;
+    this.attempt = 0;
+    this.subscriptionsApplied = false;
+    this.active.clear();
+    this.ingest.attach(client);
+
+    client.on('connect', () => this.onConnect(client));
+    // mqtt.js arms its reconnect timer with options.reconnectPeriod right after 'offline' (the first attempt after
+    // a loss) and after each failed attempt announced by 'reconnect': setting it there makes the delays grow.
+    client.on('offline', () => {
+      if (client !== this.client) return;
+      this.attempt = 0;
+      if (this.fallingBack) {
+        this.fallingBack = false;
+        this.reconnectDelayMs = client.options.reconnectPeriod = FALLBACK_RETRY_MS;
+        return;
+      }
+      this.nextDelay(client);
+      this.logger.warn(
+        `MQTT connection to ${broker.host}:${broker.port} lost or refused${this.lastError ? ` (${this.lastError})` : ''}; retrying in ${this.reconnectDelayMs} ms`,
+      );
+    });
+    client.on('reconnect', () => {
+      if (client !== this.client) return;
+      this.reconnects++;
+      this.attempt++;
+      this.nextDelay(client);
+    });
+    client.on('close', () => this.onClose(client));
+    client.on('error', (err: Error & { code?: number | string }) => {
+      if (client !== this.client) return;
+      if (client.options.protocolVersion === 5 && UNSUPPORTED_PROTOCOL.has(Number(err.code))) {
+        // mqtt.js retries after a refused CONNACK (reconnectOnConnackError) with the options as changed here.
+        this.logger.warn(`Broker ${broker.host}:${broker.port} refused MQTT 5; falling back to MQTT 3.1.1`);
+        client.options.protocolVersion = 4;
+        delete client.options.properties;
+        this.fallingBack = true;
+      }
+      this.lastError = err.message;
+      this.errorLog.error('mqtt-error', `MQTT error (${broker.host}:${broker.port}): ${err.message}`);
+    });
+  }
+
+  private nextDelay(client: MqttClient): void {
+    this.reconnectDelayMs = reconnectDelay(this.attempt, this.policy);
+    client.options.reconnectPeriod = this.reconnectDelayMs;
+  }
+
+  private onConnect(client: MqttClient): void {
+    if (client !== this.client) return;
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    this.attempt = 0;
+    this.fallingBack = false;
+    this.lastError = undefined;
+    this.subscriptionsApplied = false;
+    const { host, port, clientId } = this.broker;
+    this.logger.log(
+      `Connected to MQTT broker ${host}:${port} as '${clientId}' (MQTT ${client.options.protocolVersion === 5 ? '5' : '3.1.1'})`,
+    );
+    void this.applySubscriptions(client);
+  }
+
+  /** Subscribes the whole wanted set on every connect: a broker that lost the session gets it back. */
+  private async applySubscriptions(client: MqttClient): Promise<void> {
+    const clientId = this.broker.clientId;
+    const wanted = [...this.wanted].map(([filter, s]) => ({ filter, qos: s.qos, configured: s.configured }));
+    try {
+      const results = await this.subscribeOn(client, wanted);
+      if (client !== this.client) return;
+      for (const r of results.filter((x) => !x.ok)) {
+        this.lastError = `the broker refused the subscription '${r.filter}' (reason code ${r.code})`;
+        this.logger.error(`MQTT: ${this.lastError}`);
+      }
+      if (this.stale.length > 0) {
+        const stale = this.stale;
+        await client.unsubscribeAsync(stale);
+        this.stale = [];
+        await this.record(() => this.store.remove(clientId, stale));
+      }
+    } catch (err) {
+      if (client !== this.client) return;
+      this.lastError = `subscribing failed: ${errorText(err)}`;
+      this.logger.error(`MQTT: ${this.lastError}`);
+    }
+    await this.record(() => this.store.save(clientId, [{ filter: this.configuredFilter, qos: 1, configured: true }]));
+    if (client !== this.client || !client.connected) return;
+    this.subscriptionsApplied = true;
+    this.emitChange();
+  }
+
+  /**
+   * Keeps the stored copy of the session in step. A database outage must not cost the broker connection: the
+   * broker holds the truth; at worst a restart resubscribes a filter, or keeps one it should have dropped.
+   */
+  private async record(write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      this.errorLog.warn('subscription-store', `Cannot record MQTT subscriptions in the database: ${errorText(err)}`);
+      return false;
+    }
+  }
+
+  /** SUBSCRIBE, one packet per QoS, and the broker's verdict on each filter. */
+  private async subscribeOn(
+    client: MqttClient,
+    subscriptions: readonly StoredSubscription[],
+  ): Promise<{ filter: string; ok: boolean; code: number }[]> {
+    const results: { filter: string; ok: boolean; code: number }[] = [];
+    for (const qos of [0, 1] as const) {
+      const filters = subscriptions.filter((s) => s.qos === qos).map((s) => s.filter);
+      if (filters.length === 0) continue;
+      const codes = await new Promise<number[]>((resolve, reject) => {
+        client.subscribe(filters, { qos }, (err, _granted, packet) => {
+          // A refusal of some filters fails the whole call, but the SUBACK still says which.
+          if (packet?.granted.length === filters.length) resolve(packet.granted as number[]);
+          else reject(err ?? new Error('no SUBACK from the broker'));
+        });
+      });
+      filters.forEach((filter, i) => {
+        const ok = (codes[i] & 0x80) === 0;
+        if (ok) this.active.add(filter);
+        results.push({ filter, ok, code: codes[i] });
+      });
+    }
+    return results;
+  }
+
+  private onClose(client: MqttClient): void {
+    if (client !== this.client) return;
+    const wasUp = this.subscriptionsApplied;
+    this.active.clear();
+    this.subscriptionsApplied = false;
+    if (wasUp) this.emitChange();
+  }
+
+  /** Ends the current client (if any) after letting what it gathered commit; no reconnect follows. */
+  private async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.ingest.flush();
+    if (client.connected) await until(() => this.ingest.pendingAcks === 0, DRAIN_WAIT_MS);
+    // Detached first, so its close is not taken for a lost connection.
+    this.client = undefined;
+    this.active.clear();
+    this.subscriptionsApplied = false;
+    this.reconnectDelayMs = undefined;
+    await client.endAsync(!client.connected).catch((err: unknown) => {
+      this.logger.warn(`MQTT: closing the connection failed: ${errorText(err)}`);
+    });
+    this.ingest.flush();
+    this.logger.log(`Disconnected from MQTT broker ${this.broker.host}:${this.broker.port}`);
+    this.emitChange();
+  }
+
+  private emitChange(): void {
+    this.bus.emit('mqtt.connection_changed', {
+      connected: this.connected,
+      state: this.state,
+      broker: `${this.broker.host}:${this.broker.port}`,
+      error: this.lastError,
+    });
+  }
+}
