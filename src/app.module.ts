@@ -8,6 +8,7 @@ import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
 import { ProcessorModule } from './processor/processor.module.js';
+import { SimulatorModule } from './simulator/simulator.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
 
 /** Configuration and runtime facts, available everywhere. */
@@ -28,8 +29,8 @@ class ConfigModule {
 
 /**
  * The whole backend. Modules talk through the event bus: mqtt → readings.received → processor →
- * readings.processed → telemetry (storage) and gateway (Socket.IO). alerts/, opcua/ and simulator/ join
- * the same bus in later milestones.
+ * readings.processed → telemetry (storage) and gateway (Socket.IO). simulator/ publishes over MQTT like a real
+ * gateway, so its readings take the same path. alerts/ and opcua/ join the same bus in later milestones.
  */
 @Module({})
 export class AppModule {
@@ -45,6 +46,7 @@ export class AppModule {
         ProcessorModule,
         GatewayModule,
         MqttModule,
+        SimulatorModule,
         HealthModule,
       ],
     };

@@ -82,6 +82,8 @@ describe('AppConfig', () => {
     const ranges = problems({ SIMULATOR_INTERVAL_MS: '5', SIMULATOR_UNITS: '0' });
     expect(ranges).toContain('SIMULATOR_INTERVAL_MS must be between 10 and 3600000, got 5');
     expect(ranges).toContain('SIMULATOR_UNITS must be between 1 and 10000, got 0');
+    expect(problems({ SIMULATOR_RATE: '50000' })).toContain('SIMULATOR_RATE and SIMULATOR_UNITS do not fit');
+    expect(new AppConfig({ SIMULATOR_RATE: '50000', SIMULATOR_UNITS: '1000' }).simulatorRate).toBe(50_000);
   });
 
   it('is documented: .env.example lists every variable with its default, and nothing else', () => {

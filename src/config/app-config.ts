@@ -1,3 +1,4 @@
+import { planRun } from '../simulator/run-settings.js';
 import { ENV_SCHEMA, type EnvName, type EnvVarSpec } from './env.schema.js';
 
 /** A configuration value that failed validation; the message names the variable. */
@@ -128,6 +129,18 @@ export class AppConfig {
       anomalies.reduce((sum, name) => sum + Number(v[name]), 0) > 1
     ) {
       problems.push(`${anomalies.join(' + ')} must add up to at most 1`);
+    }
+    if (v.SIMULATOR_RATE !== undefined && v.SIMULATOR_UNITS !== undefined && v.SIMULATOR_INTERVAL_MS !== undefined) {
+      // The same rule as a start request's, so a configuration the simulator cannot run never gets past start-up.
+      const planned = planRun(
+        {},
+        {
+          units: Number(v.SIMULATOR_UNITS),
+          intervalMs: Number(v.SIMULATOR_INTERVAL_MS),
+          rate: Number(v.SIMULATOR_RATE),
+        },
+      );
+      if (!planned.ok) problems.push(`SIMULATOR_RATE and SIMULATOR_UNITS do not fit: ${planned.error}`);
     }
     if (problems.length > 0) throw new ConfigError(problems);
 

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { MqttModule } from '../mqtt/mqtt.module.js';
+import { SimulatorModule } from '../simulator/simulator.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
 import { StatusController } from './status.controller.js';
 
 @Module({
-  imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule],
+  imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule, SimulatorModule],
   controllers: [HealthController, StatusController],
   providers: [HealthService],
 })

@@ -7,6 +7,7 @@ import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { LiveFanoutService } from '../gateway/live-fanout.service.js';
 import { UnitRoomGateway } from '../gateway/unit-room.gateway.js';
 import { MqttIngestService } from '../mqtt/mqtt-ingest.service.js';
+import { SimulatorService } from '../simulator/simulator.service.js';
 import { ReadingWriter } from '../telemetry/reading.writer.js';
 import { SensorRegistry } from '../telemetry/sensor.registry.js';
 
@@ -26,6 +27,7 @@ export class HealthService {
     private readonly bus: EventBus,
     private readonly stats: PipelineStats,
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
+    private readonly simulator: SimulatorService,
   ) {}
 
   async databaseReachable(): Promise<{ ok: boolean; error?: string }> {
@@ -57,7 +59,7 @@ export class HealthService {
         alarm_engine: NOT_IMPLEMENTED,
       },
       opcua: { available: false, connected: false, subscribed_nodes: 0, ...NOT_IMPLEMENTED },
-      protocol_simulator: { connected: false, running: false, simulation_units: 0, ...NOT_IMPLEMENTED },
+      protocol_simulator: this.simulator.health(),
       database: {
         connected: db.ok,
         embedded: this.runtime.databaseEmbedded,

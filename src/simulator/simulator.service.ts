@@ -1,0 +1,332 @@
+import { randomInt } from 'node:crypto';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { EventBus } from '../common/bus/event-bus.js';
+import { ThrottledLogger } from '../common/logging/throttled-logger.js';
+import { AppConfig } from '../config/app-config.js';
+import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
+import { PlantModel, type ActiveScenario } from './plant-model.js';
+import { RateMeter } from './rate-meter.js';
+import { planRun, SEEDED_MODEL_START_MS, type RunDefaults, type RunPlan, type RunRequest } from './run-settings.js';
+import { isScenarioName, SCENARIO_NAMES } from './scenarios.js';
+import type { Seed } from './seeded-random.js';
+import { SimulatorPublisher } from './simulator.publisher.js';
+import { SENSOR_COUNT } from './unit-model.js';
+
+/** Ticks by outcome. A skipped tick sends nothing and does not advance the model. */
+export interface TickCounts {
+  published: number;
+  /** Grid points passed over because the process fell a whole interval or more behind. */
+  skippedLate: number;
+  /** Ticks skipped because the socket buffer or the QoS 1 in-flight window was full. */
+  skippedBackpressure: number;
+  /** Ticks skipped while the simulator's MQTT connection was down. */
+  skippedDisconnected: number;
+}
+
+/** What the simulator is doing, or did in its last run. */
+export interface SimulatorSnapshot {
+  running: boolean;
+  connected: boolean;
+  units: number;
+  intervalMs: number;
+  qos: 0 | 1;
+  /** Null for an unseeded run (random seed, model clock = wall clock). */
+  seed: Seed | null;
+  startedAt?: number;
+  stoppedAt?: number;
+  /** Time of the newest published tick: every reading it sent carries this timestamp. */
+  lastTickAt?: number;
+  targetRate: number;
+  achievedRate: number;
+  readingsPublished: number;
+  statusMessagesPublished: number;
+  ticks: TickCounts;
+  activeScenarios: ActiveScenario[];
+}
+
+export interface InjectCommand {
+  scenario: string;
+  unitId: string;
+  durationS?: number;
+  sensor?: string;
+}
+
+interface Run {
+  readonly plan: RunPlan;
+  readonly plant: PlantModel;
+  readonly units: ReadonlySet<string>;
+  /** Absent only while the previous run's connection closes. */
+  publisher?: SimulatorPublisher;
+  /** Tick k is due at origin + k × interval. */
+  readonly originMs: number;
+  readonly startedAt: number;
+  readonly meter: RateMeter;
+  readonly ticks: TickCounts;
+  next: number;
+  active: boolean;
+  timer?: NodeJS.Timeout;
+  lastTickAt?: number;
+  stoppedAt?: number;
+}
+
+/** How long a start waits for the broker before answering (the connection keeps trying after that). */
+const CONNECT_WAIT_MS = 5000;
+
+/**
+ * Runs the plant simulator as a protocol gateway would: its own MQTT connection to the configured broker, readings
+ * published every tick on a fixed time grid, so everything it sends takes the same path as real equipment's data.
+ * The plant itself (signals, status changes, scenarios) is the pure PlantModel; this class owns time and I/O.
+ */
+@Injectable()
+export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(SimulatorService.name);
+  private readonly skipLog = new ThrottledLogger(this.logger);
+  private readonly defaults: RunDefaults;
+  /** What a start with no settings runs; shown by the status before the first start. */
+  private readonly defaultPlan: RunPlan;
+  private run: Run | undefined;
+  /** The previous run's disconnect, which a new start waits for (both use the same client id). */
+  private ending: Promise<void> = Promise.resolve();
+  private autostartDone = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
+    private readonly bus: EventBus,
+  ) {
+    this.defaults = {
+      units: config.simulatorUnits,
+      intervalMs: config.simulatorIntervalMs,
+      rate: config.simulatorRate,
+      seed: config.simulatorSeed,
+    };
+    const planned = planRun({}, this.defaults);
+    // AppConfig has already refused settings that cannot be planned.
+    if (!planned.ok) throw new Error(planned.error);
+    this.defaultPlan = planned.plan;
+  }
+
+  /**
+   * Autostart waits for the backend's own MQTT subscription, so the first ticks are not published to nobody.
+   * Subscribing here (before any bootstrap hook connects) cannot miss that event.
+   */
+  onModuleInit(): void {
+    if (!this.config.simulatorAutostart) return;
+    const off = this.bus.on('mqtt.connection_changed', SimulatorService.name, (change) => {
+      if (!change.connected || this.autostartDone) return;
+      this.autostartDone = true;
+      off();
+      this.start().catch((err: unknown) =>
+        this.logger.error(`Simulator autostart failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Starts a run. Refuses (409) while one is running: a silent restart would drop the scenarios being rehearsed. */
+  async start(request: RunRequest = {}): Promise<SimulatorSnapshot> {
+    if (this.run?.active) {
+      throw new ConflictException(
+        'The simulator is already running; POST /api/v1/scada/simulator/stop first to start it with other settings',
+      );
+    }
+    const planned = planRun(request, this.defaults);
+    if (!planned.ok) throw new BadRequestException(planned.error);
+    const plan = planned.plan;
+    this.autostartDone = true;
+
+    const startedAt = Date.now();
+    // Ticks on whole seconds and their multiples of the interval, as a polling gateway stamps its readings.
+    const originMs = Math.ceil(startedAt / 1000) * 1000;
+    const plant = new PlantModel({
+      seed: plan.seed ?? randomInt(0, 2 ** 32),
+      units: plan.units,
+      anomalies: {
+        badQualityProbability: this.config.simulatorBadQualityProbability,
+        uncertainQualityProbability: this.config.simulatorUncertainQualityProbability,
+        outlierProbability: this.config.simulatorOutlierProbability,
+      },
+      status: {
+        meanTimeBetweenFailuresMs: this.config.simulatorOutageIntervalMs,
+        meanTimeToRepairMs: this.config.simulatorOutageDurationMs,
+        meanTimeBetweenMaintenanceMs: this.config.simulatorMaintenanceIntervalMs,
+        meanMaintenanceDurationMs: this.config.simulatorMaintenanceDurationMs,
+      },
+      // A seeded run repeats whatever hour it starts at; an unseeded one follows the real time of day.
+      timeOffsetMs: plan.seed === undefined ? 0 : SEEDED_MODEL_START_MS - originMs,
+    });
+    const run: Run = {
+      plan,
+      plant,
+      units: new Set(plant.unitIds),
+      originMs,
+      startedAt,
+      meter: new RateMeter(),
+      ticks: { published: 0, skippedLate: 0, skippedBackpressure: 0, skippedDisconnected: 0 },
+      next: 0,
+      active: true,
+    };
+    // Claimed before the first await, so a concurrent start gets its 409.
+    this.run = run;
+    await this.ending;
+    const publisher = new SimulatorPublisher({
+      host: this.runtime.brokerHost,
+      port: this.runtime.brokerPort,
+      clientId: `${this.config.mqttClientId}_simulator`,
+      username: this.config.mqttUsername,
+      password: this.config.mqttPassword,
+      keepalive: this.config.mqttKeepalive,
+      topicPrefix: this.config.mqttTopicPrefix,
+      qos: this.config.simulatorQos,
+    });
+    run.publisher = publisher;
+    if (!run.active) {
+      // Stopped while the previous connection was closing.
+      await publisher.end();
+      return this.status();
+    }
+    this.schedule(run, publisher);
+    this.logger.log(
+      `Simulator started: ${plan.units} units, a tick every ${Number(plan.intervalMs.toFixed(3))} ms ` +
+        `(${Math.round(plan.targetRate)} readings/s), QoS ${this.config.simulatorQos}, ` +
+        (plan.seed === undefined ? 'random seed' : `seed ${String(plan.seed)}`),
+    );
+    await publisher.waitConnected(CONNECT_WAIT_MS);
+    return this.status();
+  }
+
+  /** Stops publishing at once; answers with the final figures. Stopping a stopped simulator is not an error. */
+  async stop(): Promise<SimulatorSnapshot> {
+    const run = this.run;
+    this.autostartDone = true;
+    if (run?.active) {
+      run.active = false;
+      run.stoppedAt = Date.now();
+      clearTimeout(run.timer);
+      this.ending = (run.publisher?.end() ?? Promise.resolve()).catch((err: unknown) =>
+        this.logger.warn(`Simulator disconnect: ${err instanceof Error ? err.message : String(err)}`),
+      );
+      await this.ending;
+      this.logger.log(
+        `Simulator stopped after ${run.ticks.published} ticks, ${run.publisher?.readingsPublished ?? 0} readings`,
+      );
+    }
+    return this.status();
+  }
+
+  /** Starts a scenario on a unit of the running plant; it reverts by itself after its duration. */
+  inject(command: InjectCommand): ActiveScenario {
+    const run = this.run;
+    if (!run?.active) {
+      throw new ConflictException('The simulator is not running; POST /api/v1/scada/simulator/start first');
+    }
+    if (!isScenarioName(command.scenario)) {
+      throw new BadRequestException(
+        `Unknown scenario '${command.scenario}'; known: ${SCENARIO_NAMES.join(', ')} (GET /api/v1/scada/simulator/scenarios)`,
+      );
+    }
+    if (!run.units.has(command.unitId)) {
+      const ids = run.plant.unitIds;
+      throw new NotFoundException(
+        `Unknown unit '${command.unitId}': the simulator runs ${ids[0]} to ${ids[ids.length - 1]}`,
+      );
+    }
+    const result = run.plant.inject({
+      scenario: command.scenario,
+      unitId: command.unitId,
+      startMs: Date.now(),
+      durationMs: command.durationS === undefined ? undefined : command.durationS * 1000,
+      sensor: command.sensor,
+    });
+    if (!result.ok) throw new BadRequestException(result.error);
+    this.logger.log(
+      `Scenario ${result.scenario.scenario} on ${result.scenario.unitId} until ${new Date(result.scenario.endMs).toISOString()}`,
+    );
+    return result.scenario;
+  }
+
+  status(): SimulatorSnapshot {
+    const run = this.run;
+    const now = Date.now();
+    const running = run?.active ?? false;
+    return {
+      running,
+      connected: run?.publisher?.connected ?? false,
+      units: (run?.plan ?? this.defaultPlan).units,
+      intervalMs: (run?.plan ?? this.defaultPlan).intervalMs,
+      qos: this.config.simulatorQos,
+      seed: (run?.plan ?? this.defaultPlan).seed ?? null,
+      startedAt: run?.startedAt,
+      stoppedAt: run?.stoppedAt,
+      lastTickAt: run?.lastTickAt,
+      targetRate: (run?.plan ?? this.defaultPlan).targetRate,
+      achievedRate: running && run ? run.meter.perSecond(now) : 0,
+      readingsPublished: run?.publisher?.readingsPublished ?? 0,
+      statusMessagesPublished: run?.publisher?.statusPublished ?? 0,
+      ticks: { ...(run?.ticks ?? { published: 0, skippedLate: 0, skippedBackpressure: 0, skippedDisconnected: 0 }) },
+      activeScenarios: running && run ? run.plant.activeScenarios(now) : [],
+    };
+  }
+
+  /** The simulator's part of /health. */
+  health(): { connected: boolean; running: boolean; simulation_units: number } {
+    const run = this.run;
+    const running = run?.active ?? false;
+    return {
+      connected: run?.publisher?.connected ?? false,
+      running,
+      simulation_units: running && run ? run.plan.units : 0,
+    };
+  }
+
+  private schedule(run: Run, publisher: SimulatorPublisher): void {
+    const due = run.originMs + run.next * run.plan.intervalMs;
+    run.timer = setTimeout(() => this.tick(run, publisher), Math.max(0, due - Date.now()));
+  }
+
+  /**
+   * One grid point. When the process fell a whole interval or more behind (an overloaded machine, a long pause),
+   * the missed points are skipped and counted rather than sent in a burst: a late gateway does not catch up, and
+   * queueing them would let memory grow with the lag.
+   */
+  private tick(run: Run, publisher: SimulatorPublisher): void {
+    run.timer = undefined;
+    if (!run.active) return;
+    const interval = run.plan.intervalMs;
+    const behind = Math.floor((Date.now() - run.originMs) / interval) - run.next;
+    if (behind > 0) {
+      run.ticks.skippedLate += behind;
+      run.next += behind;
+      this.skipLog.warn('late', `Simulator fell behind its ${interval} ms grid: skipped ${behind} tick(s)`);
+    }
+    const t = run.originMs + run.next * interval;
+    run.next++;
+
+    const blocked = publisher.blocked(run.plan.units * SENSOR_COUNT);
+    if (blocked === 'disconnected') {
+      run.ticks.skippedDisconnected++;
+    } else if (blocked === 'backpressure') {
+      run.ticks.skippedBackpressure++;
+      this.skipLog.warn('backpressure', 'Simulator skipped a tick: the broker is not taking messages as fast');
+    } else {
+      const tick = run.plant.tick(t);
+      publisher.publish(tick);
+      run.ticks.published++;
+      run.lastTickAt = t;
+      run.meter.record(Date.now(), tick.readings.length);
+    }
+    this.schedule(run, publisher);
+  }
+}
