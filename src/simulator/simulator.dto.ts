@@ -143,7 +143,7 @@ export class SimulatorRateDto {
 export class SimulatorTicksDto {
   @ApiProperty({ description: 'Ticks published' })
   published!: number;
-  @ApiProperty({ description: 'Grid points skipped because the process fell a whole interval or more behind' })
+  @ApiProperty({ description: 'Ticks skipped because the process was more than a second behind its time grid' })
   skipped_late!: number;
   @ApiProperty({ description: 'Ticks skipped because the broker connection was not taking messages as fast' })
   skipped_backpressure!: number;

@@ -24,7 +24,7 @@ import { SENSOR_COUNT } from './unit-model.js';
 /** Ticks by outcome. A skipped tick sends nothing and does not advance the model. */
 export interface TickCounts {
   published: number;
-  /** Grid points passed over because the process fell a whole interval or more behind. */
+  /** Grid points skipped because the process was more than a second behind when their turn came. */
   skippedLate: number;
   /** Ticks skipped because the socket buffer or the QoS 1 in-flight window was full. */
   skippedBackpressure: number;
@@ -64,8 +64,7 @@ interface Run {
   readonly plan: RunPlan;
   readonly plant: PlantModel;
   readonly units: ReadonlySet<string>;
-  /** Absent only while the previous run's connection closes. */
-  publisher?: SimulatorPublisher;
+  readonly publisher: SimulatorPublisher;
   /** Tick k is due at origin + k × interval. */
   readonly originMs: number;
   readonly startedAt: number;
@@ -78,6 +77,8 @@ interface Run {
   stoppedAt?: number;
 }
 
+/** How far behind its grid the simulator still sends a tick (late, with its own timestamp) rather than skip it. */
+const CATCH_UP_MS = 1000;
 /** How long a start waits for the broker before answering (the connection keeps trying after that). */
 const CONNECT_WAIT_MS = 5000;
 
@@ -97,6 +98,8 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
   /** The previous run's disconnect, which a new start waits for (both use the same client id). */
   private ending: Promise<void> = Promise.resolve();
   private autostartDone = false;
+  /** A start in progress (connecting): further starts get 409, a stop waits for it. */
+  private starting: Promise<SimulatorSnapshot> | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -137,90 +140,37 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
 
   /** Starts a run. Refuses (409) while one is running: a silent restart would drop the scenarios being rehearsed. */
   async start(request: RunRequest = {}): Promise<SimulatorSnapshot> {
-    if (this.run?.active) {
+    if (this.run?.active || this.starting !== undefined) {
       throw new ConflictException(
         'The simulator is already running; POST /api/v1/scada/simulator/stop first to start it with other settings',
       );
     }
     const planned = planRun(request, this.defaults);
     if (!planned.ok) throw new BadRequestException(planned.error);
-    const plan = planned.plan;
     this.autostartDone = true;
-
-    const startedAt = Date.now();
-    // Ticks on whole seconds and their multiples of the interval, as a polling gateway stamps its readings.
-    const originMs = Math.ceil(startedAt / 1000) * 1000;
-    const plant = new PlantModel({
-      seed: plan.seed ?? randomInt(0, 2 ** 32),
-      units: plan.units,
-      anomalies: {
-        badQualityProbability: this.config.simulatorBadQualityProbability,
-        uncertainQualityProbability: this.config.simulatorUncertainQualityProbability,
-        outlierProbability: this.config.simulatorOutlierProbability,
-      },
-      status: {
-        meanTimeBetweenFailuresMs: this.config.simulatorOutageIntervalMs,
-        meanTimeToRepairMs: this.config.simulatorOutageDurationMs,
-        meanTimeBetweenMaintenanceMs: this.config.simulatorMaintenanceIntervalMs,
-        meanMaintenanceDurationMs: this.config.simulatorMaintenanceDurationMs,
-      },
-      // A seeded run repeats whatever hour it starts at; an unseeded one follows the real time of day.
-      timeOffsetMs: plan.seed === undefined ? 0 : SEEDED_MODEL_START_MS - originMs,
-    });
-    const run: Run = {
-      plan,
-      plant,
-      units: new Set(plant.unitIds),
-      originMs,
-      startedAt,
-      meter: new RateMeter(),
-      ticks: { published: 0, skippedLate: 0, skippedBackpressure: 0, skippedDisconnected: 0 },
-      next: 0,
-      active: true,
-    };
-    // Claimed before the first await, so a concurrent start gets its 409.
-    this.run = run;
-    await this.ending;
-    const publisher = new SimulatorPublisher({
-      host: this.runtime.brokerHost,
-      port: this.runtime.brokerPort,
-      clientId: `${this.config.mqttClientId}_simulator`,
-      username: this.config.mqttUsername,
-      password: this.config.mqttPassword,
-      keepalive: this.config.mqttKeepalive,
-      topicPrefix: this.config.mqttTopicPrefix,
-      qos: this.config.simulatorQos,
-    });
-    run.publisher = publisher;
-    if (!run.active) {
-      // Stopped while the previous connection was closing.
-      await publisher.end();
-      return this.status();
-    }
-    this.schedule(run, publisher);
-    this.logger.log(
-      `Simulator started: ${plan.units} units, a tick every ${Number(plan.intervalMs.toFixed(3))} ms ` +
-        `(${Math.round(plan.targetRate)} readings/s), QoS ${this.config.simulatorQos}, ` +
-        (plan.seed === undefined ? 'random seed' : `seed ${String(plan.seed)}`),
-    );
-    await publisher.waitConnected(CONNECT_WAIT_MS);
-    return this.status();
+    // Claimed synchronously, so a concurrent start gets its 409 and a stop waits for this start to finish.
+    const starting = this.launch(planned.plan).finally(() => (this.starting = undefined));
+    this.starting = starting;
+    return await starting;
   }
 
   /** Stops publishing at once; answers with the final figures. Stopping a stopped simulator is not an error. */
   async stop(): Promise<SimulatorSnapshot> {
-    const run = this.run;
     this.autostartDone = true;
+    await this.starting?.catch(() => undefined);
+    const run = this.run;
     if (run?.active) {
       run.active = false;
       run.stoppedAt = Date.now();
       clearTimeout(run.timer);
-      this.ending = (run.publisher?.end() ?? Promise.resolve()).catch((err: unknown) =>
-        this.logger.warn(`Simulator disconnect: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      this.ending = run.publisher
+        .end()
+        .catch((err: unknown) =>
+          this.logger.warn(`Simulator disconnect: ${err instanceof Error ? err.message : String(err)}`),
+        );
       await this.ending;
       this.logger.log(
-        `Simulator stopped after ${run.ticks.published} ticks, ${run.publisher?.readingsPublished ?? 0} readings`,
+        `Simulator stopped after ${run.ticks.published} ticks, ${run.publisher.readingsPublished} readings`,
       );
     }
     return this.status();
@@ -257,13 +207,75 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     return result.scenario;
   }
 
+  /**
+   * Connects first, then lays the time grid, so the first tick does not fall before the connection is up. A broker
+   * that does not answer within CONNECT_WAIT_MS does not fail the start: the run begins, and its ticks count as
+   * skipped while mqtt.js keeps reconnecting.
+   */
+  private async launch(plan: RunPlan): Promise<SimulatorSnapshot> {
+    await this.ending;
+    const publisher = new SimulatorPublisher({
+      host: this.runtime.brokerHost,
+      port: this.runtime.brokerPort,
+      clientId: `${this.config.mqttClientId}_simulator`,
+      username: this.config.mqttUsername,
+      password: this.config.mqttPassword,
+      keepalive: this.config.mqttKeepalive,
+      topicPrefix: this.config.mqttTopicPrefix,
+      qos: this.config.simulatorQos,
+    });
+    await publisher.waitConnected(CONNECT_WAIT_MS);
+
+    const startedAt = Date.now();
+    // Ticks on whole seconds and their multiples of the interval, as a polling gateway stamps its readings.
+    const originMs = Math.ceil(startedAt / 1000) * 1000;
+    const plant = new PlantModel({
+      seed: plan.seed ?? randomInt(0, 2 ** 32),
+      units: plan.units,
+      anomalies: {
+        badQualityProbability: this.config.simulatorBadQualityProbability,
+        uncertainQualityProbability: this.config.simulatorUncertainQualityProbability,
+        outlierProbability: this.config.simulatorOutlierProbability,
+      },
+      status: {
+        meanTimeBetweenFailuresMs: this.config.simulatorOutageIntervalMs,
+        meanTimeToRepairMs: this.config.simulatorOutageDurationMs,
+        meanTimeBetweenMaintenanceMs: this.config.simulatorMaintenanceIntervalMs,
+        meanMaintenanceDurationMs: this.config.simulatorMaintenanceDurationMs,
+      },
+      // A seeded run repeats whatever hour it starts at; an unseeded one follows the real time of day.
+      timeOffsetMs: plan.seed === undefined ? 0 : SEEDED_MODEL_START_MS - originMs,
+    });
+    const run: Run = {
+      plan,
+      plant,
+      units: new Set(plant.unitIds),
+      publisher,
+      originMs,
+      startedAt,
+      meter: new RateMeter(),
+      ticks: { published: 0, skippedLate: 0, skippedBackpressure: 0, skippedDisconnected: 0 },
+      next: 0,
+      active: true,
+    };
+    this.run = run;
+    this.schedule(run);
+    this.logger.log(
+      `Simulator started: ${plan.units} units, a tick every ${Number(plan.intervalMs.toFixed(3))} ms ` +
+        `(${Math.round(plan.targetRate)} readings/s), QoS ${this.config.simulatorQos}, ` +
+        (plan.seed === undefined ? 'random seed' : `seed ${String(plan.seed)}`) +
+        (publisher.connected ? '' : `; broker ${this.runtime.brokerHost}:${this.runtime.brokerPort} not answering yet`),
+    );
+    return this.status();
+  }
+
   status(): SimulatorSnapshot {
     const run = this.run;
     const now = Date.now();
     const running = run?.active ?? false;
     return {
       running,
-      connected: run?.publisher?.connected ?? false,
+      connected: run?.publisher.connected ?? false,
       units: (run?.plan ?? this.defaultPlan).units,
       intervalMs: (run?.plan ?? this.defaultPlan).intervalMs,
       qos: this.config.simulatorQos,
@@ -273,8 +285,8 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       lastTickAt: run?.lastTickAt,
       targetRate: (run?.plan ?? this.defaultPlan).targetRate,
       achievedRate: running && run ? run.meter.perSecond(now) : 0,
-      readingsPublished: run?.publisher?.readingsPublished ?? 0,
-      statusMessagesPublished: run?.publisher?.statusPublished ?? 0,
+      readingsPublished: run?.publisher.readingsPublished ?? 0,
+      statusMessagesPublished: run?.publisher.statusPublished ?? 0,
       ticks: { ...(run?.ticks ?? { published: 0, skippedLate: 0, skippedBackpressure: 0, skippedDisconnected: 0 }) },
       activeScenarios: running && run ? run.plant.activeScenarios(now) : [],
     };
@@ -285,48 +297,55 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     const run = this.run;
     const running = run?.active ?? false;
     return {
-      connected: run?.publisher?.connected ?? false,
+      connected: run?.publisher.connected ?? false,
       running,
       simulation_units: running && run ? run.plan.units : 0,
     };
   }
 
-  private schedule(run: Run, publisher: SimulatorPublisher): void {
+  private schedule(run: Run): void {
     const due = run.originMs + run.next * run.plan.intervalMs;
-    run.timer = setTimeout(() => this.tick(run, publisher), Math.max(0, due - Date.now()));
+    run.timer = setTimeout(() => this.tick(run), Math.max(0, due - Date.now()));
   }
 
   /**
-   * One grid point. When the process fell a whole interval or more behind (an overloaded machine, a long pause),
-   * the missed points are skipped and counted rather than sent in a burst: a late gateway does not catch up, and
-   * queueing them would let memory grow with the lag.
+   * Publishes every grid point that has come due. A tick that is late (a busy event loop, a GC pause) still goes
+   * out, stamped with its own time, like a gateway forwarding what it buffered; only grid points more than
+   * CATCH_UP_MS behind are skipped and counted, so a machine that cannot keep up sends bounded bursts rather
+   * than an ever longer queue, and a seeded run stays identical through ordinary jitter.
    */
-  private tick(run: Run, publisher: SimulatorPublisher): void {
+  private tick(run: Run): void {
     run.timer = undefined;
     if (!run.active) return;
+    const publisher = run.publisher;
     const interval = run.plan.intervalMs;
-    const behind = Math.floor((Date.now() - run.originMs) / interval) - run.next;
-    if (behind > 0) {
-      run.ticks.skippedLate += behind;
-      run.next += behind;
-      this.skipLog.warn('late', `Simulator fell behind its ${interval} ms grid: skipped ${behind} tick(s)`);
+    const now = Date.now();
+    const due = Math.floor((now - run.originMs) / interval);
+    const oldestKept = Math.ceil((now - CATCH_UP_MS - run.originMs) / interval);
+    if (oldestKept > run.next) {
+      const skipped = oldestKept - run.next;
+      run.ticks.skippedLate += skipped;
+      run.next = oldestKept;
+      this.skipLog.warn('late', `Simulator fell over ${CATCH_UP_MS} ms behind its grid: skipped ${skipped} tick(s)`);
     }
-    const t = run.originMs + run.next * interval;
-    run.next++;
-
-    const blocked = publisher.blocked(run.plan.units * SENSOR_COUNT);
-    if (blocked === 'disconnected') {
-      run.ticks.skippedDisconnected++;
-    } else if (blocked === 'backpressure') {
-      run.ticks.skippedBackpressure++;
-      this.skipLog.warn('backpressure', 'Simulator skipped a tick: the broker is not taking messages as fast');
-    } else {
+    for (; run.next <= due; run.next++) {
+      const blocked = publisher.blocked(run.plan.units * SENSOR_COUNT);
+      if (blocked === 'disconnected') {
+        run.ticks.skippedDisconnected++;
+        continue;
+      }
+      if (blocked === 'backpressure') {
+        run.ticks.skippedBackpressure++;
+        this.skipLog.warn('backpressure', 'Simulator skipped a tick: the broker is not taking messages as fast');
+        continue;
+      }
+      const t = run.originMs + run.next * interval;
       const tick = run.plant.tick(t);
       publisher.publish(tick);
       run.ticks.published++;
       run.lastTickAt = t;
       run.meter.record(Date.now(), tick.readings.length);
     }
-    this.schedule(run, publisher);
+    this.schedule(run);
   }
 }
