@@ -54,7 +54,7 @@ interface SimStatus {
   running: boolean;
   interval_ms: number;
   started_at: string;
-  last_tick_at?: string;
+  stopped_at: string;
   readings_published: number;
   rate: { target: number; achieved: number };
   ticks: { published: number; skipped_late: number; skipped_backpressure: number; skipped_disconnected: number };
@@ -246,11 +246,12 @@ async function main(): Promise<void> {
       const received = after.received - before.received;
       const skipped = final.ticks.skipped_late + final.ticks.skipped_backpressure;
       const published = final.readings_published;
-      // Over the whole run, on its own grid (first tick on the whole second after the start, one interval per tick):
-      // exact whatever the tick size, where a delta between two status calls is off by up to one tick.
+      // Over the whole run, on its own grid (first tick on the whole second after the start): readings published
+      // over the grid points that came due before the stop, skipped ones included. Exact whatever the tick size,
+      // where a delta between two status calls is off by up to one tick.
       const origin = Math.ceil(Date.parse(final.started_at) / 1000) * 1000;
-      const span = (Date.parse(final.last_tick_at ?? final.started_at) - origin + final.interval_ms) / 1000;
-      const achieved = published / span;
+      const due = Math.floor((Date.parse(final.stopped_at) - origin) / final.interval_ms) + 1;
+      const achieved = published / ((due * final.interval_ms) / 1000);
       const result: StepResult = {
         target_rate: rate,
         interval_ms: final.interval_ms,
