@@ -273,17 +273,18 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     const run = this.run;
     const now = Date.now();
     const running = run?.active ?? false;
+    const plan = run?.plan ?? this.defaultPlan;
     return {
       running,
       connected: run?.publisher.connected ?? false,
-      units: (run?.plan ?? this.defaultPlan).units,
-      intervalMs: (run?.plan ?? this.defaultPlan).intervalMs,
+      units: plan.units,
+      intervalMs: plan.intervalMs,
       qos: this.config.simulatorQos,
-      seed: (run?.plan ?? this.defaultPlan).seed ?? null,
+      seed: plan.seed ?? null,
       startedAt: run?.startedAt,
       stoppedAt: run?.stoppedAt,
       lastTickAt: run?.lastTickAt,
-      targetRate: (run?.plan ?? this.defaultPlan).targetRate,
+      targetRate: plan.targetRate,
       achievedRate: running && run ? run.meter.perSecond(now) : 0,
       readingsPublished: run?.publisher.readingsPublished ?? 0,
       statusMessagesPublished: run?.publisher.statusPublished ?? 0,
