@@ -9,6 +9,7 @@ import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
 import { ProcessorModule } from './processor/processor.module.js';
+import { SimulatorModule } from './simulator/simulator.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
 
 /** Configuration and runtime facts, available everywhere. */
@@ -30,7 +31,8 @@ class ConfigModule {
 /**
  * The whole backend. Modules talk through the event bus: mqtt → readings.received → processor →
  * readings.processed → telemetry (storage), gateway (Socket.IO) and alerts (rules → alarm.transitioned →
- * gateway's system_alert). opcua/ and simulator/ join the same bus in later milestones.
+ * gateway's system_alert). simulator/ publishes over MQTT like a real gateway, so its readings take the same
+ * path. opcua/ joins the same bus in a later milestone.
  */
 @Module({})
 export class AppModule {
@@ -47,6 +49,7 @@ export class AppModule {
         GatewayModule,
         AlertsModule,
         MqttModule,
+        SimulatorModule,
         HealthModule,
       ],
     };

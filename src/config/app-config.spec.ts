@@ -127,6 +127,41 @@ describe('AppConfig', () => {
     }
   });
 
+  it('starts the simulator by itself with the embedded broker only, unless told otherwise', () => {
+    expect(new AppConfig({}).simulatorAutostart).toBe(true);
+    expect(new AppConfig({ MQTT_BROKER_HOST: 'broker' }).simulatorAutostart).toBe(false);
+    expect(new AppConfig({ MQTT_BROKER_HOST: 'broker', SIMULATOR_AUTOSTART: 'true' }).simulatorAutostart).toBe(true);
+    expect(new AppConfig({ SIMULATOR_AUTOSTART: 'false' }).simulatorAutostart).toBe(false);
+  });
+
+  it('reads simulator probabilities as decimals and refuses ones that cannot be', () => {
+    const config = new AppConfig({ SIMULATOR_BAD_QUALITY_PROBABILITY: '0.25', SIMULATOR_OUTLIER_PROBABILITY: '1e-4' });
+    expect(config.simulatorBadQualityProbability).toBe(0.25);
+    expect(config.simulatorOutlierProbability).toBe(0.0001);
+    expect(config.simulatorUncertainQualityProbability).toBe(0.002);
+    expect(config.simulatorOutageIntervalMs).toBe(14_400_000);
+    const problems = (env: NodeJS.ProcessEnv): string => {
+      try {
+        new AppConfig(env);
+        return '';
+      } catch (err) {
+        return (err as ConfigError).message;
+      }
+    };
+    expect(problems({ SIMULATOR_OUTLIER_PROBABILITY: 'often' })).toContain(
+      'SIMULATOR_OUTLIER_PROBABILITY must be a number',
+    );
+    expect(problems({ SIMULATOR_BAD_QUALITY_PROBABILITY: '1.5' })).toContain('between 0 and 1');
+    expect(problems({ SIMULATOR_BAD_QUALITY_PROBABILITY: '0.6', SIMULATOR_OUTLIER_PROBABILITY: '0.6' })).toContain(
+      'must add up to at most 1',
+    );
+    const ranges = problems({ SIMULATOR_INTERVAL_MS: '5', SIMULATOR_UNITS: '0' });
+    expect(ranges).toContain('SIMULATOR_INTERVAL_MS must be between 10 and 3600000, got 5');
+    expect(ranges).toContain('SIMULATOR_UNITS must be between 1 and 10000, got 0');
+    expect(problems({ SIMULATOR_RATE: '50000' })).toContain('SIMULATOR_RATE and SIMULATOR_UNITS do not fit');
+    expect(new AppConfig({ SIMULATOR_RATE: '50000', SIMULATOR_UNITS: '1000' }).simulatorRate).toBe(50_000);
+  });
+
   it('is documented: .env.example lists every variable with its default, and nothing else', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const listed = new Map<string, string>();

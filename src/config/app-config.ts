@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { planRun } from '../simulator/run-settings.js';
 import { ENV_SCHEMA, type EnvName, type EnvVarSpec } from './env.schema.js';
 
 /** A configuration value that failed validation; the message names the variable. */
@@ -30,6 +31,18 @@ function parseOne(name: string, spec: EnvVarSpec, raw: string | undefined, probl
       const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
       if (!Number.isSafeInteger(value)) {
         problems.push(`${name} must be a whole number, got '${text}'`);
+        return undefined;
+      }
+      if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
+        problems.push(`${name} must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}, got ${value}`);
+        return undefined;
+      }
+      return value;
+    }
+    case 'number': {
+      const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : NaN;
+      if (!Number.isFinite(value)) {
+        problems.push(`${name} must be a number, got '${text}'`);
         return undefined;
       }
       if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
@@ -85,6 +98,22 @@ export class AppConfig {
   readonly websocketPingTimeout: number;
   readonly websocketPingInterval: number;
   readonly websocketFanoutIntervalMs: number;
+  /** Whether the simulator starts with the backend (SIMULATOR_AUTOSTART, `auto` resolved). */
+  readonly simulatorAutostart: boolean;
+  readonly simulatorUnits: number;
+  readonly simulatorIntervalMs: number;
+  /** Target readings per second; 0 means "derived from units and interval". */
+  readonly simulatorRate: number;
+  /** Undefined: every run draws a random seed and follows the wall clock. */
+  readonly simulatorSeed?: string;
+  readonly simulatorQos: 0 | 1;
+  readonly simulatorBadQualityProbability: number;
+  readonly simulatorUncertainQualityProbability: number;
+  readonly simulatorOutlierProbability: number;
+  readonly simulatorOutageIntervalMs: number;
+  readonly simulatorOutageDurationMs: number;
+  readonly simulatorMaintenanceIntervalMs: number;
+  readonly simulatorMaintenanceDurationMs: number;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
     const problems: string[] = [];
@@ -129,11 +158,36 @@ export class AppConfig {
         problems.push(`${name} must name a readable file, got '${String(file)}'`);
       }
     }
+    const anomalies = [
+      'SIMULATOR_BAD_QUALITY_PROBABILITY',
+      'SIMULATOR_UNCERTAIN_QUALITY_PROBABILITY',
+      'SIMULATOR_OUTLIER_PROBABILITY',
+    ] as const;
+    // The three faults are exclusive per reading (see UnitModel), so together they cannot exceed certainty.
+    if (
+      anomalies.every((name) => v[name] !== undefined) &&
+      anomalies.reduce((sum, name) => sum + Number(v[name]), 0) > 1
+    ) {
+      problems.push(`${anomalies.join(' + ')} must add up to at most 1`);
+    }
+    if (v.SIMULATOR_RATE !== undefined && v.SIMULATOR_UNITS !== undefined && v.SIMULATOR_INTERVAL_MS !== undefined) {
+      // The same rule as a start request's, so a configuration the simulator cannot run never gets past start-up.
+      const planned = planRun(
+        {},
+        {
+          units: Number(v.SIMULATOR_UNITS),
+          intervalMs: Number(v.SIMULATOR_INTERVAL_MS),
+          rate: Number(v.SIMULATOR_RATE),
+        },
+      );
+      if (!planned.ok) problems.push(`SIMULATOR_RATE and SIMULATOR_UNITS do not fit: ${planned.error}`);
+    }
     if (problems.length > 0) throw new ConfigError(problems);
 
     const str = (name: EnvName): string => String(v[name]);
     const opt = (name: EnvName): string | undefined => (v[name] === undefined ? undefined : String(v[name]));
     const int = (name: EnvName): number => Number(v[name]);
+    const num = (name: EnvName): number => Number(v[name]);
     this.nodeEnv = str('NODE_ENV');
     this.port = int('PORT');
     this.host = str('HOST');
@@ -177,6 +231,20 @@ export class AppConfig {
     this.websocketPingTimeout = int('WEBSOCKET_PING_TIMEOUT');
     this.websocketPingInterval = int('WEBSOCKET_PING_INTERVAL');
     this.websocketFanoutIntervalMs = int('WEBSOCKET_FANOUT_INTERVAL_MS');
+    const autostart = str('SIMULATOR_AUTOSTART');
+    this.simulatorAutostart = autostart === 'auto' ? this.mqttBrokerHost === undefined : autostart === 'true';
+    this.simulatorUnits = int('SIMULATOR_UNITS');
+    this.simulatorIntervalMs = int('SIMULATOR_INTERVAL_MS');
+    this.simulatorRate = int('SIMULATOR_RATE');
+    this.simulatorSeed = opt('SIMULATOR_SEED');
+    this.simulatorQos = int('SIMULATOR_QOS') === 1 ? 1 : 0;
+    this.simulatorBadQualityProbability = num('SIMULATOR_BAD_QUALITY_PROBABILITY');
+    this.simulatorUncertainQualityProbability = num('SIMULATOR_UNCERTAIN_QUALITY_PROBABILITY');
+    this.simulatorOutlierProbability = num('SIMULATOR_OUTLIER_PROBABILITY');
+    this.simulatorOutageIntervalMs = int('SIMULATOR_OUTAGE_INTERVAL_S') * 1000;
+    this.simulatorOutageDurationMs = int('SIMULATOR_OUTAGE_DURATION_S') * 1000;
+    this.simulatorMaintenanceIntervalMs = int('SIMULATOR_MAINTENANCE_INTERVAL_S') * 1000;
+    this.simulatorMaintenanceDurationMs = int('SIMULATOR_MAINTENANCE_DURATION_S') * 1000;
   }
 
   get embeddedDatabase(): boolean {

@@ -3,7 +3,7 @@
  * `.env.example` and the README's configuration table are checked against this list by a unit test.
  */
 
-export type EnvKind = 'string' | 'int' | 'bool' | 'enum';
+export type EnvKind = 'string' | 'int' | 'number' | 'bool' | 'enum';
 
 export interface EnvVarSpec {
   kind: EnvKind;
@@ -59,6 +59,20 @@ export const ENV_SCHEMA = {
   WEBSOCKET_PING_TIMEOUT: { kind: 'int', default: '20000', min: 1000, description: 'Socket.IO ping timeout in milliseconds.' },
   WEBSOCKET_PING_INTERVAL: { kind: 'int', default: '25000', min: 1000, description: 'Socket.IO ping interval in milliseconds.' },
   WEBSOCKET_FANOUT_INTERVAL_MS: { kind: 'int', default: '10', min: 1, max: 1000, description: 'Readings of one unit gathered over this tick go out as one sensor_data event.' },
+
+  SIMULATOR_AUTOSTART: { kind: 'enum', default: 'auto', values: ['auto', 'true', 'false'], description: 'Start the plant simulator with the backend. auto: only when the embedded broker is used (npm start shows live data at once).' },
+  SIMULATOR_UNITS: { kind: 'int', default: '5', min: 1, max: 10000, description: 'Simulated units, named UNIT001, UNIT002, ...; each sends temperature, pressure, flow_rate and power every tick.' },
+  SIMULATOR_INTERVAL_MS: { kind: 'int', default: '1000', min: 10, max: 3600000, description: 'Time between two ticks of the simulator; every online unit sends its four readings each tick.' },
+  SIMULATOR_RATE: { kind: 'int', default: '0', min: 0, max: 1000000, description: 'Target readings per second (load mode); when above 0 it sets the tick interval to units x 4 / rate and SIMULATOR_INTERVAL_MS is ignored.' },
+  SIMULATOR_SEED: { kind: 'string', description: 'Seed of the simulation: the same seed gives the same readings tick for tick (the model clock then starts at a fixed instant). Unset: a random seed, model clock = wall clock.' },
+  SIMULATOR_QOS: { kind: 'enum', default: '0', values: ['0', '1'], description: 'MQTT QoS of simulated readings: 0 (fire and forget, for load) or 1 (acknowledged by the broker). Status messages always use 1.' },
+  SIMULATOR_BAD_QUALITY_PROBABILITY: { kind: 'number', default: '0.001', min: 0, max: 1, description: 'Probability that a simulated reading carries BAD quality.' },
+  SIMULATOR_UNCERTAIN_QUALITY_PROBABILITY: { kind: 'number', default: '0.002', min: 0, max: 1, description: 'Probability that a simulated reading carries UNCERTAIN quality.' },
+  SIMULATOR_OUTLIER_PROBABILITY: { kind: 'number', default: '0.001', min: 0, max: 1, description: 'Probability that a simulated reading is an outlier (a spike of 15-35 % of the sensor span, still GOOD).' },
+  SIMULATOR_OUTAGE_INTERVAL_S: { kind: 'int', default: '14400', min: 0, description: 'Mean running time (s) before a simulated unit drops offline by itself; 0 = never.' },
+  SIMULATOR_OUTAGE_DURATION_S: { kind: 'int', default: '180', min: 1, description: 'Mean length (s) of an unprompted outage of a simulated unit.' },
+  SIMULATOR_MAINTENANCE_INTERVAL_S: { kind: 'int', default: '43200', min: 0, description: 'Mean running time (s) before a simulated unit goes into maintenance (readings UNCERTAIN); 0 = never.' },
+  SIMULATOR_MAINTENANCE_DURATION_S: { kind: 'int', default: '900', min: 1, description: 'Mean length (s) of a maintenance window of a simulated unit.' },
 } as const satisfies Record<string, EnvVarSpec>;
 
 export type EnvName = keyof typeof ENV_SCHEMA;

@@ -4,13 +4,14 @@ import { AlertsModule } from '../alerts/alerts.module.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { MqttModule } from '../mqtt/mqtt.module.js';
 import { ProcessorModule } from '../processor/processor.module.js';
+import { SimulatorModule } from '../simulator/simulator.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
 import { StatusController } from './status.controller.js';
 
 @Module({
-  imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule, ProcessorModule, AlertsModule],
+  imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule, ProcessorModule, AlertsModule, SimulatorModule],
   controllers: [HealthController, StatusController],
   providers: [HealthService],
 })

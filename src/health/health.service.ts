@@ -10,6 +10,7 @@ import { UnitRoomGateway } from '../gateway/unit-room.gateway.js';
 import { MqttConnectionService } from '../mqtt/mqtt-connection.service.js';
 import { toMqttStatusResponse } from '../mqtt/mqtt.dto.js';
 import { ReadingHandlerRunner } from '../processor/reading-handler.runner.js';
+import { SimulatorService } from '../simulator/simulator.service.js';
 import { ReadingWriter } from '../telemetry/reading.writer.js';
 import { SensorRegistry } from '../telemetry/sensor.registry.js';
 
@@ -31,6 +32,7 @@ export class HealthService {
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
     private readonly handlers: ReadingHandlerRunner,
     private readonly alerts: AlertsService,
+    private readonly simulator: SimulatorService,
   ) {}
 
   async databaseReachable(): Promise<{ ok: boolean; error?: string }> {
@@ -69,7 +71,7 @@ export class HealthService {
         alert_rules: this.alerts.enabledRuleCount,
       },
       opcua: { available: false, connected: false, subscribed_nodes: 0, ...NOT_IMPLEMENTED },
-      protocol_simulator: { connected: false, running: false, simulation_units: 0, ...NOT_IMPLEMENTED },
+      protocol_simulator: this.simulator.health(),
       database: {
         connected: db.ok,
         embedded: this.runtime.databaseEmbedded,
