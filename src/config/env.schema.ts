@@ -58,7 +58,7 @@ export const ENV_SCHEMA = {
   WEBSOCKET_CORS_ORIGINS: { kind: 'string', default: '*', description: 'Comma-separated origins allowed to open Socket.IO connections (* for any).' },
   WEBSOCKET_PING_TIMEOUT: { kind: 'int', default: '20000', min: 1000, description: 'Socket.IO ping timeout in milliseconds.' },
   WEBSOCKET_PING_INTERVAL: { kind: 'int', default: '25000', min: 1000, description: 'Socket.IO ping interval in milliseconds.' },
-  WEBSOCKET_FANOUT_INTERVAL_MS: { kind: 'int', default: '10', min: 1, max: 1000, description: 'Readings of one unit gathered over this tick go out as one sensor_data event.' },
+  WEBSOCKET_FANOUT_INTERVAL_MS: { kind: 'int', default: '0', min: 0, max: 1000, description: 'Readings of one unit gathered over this many ms go out as one sensor_data event; 0 sends one per ingest batch (lowest latency).' },
 
   SIMULATOR_AUTOSTART: { kind: 'enum', default: 'auto', values: ['auto', 'true', 'false'], description: 'Start the plant simulator with the backend. auto: only when the embedded broker is used (npm start shows live data at once).' },
   SIMULATOR_UNITS: { kind: 'int', default: '5', min: 1, max: 10000, description: 'Simulated units, named UNIT001, UNIT002, ...; each sends temperature, pressure, flow_rate and power every tick.' },

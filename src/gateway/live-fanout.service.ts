@@ -65,9 +65,10 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
         timestamp: new Date(r.time).toISOString(),
       });
     }
-    if (this.pending.size > 0 && this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), this.config.websocketFanoutIntervalMs);
-    }
+    if (this.pending.size === 0) return;
+    // The ingest batch already gathered readings for a few ms: by default send them on at once.
+    if (this.config.websocketFanoutIntervalMs === 0) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.config.websocketFanoutIntervalMs);
   }
 
   /** Statuses are rare (a unit changes state, not many times a second): one event each, no tick. */

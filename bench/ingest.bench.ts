@@ -1,0 +1,745 @@
+/**
+ * Ingest benchmark: how many readings per second the backend stores, how fast they reach Socket.IO clients, and
+ * how much memory it takes, measured against the real parts (our own Mosquitto, the local PostgreSQL, the built
+ * backend as its own process). Prints a table, then one JSON line. Exit code 1 when a reading was lost or the run
+ * failed, 2 when it overran its time budget.
+ *
+ *   npm run bench                                   (builds into dist/)
+ *   npx tsc -p tsconfig.build.json --outDir dist-x && node dist-x/bench/ingest.bench.js
+ *
+ * Environment: BENCH_READINGS (100000), BENCH_LATENCY_RATE (readings/s, 10000), BENCH_LATENCY_SECONDS (10),
+ * BENCH_INFLIGHT (unacknowledged publishes, 2000), BENCH_PG_URL (admin URL; a bench_<pid> database is created
+ * on that server and dropped at the end), BENCH_BACKEND_ENV (JSON object of extra backend variables, to compare
+ * settings such as INGEST_BATCH_SIZE).
+ *
+ * Every process here shares the machine's cores, so each phase also reports where the CPU went: a figure taken
+ * while the load generator or other work held the cores says more about the machine than about the backend.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { MqttClient } from 'mqtt';
+import type pg from 'pg';
+import type { Socket } from 'socket.io-client';
+import { BackendProcess } from '../test/support/backend.js';
+import { connectDb, connectPublisher, connectSocket, request } from '../test/support/clients.js';
+import { MosquittoProcess, mosquittoInstalled } from '../test/support/mosquitto.js';
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+const READINGS = envInt('BENCH_READINGS', 100_000);
+const LATENCY_RATE = envInt('BENCH_LATENCY_RATE', 10_000);
+const LATENCY_SECONDS = envInt('BENCH_LATENCY_SECONDS', 10);
+const INFLIGHT = envInt('BENCH_INFLIGHT', 2000);
+const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const BACKEND_ENV = JSON.parse(process.env.BENCH_BACKEND_ENV ?? '{}') as Record<string, string>;
+
+const UNITS = 100;
+const SENSOR_TYPES = ['temperature', 'pressure', 'flow_rate', 'vibration'] as const;
+const SENSORS = UNITS * SENSOR_TYPES.length;
+const STORE_TIMEOUT_MS = 120_000;
+const CEILING_TIMEOUT_MS = 60_000;
+const LIVE_DRAIN_MS = 10_000;
+/**
+ * The live path (fan-out, Socket.IO encoding, the client's decoding) first runs when the latency phase starts, and
+ * its first second under full load is JIT compilation, not steady state; it is measured apart.
+ */
+const LATENCY_WARMUP_S = 2;
+const TICK_MS = 10;
+const RSS_SAMPLE_MS = 200;
+/** The whole run stays under five minutes, whatever hangs. */
+const RUN_BUDGET_MS = 290_000;
+
+const TARGET_STORED_PER_S = 15_000;
+const TARGET_P99_MS = 50;
+const TARGET_RSS_MB = 400;
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Broker ceiling subscriber. It runs in a worker thread so that receiving does not share an event loop with
+// publishing: the backend does not share one with the publisher either.
+
+interface CeilingJob {
+  port: number;
+  filter: string;
+  expected: number;
+}
+
+interface CeilingResult {
+  received: number;
+  lastAt: number;
+}
+
+async function ceilingSubscriber(job: CeilingJob): Promise<void> {
+  const parent = parentPort!;
+  // Nagle's delay would hold back this client's PUBACKs just as it holds back a publisher's messages.
+  const client = await connectPublisher('127.0.0.1', job.port, {
+    clientId: `bench_${process.pid}_ceiling_sub`,
+    protocolVersion: 5,
+    clean: true,
+    properties: { receiveMaximum: 65535 },
+  });
+  let received = 0;
+  let lastAt = 0;
+  let reported = false;
+  const report = (): void => {
+    if (reported) return;
+    reported = true;
+    parent.postMessage({ received, lastAt } satisfies CeilingResult);
+    void client.endAsync(true).finally(() => parent.close());
+  };
+  client.on('message', () => {
+    lastAt = now();
+    if (++received === job.expected) report();
+  });
+  parent.on('message', report);
+  await client.subscribeAsync(job.filter, { qos: 1 });
+  parent.postMessage('ready');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Load generation.
+
+function topicsFor(prefix: string): string[] {
+  return Array.from(
+    { length: SENSORS },
+    (_, i) => `${prefix}/${unitId(i % UNITS)}/${SENSOR_TYPES[Math.floor(i / UNITS)]}`,
+  );
+}
+
+function unitId(i: number): string {
+  return `U${String(i + 1).padStart(3, '0')}`;
+}
+
+/** Consecutive readings go to different units, as many gateways publishing at once would send them. */
+const sensorOf = (i: number): number => i % SENSORS;
+
+function payload(value: number, timeMs: number): string {
+  return `{"value":${value},"quality":"GOOD","timestamp":"${new Date(timeMs).toISOString()}"}`;
+}
+
+interface PublishResult {
+  firstAt: number;
+  /** When the broker had acknowledged the last one. */
+  ackedAt: number;
+  errors: number;
+}
+
+/**
+ * Publishes every message at QoS 1 with up to INFLIGHT unacknowledged: as fast as the broker takes them, without
+ * one round trip per message and without piling the whole run into the socket buffer.
+ */
+function publishAll(client: MqttClient, topics: string[], payloads: string[]): Promise<PublishResult> {
+  return new Promise((resolve) => {
+    const count = payloads.length;
+    let sent = 0;
+    let acked = 0;
+    let errors = 0;
+    const firstAt = now();
+    const onAck = (err?: Error): void => {
+      if (err) errors++;
+      if (++acked === count) resolve({ firstAt, ackedAt: now(), errors });
+      else pump();
+    };
+    const pump = (): void => {
+      while (sent < count && sent - acked < INFLIGHT) {
+        const i = sent++;
+        client.publish(topics[sensorOf(i)], payloads[i], { qos: 1 }, onAck);
+      }
+    };
+    if (count === 0) resolve({ firstAt, ackedAt: firstAt, errors });
+    else pump();
+  });
+}
+
+/** Readings with distinct, past timestamps (distinct per sensor, so a redelivery hits the same row). */
+function historicPayloads(count: number, startMs: number): string[] {
+  const payloads = new Array<string>(count);
+  for (let i = 0; i < count; i++) payloads[i] = payload(20 + (i % 1000) / 10, startMs + i);
+  return payloads;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Observation.
+
+/** Linux reports process and machine CPU time in USER_HZ ticks, 100 per second on every common build. */
+const TICKS_PER_S = 100;
+
+/** Peak resident memory of the backend, sampled as `top` would see it. */
+class RssWatch {
+  peakKb = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number) {
+    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
+    this.sample();
+  }
+
+  /** The kernel's own high-water mark, which catches peaks between samples. */
+  highWaterKb(): number {
+    return this.statusField('VmHWM');
+  }
+
+  stop(): void {
+    this.sample();
+    clearInterval(this.timer);
+  }
+
+  private sample(): void {
+    this.peakKb = Math.max(this.peakKb, this.statusField('VmRSS'));
+  }
+
+  private statusField(name: string): number {
+    try {
+      const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return match ? Number(match[1]) : 0;
+    } catch {
+      return 0; // the process has exited
+    }
+  }
+}
+
+/** The processes that are this run's, so a shared machine's other work is not counted as ours. */
+interface RunProcesses {
+  mosquittoPid?: number;
+  backendPid?: number;
+  database: string;
+}
+
+/** Where a phase's CPU went, in average busy cores. */
+interface CpuShare {
+  backend: number;
+  /** This process: publisher, Socket.IO client, SQL polling, the ceiling subscriber thread. */
+  bench: number;
+  /** Our broker. */
+  mosquitto: number;
+  /** The server processes of our database's connections, plus the shared WAL and checkpoint writers. */
+  postgres: number;
+  /** Everything else: other people's work on a shared machine, the kernel. */
+  other: number;
+  cores: number;
+  /** Backend CPU seconds, kept to work out its cost per reading. */
+  backendSeconds: number;
+}
+
+interface CpuSnapshot {
+  at: number;
+  /** CPU seconds of the whole machine, all but idle and iowait. */
+  machine: number;
+  processes: Map<number, { comm: string; seconds: number }>;
+}
+
+function cpuSnapshot(): CpuSnapshot {
+  const stat = readFileSync('/proc/stat', 'utf8');
+  const [user, nice, system, , , irq, softirq, steal] = stat
+    .slice(0, stat.indexOf('\n'))
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const processes = new Map<number, { comm: string; seconds: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses; utime and stime are the 12th and 13th fields after it.
+      const close = text.lastIndexOf(')');
+      const fields = text.slice(close + 2).split(' ');
+      processes.set(Number(entry), {
+        comm: text.slice(text.indexOf('(') + 1, close),
+        seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S,
+      });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return { at: now(), machine: (user + nice + system + irq + softirq + steal) / TICKS_PER_S, processes };
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** PostgreSQL titles a connection's process `postgres: <cluster>: <user> <database> <client> <state>`. */
+const PG_CONNECTION_TITLE = /^postgres: (?:[^:]+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])/;
+
+function isOurPostgres(pid: number, database: string): boolean {
+  const connection = PG_CONNECTION_TITLE.exec(commandLine(pid));
+  return connection === null || connection[1] === database;
+}
+
+/** Our Mosquitto among any others on the machine: the one whose configuration listens on our port. */
+function mosquittoPid(port: number): number | undefined {
+  for (const [pid, { comm }] of cpuSnapshot().processes) {
+    if (comm !== 'mosquitto') continue;
+    const conf = /-c (\S+)/.exec(commandLine(pid))?.[1];
+    try {
+      if (conf && readFileSync(conf, 'utf8').includes(`listener ${port} `)) return pid;
+    } catch {
+      // not readable: someone else's
+    }
+  }
+  return undefined;
+}
+
+function cpuShare(from: CpuSnapshot, ours: RunProcesses): CpuShare {
+  const to = cpuSnapshot();
+  const seconds = (to.at - from.at) / 1000;
+  const used = { backend: 0, bench: 0, mosquitto: 0, postgres: 0 };
+  for (const [pid, { comm, seconds: total }] of to.processes) {
+    const delta = total - (from.processes.get(pid)?.seconds ?? 0);
+    if (delta <= 0) continue;
+    if (pid === ours.backendPid) used.backend += delta;
+    else if (pid === process.pid) used.bench += delta;
+    else if (pid === ours.mosquittoPid) used.mosquitto += delta;
+    else if (comm === 'postgres' && isOurPostgres(pid, ours.database)) used.postgres += delta;
+  }
+  const known = used.backend + used.bench + used.mosquitto + used.postgres;
+  return {
+    backend: used.backend / seconds,
+    bench: used.bench / seconds,
+    mosquitto: used.mosquitto / seconds,
+    postgres: used.postgres / seconds,
+    other: Math.max(0, to.machine - from.machine - known) / seconds,
+    cores: availableParallelism(),
+    backendSeconds: used.backend,
+  };
+}
+
+/**
+ * Polls the row count until it reaches `target` or `timeoutMs` passes. `reachedAt` is when the query that saw the
+ * final count was sent: the rows were committed before that query's snapshot.
+ */
+async function waitForRows(
+  db: pg.Client,
+  target: number,
+  timeoutMs: number,
+): Promise<{ rows: number; reachedAt: number }> {
+  const deadline = now() + timeoutMs;
+  let rows = -1;
+  let reachedAt = 0;
+  for (;;) {
+    const sentAt = now();
+    const { rows: result } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sensor_readings');
+    if (result[0].n !== rows) {
+      rows = result[0].n;
+      reachedAt = sentAt;
+    }
+    if (rows >= target || now() > deadline) return { rows, reachedAt };
+    await sleep(50);
+  }
+}
+
+/**
+ * A SQL client whose connection, if the server ends it (a forced DROP DATABASE, someone's pg_terminate_backend),
+ * fails the next query instead of crashing the run before it has cleaned up.
+ */
+async function sqlClient(url: string): Promise<pg.Client> {
+  const client = await connectDb(url);
+  client.on('error', (err) => console.error(`sql client: ${err.message}`));
+  return client;
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Phases.
+
+async function measureCeiling(broker: MosquittoProcess, publisher: MqttClient, ours: RunProcesses, prefix: string) {
+  const worker = new Worker(fileURLToPath(import.meta.url), {
+    workerData: { port: broker.port, filter: `${prefix}/+/+`, expected: READINGS } satisfies CeilingJob,
+  });
+  const failed = new Promise<never>((_, reject) => worker.once('error', reject));
+  const next = (): Promise<unknown> => Promise.race([new Promise((r) => worker.once('message', r)), failed]);
+  try {
+    await next(); // 'ready': subscribed
+    const payloads = historicPayloads(READINGS, Date.now() - 3_600_000);
+    const results = next() as Promise<CeilingResult>;
+    const cpu = cpuSnapshot();
+    const published = await publishAll(publisher, topicsFor(prefix), payloads);
+    const stop = setTimeout(() => worker.postMessage('stop'), CEILING_TIMEOUT_MS);
+    const result = await results;
+    clearTimeout(stop);
+    return {
+      received: result.received,
+      perS: result.received / ((result.lastAt - published.firstAt) / 1000),
+      publishPerS: READINGS / ((published.ackedAt - published.firstAt) / 1000),
+      cpu: cpuShare(cpu, ours),
+    };
+  } finally {
+    await worker.terminate();
+  }
+}
+
+async function measureThroughput(publisher: MqttClient, db: pg.Client, ours: RunProcesses, prefix: string) {
+  const topics = topicsFor(prefix);
+  // Far enough back that no timed reading can share a timestamp with the live phase's readings.
+  const start = Date.now() - READINGS - 600_000;
+
+  // Warm-up: every sensor registered and the JIT warm before the clock runs.
+  await publishAll(publisher, topics, historicPayloads(SENSORS, start - SENSORS - 1000));
+  const warm = await waitForRows(db, SENSORS, 30_000);
+  if (warm.rows < SENSORS) throw new Error(`warm-up: only ${warm.rows} of ${SENSORS} readings stored in 30 s`);
+
+  const payloads = historicPayloads(READINGS, start);
+  const cpu = cpuSnapshot();
+  const published = await publishAll(publisher, topics, payloads);
+  const stored = await waitForRows(db, SENSORS + READINGS, STORE_TIMEOUT_MS);
+  const share = cpuShare(cpu, ours);
+  const rows = stored.rows - SENSORS;
+  const seconds = (stored.reachedAt - published.firstAt) / 1000;
+  return {
+    rows,
+    lost: READINGS - rows,
+    seconds,
+    storedPerS: rows / seconds,
+    publishPerS: READINGS / ((published.ackedAt - published.firstAt) / 1000),
+    publishErrors: published.errors,
+    cpu: share,
+    backendUsPerReading: (share.backendSeconds * 1e6) / Math.max(rows, 1),
+  };
+}
+
+async function measureLatency(
+  publisher: MqttClient,
+  db: pg.Client,
+  backend: BackendProcess,
+  ours: RunProcesses,
+  prefix: string,
+) {
+  const total = LATENCY_RATE * (LATENCY_WARMUP_S + LATENCY_SECONDS);
+  const topics = topicsFor(prefix);
+  const socket: Socket = await connectSocket(backend.url);
+  try {
+    const acks = await Promise.all(
+      Array.from({ length: UNITS }, (_, u) =>
+        request<{ ok: boolean }>(socket, 'subscribe_unit', { unit_id: unitId(u) }),
+      ),
+    );
+    if (!acks.every((a) => a.ok)) throw new Error('subscribe_unit refused');
+
+    const latencies = new Float64Array(total);
+    let measured = 0;
+    let arrived = 0;
+    let warmupMax = 0;
+    const phaseStart = Date.now();
+    const measureFrom = phaseStart + LATENCY_WARMUP_S * 1000;
+    socket.on('sensor_data', (event: { readings: { timestamp: string }[] }) => {
+      const at = Date.now();
+      for (const r of event.readings) {
+        const sentAt = Date.parse(r.timestamp);
+        if (sentAt < phaseStart) continue;
+        arrived++;
+        if (sentAt < measureFrom) warmupMax = Math.max(warmupMax, at - sentAt);
+        else if (measured < total) latencies[measured++] = at - sentAt;
+      }
+    });
+
+    // Each reading carries its publish time; a sensor never gets the same millisecond twice (catch-up bursts
+    // after a late tick could otherwise collide, and the second reading would be absorbed as a redelivery).
+    const lastStamp = new Float64Array(SENSORS);
+    let sent = 0;
+    let errors = 0;
+    const onAck = (err?: Error): void => {
+      if (err) errors++;
+    };
+    const cpu = cpuSnapshot();
+    const started = now();
+    await new Promise<void>((resolve) => {
+      // A tick sends what the clock says is due, so late ticks catch up and the average rate holds.
+      const timer = setInterval(() => {
+        const due = Math.min(total, Math.floor(((now() - started) * LATENCY_RATE) / 1000));
+        for (; sent < due; sent++) {
+          const s = sensorOf(sent);
+          const stamp = Math.max(Date.now(), lastStamp[s] + 1);
+          lastStamp[s] = stamp;
+          publisher.publish(topics[s], payload(50 + (sent % 100) / 10, stamp), { qos: 1 }, onAck);
+        }
+        if (sent >= total) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, TICK_MS);
+    });
+    const sendSeconds = (now() - started) / 1000;
+    const share = cpuShare(cpu, ours);
+
+    const drainUntil = now() + LIVE_DRAIN_MS;
+    while (arrived < total && now() < drainUntil) await sleep(50);
+    const stored = await waitForRows(db, SENSORS + READINGS + total, 30_000);
+
+    const sorted = latencies.slice(0, measured).sort();
+    return {
+      sent: total,
+      sendRate: total / sendSeconds,
+      arrived,
+      measured,
+      warmupMax,
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+      max: sorted.length > 0 ? sorted[sorted.length - 1] : Number.NaN,
+      stored: stored.rows - SENSORS - READINGS,
+      publishErrors: errors,
+      cpu: share,
+    };
+  } finally {
+    socket.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Stops what was started, newest first; one failing stop does not keep the others running. */
+class Cleanup {
+  private readonly steps: { name: string; run: () => Promise<unknown> }[] = [];
+  private done?: Promise<void>;
+
+  add(name: string, run: () => Promise<unknown>): void {
+    this.steps.unshift({ name, run });
+  }
+
+  run(): Promise<void> {
+    this.done ??= (async () => {
+      for (const step of this.steps) {
+        try {
+          await withTimeout(step.run(), 15_000);
+        } catch (err) {
+          console.error(`cleanup: ${step.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    })();
+    return this.done;
+  }
+}
+
+const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
+const mark = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
+const round = (n: number, digits = 0): number | null =>
+  Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null;
+const cores = (c: CpuShare, withBackend = true): string =>
+  [...(withBackend ? [c.backend] : []), c.bench, c.mosquitto, c.postgres, c.other].map((n) => n.toFixed(2)).join('/') +
+  ` of ${c.cores}`;
+const coresJson = (c: CpuShare) => ({
+  backend: round(c.backend, 2),
+  bench: round(c.bench, 2),
+  mosquitto: round(c.mosquitto, 2),
+  postgres: round(c.postgres, 2),
+  other: round(c.other, 2),
+});
+
+async function main(): Promise<number> {
+  if (!mosquittoInstalled) throw new Error('mosquitto is not installed (apt-get install mosquitto)');
+  // The backend built next to this file: dist-x/bench/ingest.bench.js runs dist-x/src/main.js.
+  process.env.BACKEND_MAIN ??= join(dirname(fileURLToPath(import.meta.url)), '../src/main.js');
+
+  const cleanup = new Cleanup();
+  const watchdog = setTimeout(() => {
+    console.error(`bench: still running after ${RUN_BUDGET_MS / 1000} s, giving up`);
+    void cleanup.run().finally(() => process.exit(2));
+  }, RUN_BUDGET_MS);
+  process.once('SIGINT', () => void cleanup.run().finally(() => process.exit(130)));
+
+  const id = `bench_${process.pid}`;
+  try {
+    const broker = await MosquittoProcess.start();
+    cleanup.add('mosquitto', () => broker.stop());
+    const ours: RunProcesses = { database: id, mosquittoPid: mosquittoPid(broker.port) };
+
+    const admin = await sqlClient(PG_ADMIN_URL);
+    const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
+    await admin.query(`CREATE DATABASE ${id}`);
+    await admin.end();
+    cleanup.add('database', async () => {
+      const client = await sqlClient(PG_ADMIN_URL);
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    });
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${id}`;
+    const databaseUrl = url.toString();
+
+    const publisher = await connectPublisher('127.0.0.1', broker.port, { clientId: `${id}_pub`, protocolVersion: 5 });
+    cleanup.add('publisher', () => publisher.endAsync());
+    const mosquittoVersion = /version ([\d.]+)/.exec(spawnSync('mosquitto', ['-h']).stdout.toString())?.[1] ?? '?';
+    console.log(
+      `ThermaCore ingest benchmark: ${fmt(READINGS)} readings, ${UNITS} units x ${SENSOR_TYPES.length} sensor types, ` +
+        `QoS 1, ${INFLIGHT} in flight; Mosquitto ${mosquittoVersion}, PostgreSQL ${pgVersion}, Node ${process.version}` +
+        (Object.keys(BACKEND_ENV).length > 0 ? `; backend ${JSON.stringify(BACKEND_ENV)}` : ''),
+    );
+
+    process.stdout.write('broker ceiling ... ');
+    const ceiling = await measureCeiling(broker, publisher, ours, `${id}_ceiling`);
+    console.log(`${fmt(ceiling.perS)} msg/s`);
+
+    const backend = await BackendProcess.start({
+      env: {
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        MQTT_BROKER_HOST: '127.0.0.1',
+        MQTT_BROKER_PORT: String(broker.port),
+        MQTT_TOPIC_PREFIX: id,
+        MQTT_CLIENT_ID: `${id}_backend`,
+        LOG_LEVEL: 'warn',
+        ...BACKEND_ENV,
+      },
+    });
+    cleanup.add('backend', () => backend.stop());
+    ours.backendPid = backend.pid;
+    const rss = new RssWatch(backend.pid!);
+    const db = await sqlClient(databaseUrl);
+    cleanup.add('sql client', () => db.end());
+
+    process.stdout.write('sustained throughput ... ');
+    const throughput = await measureThroughput(publisher, db, ours, id);
+    console.log(`${fmt(throughput.storedPerS)} readings/s stored`);
+
+    process.stdout.write(`live latency at ${fmt(LATENCY_RATE)}/s for ${LATENCY_WARMUP_S} + ${LATENCY_SECONDS} s ... `);
+    const latency = await measureLatency(publisher, db, backend, ours, id);
+    console.log(`p99 ${fmt(latency.p99)} ms`);
+
+    // The counters explain a loss; a backend that died must not hide the figures measured before.
+    const status = await backend
+      .getJson<{ pipeline: Record<string, unknown> }>('/api/v1/scada/status')
+      .catch((err: Error) => ({ pipeline: { unavailable: err.message } }));
+    rss.stop();
+    const peakRssMb = rss.peakKb / 1024;
+    const highWaterMb = rss.highWaterKb() / 1024;
+    await cleanup.run();
+    clearTimeout(watchdog);
+
+    const liveLost = latency.sent - latency.stored;
+    const publishErrors = throughput.publishErrors + latency.publishErrors;
+    const failed = throughput.lost > 0 || liveLost > 0 || latency.arrived < latency.sent || publishErrors > 0;
+    const rows: [string, string, string][] = [
+      ['broker ceiling (do-nothing QoS 1 sub)', `${fmt(ceiling.perS)} msg/s`, ''],
+      ['  received by the subscriber', `${fmt(ceiling.received)} / ${fmt(READINGS)}`, ''],
+      ['  publish rate (broker PUBACKs)', `${fmt(ceiling.publishPerS)} msg/s`, ''],
+      ['  CPU cores: bench/mosquitto/pg/other', cores(ceiling.cpu, false), ''],
+      [
+        'stored throughput',
+        `${fmt(throughput.storedPerS)} readings/s`,
+        `>= ${fmt(TARGET_STORED_PER_S)}  ${mark(throughput.storedPerS >= TARGET_STORED_PER_S)}`,
+      ],
+      ['  first publish to last commit', `${fmt(throughput.seconds, 2)} s`, ''],
+      ['  publish rate (broker PUBACKs)', `${fmt(throughput.publishPerS)} msg/s`, ''],
+      ['  CPU cores: backend/bench/mosquitto/pg/other', cores(throughput.cpu), ''],
+      ['  backend CPU per reading', `${fmt(throughput.backendUsPerReading)} us`, ''],
+      ['readings lost', fmt(throughput.lost), `0  ${mark(throughput.lost === 0)}`],
+      [
+        'backend peak RSS (200 ms samples)',
+        `${fmt(peakRssMb)} MB`,
+        `< ${TARGET_RSS_MB}  ${mark(peakRssMb < TARGET_RSS_MB)}`,
+      ],
+      ['  kernel high-water mark (VmHWM)', `${fmt(highWaterMb)} MB`, ''],
+      ['live latency p50', `${fmt(latency.p50)} ms`, ''],
+      ['live latency p99', `${fmt(latency.p99)} ms`, `<= ${TARGET_P99_MS}  ${mark(latency.p99 <= TARGET_P99_MS)}`],
+      ['live latency max', `${fmt(latency.max)} ms`, ''],
+      ['  readings measured', `${fmt(latency.measured)} in ${LATENCY_SECONDS} s`, ''],
+      [`  warm-up max (first ${LATENCY_WARMUP_S} s, not above)`, `${fmt(latency.warmupMax)} ms`, ''],
+      ['  achieved publish rate', `${fmt(latency.sendRate)} readings/s`, `${fmt(LATENCY_RATE)}`],
+      ['  CPU cores: backend/bench/mosquitto/pg/other', cores(latency.cpu), ''],
+      [
+        '  arrived on Socket.IO',
+        `${fmt(latency.arrived)} / ${fmt(latency.sent)}`,
+        mark(latency.arrived === latency.sent),
+      ],
+      ['  stored', `${fmt(latency.stored)} / ${fmt(latency.sent)}`, mark(liveLost === 0)],
+    ];
+    console.log('');
+    for (const [name, value, target] of rows) console.log(`${name.padEnd(46)}${value.padStart(30)}   ${target}`);
+    console.log(`backend pipeline counters: ${JSON.stringify(status.pipeline)}`);
+    if (publishErrors > 0) console.log(`!! ${publishErrors} publishes failed at the broker`);
+    if (backend.logs.trim() !== '') console.log(`backend output:\n${backend.logs.trimEnd()}`);
+    if (failed) {
+      console.log(
+        `!! READINGS LOST: ${throughput.lost} in the throughput phase; in the latency phase ${liveLost} not stored ` +
+          `and ${latency.sent - latency.arrived} never reached Socket.IO`,
+      );
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'ingest',
+        readings: READINGS,
+        units: UNITS,
+        sensor_types: SENSOR_TYPES.length,
+        inflight: INFLIGHT,
+        backend_env: BACKEND_ENV,
+        broker_ceiling_msgs_per_s: round(ceiling.perS),
+        stored_readings_per_s: round(throughput.storedPerS),
+        stored_seconds: round(throughput.seconds, 3),
+        readings_lost: throughput.lost,
+        backend_peak_rss_mb: round(peakRssMb, 1),
+        backend_vmhwm_mb: round(highWaterMb, 1),
+        backend_cpu_us_per_reading: round(throughput.backendUsPerReading, 1),
+        latency: {
+          rate_per_s: LATENCY_RATE,
+          seconds: LATENCY_SECONDS,
+          warmup_seconds: LATENCY_WARMUP_S,
+          warmup_max_ms: round(latency.warmupMax, 1),
+          measured: latency.measured,
+          sent: latency.sent,
+          arrived: latency.arrived,
+          stored: latency.stored,
+          p50_ms: round(latency.p50, 1),
+          p99_ms: round(latency.p99, 1),
+          max_ms: round(latency.max, 1),
+        },
+        cores_busy: {
+          ceiling: coresJson(ceiling.cpu),
+          throughput: coresJson(throughput.cpu),
+          latency: coresJson(latency.cpu),
+          of: availableParallelism(),
+        },
+        publish_errors: publishErrors,
+        pipeline: status.pipeline,
+        ok: !failed,
+      }),
+    );
+    return failed ? 1 : 0;
+  } finally {
+    await cleanup.run();
+    clearTimeout(watchdog);
+  }
+}
+
+if (isMainThread) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
+} else {
+  void ceilingSubscriber(workerData as CeilingJob);
+}
