@@ -5,7 +5,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'dist-*/', 'node_modules/', 'data/', 'coverage/', 'test-artifacts/', 'eslint.config.js', 'jest.config.js'],
+    ignores: [
+      'dist/',
+      'dist-*/',
+      'node_modules/',
+      'data/',
+      'coverage/',
+      'test-artifacts/',
+      'eslint.config.js',
+      'jest.config.js',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
