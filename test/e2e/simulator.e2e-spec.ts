@@ -251,7 +251,7 @@ describe(`simulator end to end (${TARGET})`, () => {
     expect((await api('GET', '/status')).body.active_scenarios).toEqual([]);
   });
 
-  it('injects high_temperature on UNIT001: readings above 85 °C arrive, then the scenario reverts by itself', async () => {
+  it('injects high_temperature on UNIT001: readings above 85 °C arrive, the default alarm is raised, then the scenario reverts by itself', async () => {
     const inject = await api('POST', '/inject', { scenario: 'high_temperature', unit_id: 'UNIT001', duration_s: 8 });
     expect(inject.status).toBe(201);
     expect(inject.body).toMatchObject({ unit_id: 'UNIT001', scenario: 'high_temperature', sensor: 'temperature' });
@@ -265,6 +265,15 @@ describe(`simulator end to end (${TARGET})`, () => {
     }, 15_000);
     await eventually(() => {
       expect((live.get('UNIT001') ?? []).some((r) => r.sensor_type === 'temperature' && r.value > 85)).toBe(true);
+    });
+    // The seeded default rule (temperature > 85 → critical) raises one alarm for the unit.
+    await eventually(async () => {
+      const open = await backend.getJson<{ unit_id: string; sensor_type: string; severity: string }[]>(
+        '/api/v1/scada/alerts?unit_id=UNIT001',
+      );
+      expect(open.filter((a) => a.sensor_type === 'temperature')).toEqual([
+        expect.objectContaining({ unit_id: 'UNIT001', severity: 'critical' }),
+      ]);
     });
     // The other units carry on as normal meanwhile.
     expect(Math.max(...(await storedBetween('UNIT002', 'temperature', started_at)))).toBeLessThanOrEqual(40);
