@@ -1,7 +1,7 @@
 import type { RejectReason } from '../common/metrics/pipeline-stats.js';
+import { field, openPayload, timestampField } from './payload-envelope.js';
 
-/** A reading payload is a few dozen bytes; anything near this is not a reading. */
-export const MAX_PAYLOAD_BYTES = 4096;
+export { MAX_PAYLOAD_BYTES } from './payload-envelope.js';
 
 /** A plain decimal number: no NaN, Infinity, hex, or surrounding words. */
 const NUMBER_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -24,44 +24,28 @@ function parseNumber(raw: unknown): { ok: true; value: number } | { ok: false; r
 
 /**
  * Parses a reading payload: a bare number (`25.5`) or a JSON object `{"value": 25.5, "quality": "GOOD",
- * "timestamp": "2024-01-01T12:00:00Z"}`. Pure and total: every input yields a payload or a reason.
- * JSON.parse never assigns through `__proto__` (it creates an own property), and only the three known keys
- * are read, so hostile keys cannot pollute prototypes. With duplicate keys the last one wins (JSON.parse's rule).
+ * "timestamp": "2024-01-01T12:00:00Z"}`. Pure and total: every input yields a payload or a reason. Only the three
+ * known keys are read (see openPayload for the safety rules).
  */
 export function parsePayload(bytes: Buffer): PayloadResult {
-  if (bytes.length === 0) return { ok: false, reason: 'payload_empty' };
-  if (bytes.length > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'payload_too_large' };
-  const text = bytes.toString('utf8').trim();
-  if (text.length === 0) return { ok: false, reason: 'payload_empty' };
-
-  if (text[0] !== '{') {
-    if (text[0] === '[' || text[0] === '"') return { ok: false, reason: 'payload_not_object' };
-    const n = parseNumber(text);
+  const envelope = openPayload(bytes);
+  if (!envelope.ok) return envelope;
+  if (envelope.kind === 'bare') {
+    const n = parseNumber(envelope.text);
     return n.ok ? { ok: true, payload: { value: n.value } } : { ok: false, reason: n.reason };
   }
-
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'payload_invalid_json' };
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, reason: 'payload_not_object' };
-  const fields = doc as Record<string, unknown>;
-  const n = parseNumber(Object.hasOwn(fields, 'value') ? fields.value : undefined);
+  const { fields } = envelope;
+  const n = parseNumber(field(fields, 'value'));
   if (!n.ok) return { ok: false, reason: n.reason };
 
   const payload: ParsedPayload = { value: n.value };
-  const quality = Object.hasOwn(fields, 'quality') ? fields.quality : undefined;
-  if (quality !== undefined && quality !== null) {
+  const quality = field(fields, 'quality');
+  if (quality !== undefined) {
     if (typeof quality !== 'string' && typeof quality !== 'number') return { ok: false, reason: 'quality_invalid' };
     payload.quality = quality;
   }
-  const timestamp = Object.hasOwn(fields, 'timestamp') ? fields.timestamp : undefined;
-  if (timestamp !== undefined && timestamp !== null) {
-    if (typeof timestamp !== 'string' && typeof timestamp !== 'number')
-      return { ok: false, reason: 'timestamp_invalid' };
-    payload.timestamp = timestamp;
-  }
+  const time = timestampField(fields);
+  if (!time.ok) return time;
+  if (time.timestamp !== undefined) payload.timestamp = time.timestamp;
   return { ok: true, payload };
 }

@@ -1,6 +1,6 @@
 import { UNIT_STATUSES, type UnitStatus } from '../common/bus/event-map.js';
 import type { RejectReason } from '../common/metrics/pipeline-stats.js';
-import { MAX_PAYLOAD_BYTES } from './payload.parser.js';
+import { field, openPayload, timestampField } from './payload-envelope.js';
 
 export interface ParsedUnitStatus {
   status: UnitStatus;
@@ -21,36 +21,20 @@ function statusOf(raw: unknown): UnitStatus | undefined {
  * the same size cap, only own keys are read (`__proto__` is inert), duplicate keys: the last one wins.
  */
 export function parseUnitStatusPayload(bytes: Buffer): UnitStatusResult {
-  if (bytes.length === 0) return { ok: false, reason: 'payload_empty' };
-  if (bytes.length > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'payload_too_large' };
-  const text = bytes.toString('utf8').trim();
-  if (text.length === 0) return { ok: false, reason: 'payload_empty' };
-
-  if (text[0] !== '{') {
-    if (text[0] === '[' || text[0] === '"') return { ok: false, reason: 'payload_not_object' };
-    const status = statusOf(text);
+  const envelope = openPayload(bytes);
+  if (!envelope.ok) return envelope;
+  if (envelope.kind === 'bare') {
+    const status = statusOf(envelope.text);
     return status ? { ok: true, payload: { status } } : { ok: false, reason: 'status_unknown' };
   }
-
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'payload_invalid_json' };
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, reason: 'payload_not_object' };
-  const fields = doc as Record<string, unknown>;
-  const raw = Object.hasOwn(fields, 'status') ? fields.status : undefined;
-  if (raw === undefined || raw === null) return { ok: false, reason: 'status_missing' };
+  const raw = field(envelope.fields, 'status');
+  if (raw === undefined) return { ok: false, reason: 'status_missing' };
   const status = statusOf(raw);
   if (!status) return { ok: false, reason: 'status_unknown' };
 
   const payload: ParsedUnitStatus = { status };
-  const timestamp = Object.hasOwn(fields, 'timestamp') ? fields.timestamp : undefined;
-  if (timestamp !== undefined && timestamp !== null) {
-    if (typeof timestamp !== 'string' && typeof timestamp !== 'number')
-      return { ok: false, reason: 'timestamp_invalid' };
-    payload.timestamp = timestamp;
-  }
+  const time = timestampField(envelope.fields);
+  if (!time.ok) return time;
+  if (time.timestamp !== undefined) payload.timestamp = time.timestamp;
   return { ok: true, payload };
 }
