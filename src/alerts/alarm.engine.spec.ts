@@ -2,28 +2,13 @@ import type { ProcessedReading, Quality } from '../common/bus/event-map.js';
 import { AlarmEngine } from './alarm.engine.js';
 import type { Alarm, AlarmChange } from './alarm-lifecycle.js';
 import type { AlertRule } from './alert-rule.js';
+import { temperatureRule } from './alert-rule.fixture.js';
 
 const T0 = 1_764_000_000_000;
 const at = (seconds: number) => T0 + seconds * 1000;
 
 function rule(overrides: Partial<AlertRule> = {}): AlertRule {
-  return {
-    id: 'r-temp',
-    sensorType: 'temperature',
-    unitId: null,
-    condition: 'greater_than',
-    threshold: 85,
-    low: null,
-    high: null,
-    ratePer: null,
-    severity: 'critical',
-    message: 'High temperature alert: {value}°C',
-    deadband: 2,
-    onDelaySeconds: 0,
-    offDelaySeconds: 0,
-    enabled: true,
-    ...overrides,
-  };
+  return { id: 'r-temp', ...temperatureRule(), ...overrides };
 }
 
 function reading(

@@ -1,32 +1,15 @@
 import {
   ALERT_CONDITIONS,
   ALERT_SEVERITIES,
-  type AlertRuleDefinition,
   DEFAULT_ALERT_RULES,
   ruleApplies,
   SEVERITY_RANK,
   validateAlertRule,
 } from './alert-rule.js';
+import { temperatureRule } from './alert-rule.fixture.js';
 import { evaluate, initialEvaluationState } from './alarm.evaluator.js';
 
-function rule(overrides: Partial<AlertRuleDefinition> = {}): AlertRuleDefinition {
-  return {
-    sensorType: 'temperature',
-    unitId: null,
-    condition: 'greater_than',
-    threshold: 85,
-    low: null,
-    high: null,
-    ratePer: null,
-    severity: 'critical',
-    message: 'High temperature alert: {value}°C',
-    deadband: 2,
-    onDelaySeconds: 0,
-    offDelaySeconds: 0,
-    enabled: true,
-    ...overrides,
-  };
-}
+const rule = temperatureRule;
 
 describe('validateAlertRule', () => {
   it('accepts a complete rule', () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_ALERT_RULES } from '../alerts/alert-rule.js';
 import {
   FLOW_RATE,
   NORMAL_RANGES,
@@ -30,16 +31,22 @@ export function isScenarioName(value: string): value is ScenarioName {
   return (SCENARIO_NAMES as readonly string[]).includes(value);
 }
 
+/** The threshold of the alarm engine's seeded rule for this sensor and condition. */
+function defaultLimit(sensorType: SensorType, condition: 'greater_than' | 'less_than'): number {
+  const rule = DEFAULT_ALERT_RULES.find((r) => r.sensorType === sensorType && r.condition === condition);
+  if (rule === undefined || rule.threshold === null) throw new Error(`No default ${condition} rule for ${sensorType}`);
+  return rule.threshold;
+}
+
 /**
- * The alarm limits the scenarios are built to cross. Temperature > 85 °C (critical) is the alarm engine's
- * documented default; the pressure-high and flow-low limits are assumed until alerts/ ships its defaults,
- * and must follow them then. Scenario targets keep a clear margin beyond each limit so deadbands and noise
- * cannot keep an alarm from firing.
+ * The alarm limits the scenarios are built to cross: the thresholds of the alarm engine's seeded rules, read
+ * from them so the two cannot drift apart. Scenario targets keep a clear margin beyond each limit so deadbands
+ * and noise cannot keep an alarm from firing.
  */
 export const DEFAULT_ALARM_LIMITS = {
-  temperatureHigh: 85,
-  pressureHigh: 9,
-  flowLow: 20,
+  temperatureHigh: defaultLimit('temperature', 'greater_than'),
+  pressureHigh: defaultLimit('pressure', 'greater_than'),
+  flowLow: defaultLimit('flow_rate', 'less_than'),
 } as const;
 
 /** The alarm a scenario should provoke, in a form tests and the REST listing can use. */
@@ -159,7 +166,7 @@ const definitions: ScenarioDefinition[] = [
       limit: DEFAULT_ALARM_LIMITS.pressureHigh,
       defaultRule: true,
     },
-    alarmNote: 'Pressure-high rule (> 9 bar, assumed default) raises.',
+    alarmNote: 'The default pressure-high rule (> 9 bar) raises.',
     defaultDurationMs: 30 * SECOND_MS,
     defaultSensor: 'pressure',
     perSensor: false,
@@ -204,7 +211,7 @@ const definitions: ScenarioDefinition[] = [
       limit: DEFAULT_ALARM_LIMITS.flowLow,
       defaultRule: true,
     },
-    alarmNote: 'Flow-low rule (< 20 L/min, assumed default) raises; pressure stays under the 9 bar rule on purpose.',
+    alarmNote: 'The default flow-low rule (< 20 L/min) raises; pressure stays under the 9 bar rule on purpose.',
     defaultDurationMs: 3 * MINUTE_MS,
     defaultSensor: 'flow_rate',
     perSensor: false,

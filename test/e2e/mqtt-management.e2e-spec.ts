@@ -37,7 +37,7 @@ interface Reply<T = any> {
 }
 
 /** Never sent anywhere but in configuration and a request body: it must never come back out. */
-const SECRET = 'pw-3f9c1e7d-never-echo';
+const TEST_PASSWORD = 'pw-3f9c1e7d-never-echo';
 
 const suite = mosquittoInstalled ? describe : describe.skip;
 const title = mosquittoInstalled
@@ -131,7 +131,7 @@ suite(title, () => {
           ? { MQTT_TLS_CA_FILE: pki.ca, MQTT_TLS_CERT_FILE: pki.clientCert, MQTT_TLS_KEY_FILE: pki.clientKey }
           : {}),
         MQTT_USERNAME: 'scada',
-        MQTT_PASSWORD: SECRET,
+        MQTT_PASSWORD: TEST_PASSWORD,
         MQTT_RECONNECT_MIN_MS: '200',
         MQTT_RECONNECT_MAX_MS: '2000',
       },
@@ -175,7 +175,7 @@ suite(title, () => {
     const health = await backend.getJson('/health');
     expect(health.mqtt).toMatchObject({ connected: true, state: 'connected', subscribed_topics: [`${p}/#`] });
     for (const path of ['/api/v1/scada/mqtt/status', '/api/v1/scada/status', '/health', '/api/docs-json']) {
-      expect(await (await fetch(backend.url + path)).text()).not.toContain(SECRET);
+      expect(await (await fetch(backend.url + path)).text()).not.toContain(TEST_PASSWORD);
     }
     const docs = await backend.getJson('/api/docs-json');
     expect(Object.keys(docs.paths)).toEqual(
@@ -214,7 +214,7 @@ suite(title, () => {
       [{ topic: `${p}/U/t`, payload: 1 }, 400, 'payload must be a string'],
       [{ topic: `${p}/U/t`, payload: '1', qos: 3 }, 400, 'qos'],
       [{ topic: `${p}/U/t`, payload: '1', retain: 'yes' }, 400, 'retain must be a boolean'],
-      [{ topic: `${p}/U/t`, payload: '1', password: SECRET }, 400, 'property password should not exist'],
+      [{ topic: `${p}/U/t`, payload: '1', password: TEST_PASSWORD }, 400, 'property password should not exist'],
       [{ topic: `${p}/U/t`, payload: 'x'.repeat(16 * 1024 + 1) }, 413, 'at most 16384'],
       [{ topic: `${p}/U/t`, payload: 'é'.repeat(9000) }, 413, '18000 bytes'],
       ['{"topic": ', 400, ''],
@@ -223,7 +223,7 @@ suite(title, () => {
       const reply = await api('POST', '/publish', body);
       expect({ body, status: reply.status }).toEqual({ body, status: code });
       expect(reply.text).toContain(message);
-      expect(reply.text).not.toContain(SECRET);
+      expect(reply.text).not.toContain(TEST_PASSWORD);
     }
   });
 
@@ -439,12 +439,12 @@ suite(title, () => {
       { client_id: '' },
       { keepalive: -1 },
       { tls: 'yes' },
-      { password: SECRET, broker: 'x' },
+      { password: TEST_PASSWORD, broker: 'x' },
       { password: 42 },
     ]) {
       const reply = await api('POST', '/connect', body);
       expect({ body, status: reply.status }).toEqual({ body, status: 400 });
-      expect(reply.text).not.toContain(SECRET);
+      expect(reply.text).not.toContain(TEST_PASSWORD);
     }
   });
 
@@ -458,11 +458,11 @@ suite(title, () => {
         port: old.port,
         client_id: `${p}_v311`,
         username: 'override',
-        password: SECRET,
+        password: TEST_PASSWORD,
         keepalive: 30,
       });
       expect(reply.status).toBe(200);
-      expect(reply.text).not.toContain(SECRET);
+      expect(reply.text).not.toContain(TEST_PASSWORD);
       expect(reply.body).toMatchObject({
         state: 'connected',
         broker_port: old.port,
@@ -481,7 +481,7 @@ suite(title, () => {
       expect((await api('POST', '/disconnect')).status).toBe(200);
       await old.stop();
     }
-    expect(backend.logs).not.toContain(SECRET);
+    expect(backend.logs).not.toContain(TEST_PASSWORD);
   });
 
   tlsIt('connects over TLS with the configured CA and client certificate, and not without TLS', async () => {
