@@ -31,6 +31,7 @@ import {
   toAlertRuleResponse,
   UpdateAlertRuleDto,
 } from './dto/alert-rule.dto.js';
+import { RequireRole } from '../common/auth/access.js';
 
 /** A rule id from the path: a UUID, or a 400 that says so. */
 export const RULE_ID = new ParseUUIDPipe({
@@ -43,6 +44,7 @@ export const RULE_ID = new ParseUUIDPipe({
 export class AlertRulesController {
   constructor(private readonly alerts: AlertsService) {}
 
+  @RequireRole('viewer')
   @Get()
   @ApiOperation({ summary: 'Every alert rule (deleted ones excepted), oldest first' })
   @ApiOkResponse({ type: AlertRuleResponseDto, isArray: true })
@@ -50,6 +52,7 @@ export class AlertRulesController {
     return (await this.alerts.listRules()).map(toAlertRuleResponse);
   }
 
+  @RequireRole('engineer')
   @Post()
   @ApiOperation({ summary: 'Create a rule; it evaluates the next reading, no restart needed' })
   @ApiCreatedResponse({ type: AlertRuleResponseDto })
@@ -58,6 +61,7 @@ export class AlertRulesController {
     return toAlertRuleResponse(await this.alerts.createRule(toAlertRuleDefinition(body), actor));
   }
 
+  @RequireRole('engineer')
   @Put(':id')
   @ApiOperation({
     summary: 'Replace a rule (absent optional fields take their defaults); takes effect at once',
@@ -75,6 +79,7 @@ export class AlertRulesController {
     return toAlertRuleResponse(await this.alerts.updateRule(id, () => toAlertRuleDefinition(body), actor));
   }
 
+  @RequireRole('engineer')
   @Patch(':id')
   @ApiOperation({
     summary: 'Change some fields of a rule (null resets an optional field); takes effect at once',
@@ -96,6 +101,7 @@ export class AlertRulesController {
     );
   }
 
+  @RequireRole('engineer')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({

@@ -33,6 +33,7 @@ import {
   toAlarmResponse,
   UnshelveAlarmDto,
 } from './dto/alarm.dto.js';
+import { RequireRole } from '../common/auth/access.js';
 
 /** An alarm id from the path: a UUID, or a 400 that says so. */
 const ALARM_ID = new ParseUUIDPipe({
@@ -48,6 +49,7 @@ const ALARM_ID = new ParseUUIDPipe({
 export class AlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
+  @RequireRole('viewer')
   @Get()
   @ApiOperation({
     summary: 'Open alarms: active, or back to normal but not yet acknowledged; most severe first',
@@ -61,6 +63,7 @@ export class AlertsController {
       .map(toAlarmResponse);
   }
 
+  @RequireRole('viewer')
   @Get('history')
   @ApiOperation({ summary: 'Every alarm, closed ones included, newest first, a page at a time' })
   @ApiOkResponse({ type: AlarmHistoryResponseDto })
@@ -84,6 +87,7 @@ export class AlertsController {
     return { items: page.items.map(toAlarmResponse), total: page.total, limit, offset };
   }
 
+  @RequireRole('viewer')
   @Get(':id')
   @ApiOperation({ summary: 'One alarm with every transition it went through (time, actor, comment)' })
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -94,6 +98,7 @@ export class AlertsController {
     return { ...toAlarmResponse(alarm), events: events.map(toAlarmEventResponse) };
   }
 
+  @RequireRole('operator')
   @Post(':id/acknowledge')
   @HttpCode(200)
   @ApiActor()
@@ -112,6 +117,7 @@ export class AlertsController {
     return toAlarmResponse(await this.alerts.acknowledge(id, actor, body.comment));
   }
 
+  @RequireRole('operator')
   @Post(':id/shelve')
   @HttpCode(200)
   @ApiActor()
@@ -131,6 +137,7 @@ export class AlertsController {
     return toAlarmResponse(await this.alerts.shelve(id, actor, body.minutes, body.reason));
   }
 
+  @RequireRole('operator')
   @Post(':id/unshelve')
   @HttpCode(200)
   @ApiActor()

@@ -7,6 +7,7 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { RequireRole } from '../common/auth/access.js';
 import { IDENTIFIER } from '../common/identifier.js';
 import { unitRoom } from './room.js';
 
@@ -36,6 +37,7 @@ export class UnitRoomGateway implements OnGatewayConnection {
     client.emit('connection_confirmed', { client_id: client.id, server_time: new Date().toISOString() });
   }
 
+  @RequireRole('viewer')
   @SubscribeMessage('subscribe_unit')
   async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: unknown): Promise<Ack<{ unit_id: string }>> {
     const unitId = unitIdOf(body);
@@ -44,6 +46,7 @@ export class UnitRoomGateway implements OnGatewayConnection {
     return { ok: true, unit_id: unitId };
   }
 
+  @RequireRole('viewer')
   @SubscribeMessage('unsubscribe_unit')
   async unsubscribe(
     @ConnectedSocket() client: Socket,
@@ -55,6 +58,7 @@ export class UnitRoomGateway implements OnGatewayConnection {
     return { ok: true, unit_id: unitId };
   }
 
+  @RequireRole('viewer')
   @SubscribeMessage('get_status')
   status(@ConnectedSocket() client: Socket): Ack<{
     client_id: string;

@@ -1,9 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { PublicAccess } from '../common/auth/access.js';
 import { HealthService } from './health.service.js';
 
 @ApiTags('health')
+@PublicAccess('Kubernetes probes and monitoring must work without credentials')
 @Controller('health')
 export class HealthController {
   constructor(

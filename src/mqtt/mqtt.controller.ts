@@ -20,6 +20,7 @@ import {
   toMqttStatusResponse,
   UnsubscribeMqttDto,
 } from './mqtt.dto.js';
+import { RequireRole } from '../common/auth/access.js';
 
 /** Manages the backend's MQTT connection: connect, disconnect, subscriptions, test messages, status. */
 @ApiTags('mqtt')
@@ -27,6 +28,7 @@ import {
 export class MqttController {
   constructor(private readonly mqtt: MqttConnectionService) {}
 
+  @RequireRole('viewer')
   @Get('status')
   @ApiOperation({
     summary: 'Connection state, broker, client id, protocol, subscriptions, reconnects, message counters',
@@ -36,6 +38,7 @@ export class MqttController {
     return toMqttStatusResponse(this.mqtt.snapshot());
   }
 
+  @RequireRole('admin')
   @Post('connect')
   @HttpCode(200)
   @ApiOperation({
@@ -54,6 +57,7 @@ export class MqttController {
     return toMqttStatusResponse(await this.mqtt.connect({ ...rest, clientId }));
   }
 
+  @RequireRole('admin')
   @Post('disconnect')
   @HttpCode(200)
   @ApiOperation({
@@ -66,6 +70,7 @@ export class MqttController {
     return toMqttStatusResponse(await this.mqtt.disconnect());
   }
 
+  @RequireRole('engineer')
   @Post('subscribe')
   @HttpCode(200)
   @ApiOperation({
@@ -83,6 +88,7 @@ export class MqttController {
     return toMqttStatusResponse(await this.mqtt.subscribe(body.topics, body.qos));
   }
 
+  @RequireRole('engineer')
   @Post('unsubscribe')
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove dynamic topic filters from the session' })
@@ -95,6 +101,7 @@ export class MqttController {
     return toMqttStatusResponse(await this.mqtt.unsubscribe(body.topics));
   }
 
+  @RequireRole('engineer')
   @Post('publish')
   @HttpCode(200)
   @ApiOperation({

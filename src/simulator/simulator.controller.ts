@@ -21,6 +21,7 @@ import {
   toSimulatorStatusResponse,
 } from './simulator.dto.js';
 import { SimulatorService } from './simulator.service.js';
+import { RequireRole } from '../common/auth/access.js';
 
 /** The plant simulator: a stand-in protocol gateway that publishes over MQTT. No auth yet (issue 9). */
 @ApiTags('simulator')
@@ -28,6 +29,7 @@ import { SimulatorService } from './simulator.service.js';
 export class SimulatorController {
   constructor(private readonly simulator: SimulatorService) {}
 
+  @RequireRole('viewer')
   @Get('status')
   @ApiOperation({ summary: 'Whether the simulator runs, its settings, target and achieved rate, active scenarios' })
   @ApiOkResponse({ type: SimulatorStatusDto })
@@ -35,6 +37,7 @@ export class SimulatorController {
     return toSimulatorStatusResponse(this.simulator.status());
   }
 
+  @RequireRole('engineer')
   @Post('start')
   @HttpCode(200)
   @ApiOperation({
@@ -47,6 +50,7 @@ export class SimulatorController {
     return toSimulatorStatusResponse(await this.simulator.start(toRunRequest(body)));
   }
 
+  @RequireRole('engineer')
   @Post('stop')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop publishing (a no-op when stopped); answers with the final figures of the run' })
@@ -55,6 +59,7 @@ export class SimulatorController {
     return toSimulatorStatusResponse(await this.simulator.stop());
   }
 
+  @RequireRole('engineer')
   @Post('inject')
   @ApiOperation({ summary: 'Run a fault scenario on a unit for a while; it reverts by itself' })
   @ApiCreatedResponse({ type: ActiveScenarioDto })
@@ -72,6 +77,7 @@ export class SimulatorController {
     );
   }
 
+  @RequireRole('viewer')
   @Get('scenarios')
   @ApiOperation({ summary: 'The scenarios that can be injected, what each does and which alarm it should raise' })
   @ApiOkResponse({ type: [ScenarioDto] })

@@ -10,12 +10,14 @@ import {
 import { SensorParamsDto, SensorResponseDto, UpdateSensorDto } from './dto/sensor.dto.js';
 import { UnitParamsDto, UnitResponseDto } from './dto/unit.dto.js';
 import { SensorsService } from './sensors.service.js';
+import { RequireRole } from '../common/auth/access.js';
 
 @ApiTags('sensors')
 @Controller('api/v1/scada')
 export class SensorsController {
   constructor(private readonly sensors: SensorsService) {}
 
+  @RequireRole('viewer')
   @Get('units')
   @ApiOperation({ summary: 'Every unit the backend has heard of, with its status, first/last seen and sensor count' })
   @ApiOkResponse({ type: [UnitResponseDto] })
@@ -23,6 +25,7 @@ export class SensorsController {
     return this.sensors.listUnits();
   }
 
+  @RequireRole('viewer')
   @Get('units/:unit_id/sensors')
   @ApiOperation({ summary: "A unit's sensors with their processing settings and first/last seen" })
   @ApiParam({ name: 'unit_id', example: 'UNIT001' })
@@ -33,6 +36,7 @@ export class SensorsController {
     return this.sensors.listSensors(params.unit_id);
   }
 
+  @RequireRole('engineer')
   @Patch('sensors/:id')
   @ApiOperation({
     summary: "Change a sensor's processing settings",
