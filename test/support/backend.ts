@@ -6,6 +6,13 @@ import { eventually } from './eventually.js';
 import { repoRoot } from './paths.js';
 import { freePort } from './ports.js';
 
+export interface HttpReply<T> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
 export interface BackendOptions {
   /** Environment for the backend, on top of a clean one (no inherited configuration). */
   env: Record<string, string>;
@@ -94,9 +101,41 @@ export class BackendProcess {
     return this.signal('SIGKILL');
   }
 
+  /**
+   * Headers every harness request carries. One place on purpose: credentials (issue 9) are added here, so specs
+   * that go through `request`/`getJson` need no change when authentication is on.
+   */
+  readonly defaultHeaders: Record<string, string> = {};
+
   async getJson<T = any>(path: string): Promise<T> {
-    const res = await fetch(this.url + path);
+    const res = await fetch(this.url + path, { headers: this.defaultHeaders });
     return (await res.json()) as T;
+  }
+
+  /** One HTTP call: a JSON body (or a raw string) in, status, parsed JSON (when there is any) and text out. */
+  async request<T = any>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpReply<T>> {
+    const res = await fetch(this.url + path, {
+      method,
+      headers: {
+        ...this.defaultHeaders,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed as T, text, headers: res.headers };
   }
 
   private async signal(signal: NodeJS.Signals): Promise<number | null> {
