@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProcessorModule } from '../processor/processor.module.js';
 import { Sensor } from './entities/sensor.entity.js';
 import { Unit } from './entities/unit.entity.js';
+import { LatestValues } from './latest-values.service.js';
 import { ReadingWriter } from './reading.writer.js';
 import { SensorRegistry } from './sensor.registry.js';
 import { SensorSettingsSync } from './sensor-settings.sync.js';
@@ -13,7 +14,7 @@ import { UnitStatusWriter } from './unit-status.writer.js';
 @Module({
   imports: [TypeOrmModule.forFeature([Unit, Sensor]), ProcessorModule],
   controllers: [SensorsController],
-  providers: [SensorRegistry, UnitStatusWriter, ReadingWriter, SensorSettingsSync, SensorsService],
-  exports: [SensorRegistry, ReadingWriter],
+  providers: [LatestValues, SensorRegistry, UnitStatusWriter, ReadingWriter, SensorSettingsSync, SensorsService],
+  exports: [SensorRegistry, ReadingWriter, LatestValues],
 })
 export class TelemetryModule {}

@@ -1,0 +1,58 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { EventBus } from '../common/bus/event-bus.js';
+import type { Quality } from '../common/bus/event-map.js';
+import { DatabasePool } from '../common/database/database.pool.js';
+import { LatestValueTable, type LatestValue } from './latest-values.js';
+
+/**
+ * The latest value of every sensor, kept current by the pipeline (readings.processed) and filled from the
+ * database at start-up, so the first screen after a restart is not empty. Serves REST `latest` queries and the
+ * snapshot a Socket.IO client gets when it subscribes to a unit, without a database round trip.
+ */
+@Injectable()
+export class LatestValues implements OnModuleInit {
+  private readonly table = new LatestValueTable();
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly db: DatabasePool,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    // Subscribe first: a reading processed while the database answers must not be lost, and the table keeps the
+    // newer of the two whichever arrives last.
+    this.bus.on('readings.processed', LatestValues.name, (batch) => this.table.update(batch.readings));
+    // One index probe per sensor on the (sensor_id, time) primary key, whatever the table's size.
+    const rows = await this.db.query<{
+      unit_id: string;
+      sensor_type: string;
+      value: number;
+      quality: Quality;
+      time_ms: number;
+    }>(
+      `SELECT s.unit_id, s.sensor_type, r.value, r.quality, extract(epoch FROM r.time) * 1000 AS time_ms
+         FROM sensors s
+         CROSS JOIN LATERAL (
+           SELECT value, quality, time FROM sensor_readings WHERE sensor_id = s.id ORDER BY time DESC LIMIT 1
+         ) r`,
+    );
+    for (const row of rows) this.table.offer(row.unit_id, row.sensor_type, row.value, row.quality, Number(row.time_ms));
+  }
+
+  /** The unit's sensors with their latest values; undefined for a unit that has never sent a reading. */
+  unit(unitId: string): LatestValue[] | undefined {
+    return this.table.unit(unitId);
+  }
+
+  has(unitId: string): boolean {
+    return this.table.has(unitId);
+  }
+
+  unitIds(): string[] {
+    return this.table.unitIds();
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+}
