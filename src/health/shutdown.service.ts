@@ -51,6 +51,7 @@ export class ShutdownService {
     );
     this.mqtt.holdIntake();
     const written = await this.writer.settle(deadline);
+    if (!written) this.writer.abandon();
     const socketClients = this.gateway.closeAll();
     // Released as each batch committed; waits only for PUBACKs of a batch that settled a moment ago.
     await this.bounded(this.mqtt.shutdown(deadline), deadline);

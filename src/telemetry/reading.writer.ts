@@ -71,7 +71,15 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.settle(Date.now() + 5000);
+    if (!this.stopping) await this.settle(Date.now() + 5000);
+    this.stopping = true;
+  }
+
+  /**
+   * Gives up on what is queued (a shutdown whose drain ran out of time): no new write starts. Nothing queued was
+   * acknowledged, so the broker delivers it again to the next session.
+   */
+  abandon(): void {
     this.stopping = true;
   }
 
