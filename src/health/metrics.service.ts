@@ -5,7 +5,7 @@ import { ALERT_SEVERITIES } from '../alerts/alert-rule.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { MetricsCollectorRegistry, type MetricSample } from '../common/metrics/metrics-collector.registry.js';
+import { MetricsCollectorRegistry } from '../common/metrics/metrics-collector.registry.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { WriteMetrics } from '../common/metrics/write-metrics.js';
 import { APP_VERSION } from '../common/version.js';
@@ -14,6 +14,7 @@ import { LiveFanoutService } from '../gateway/live-fanout.service.js';
 import { UnitRoomGateway } from '../gateway/unit-room.gateway.js';
 import { MqttConnectionService } from '../mqtt/mqtt-connection.service.js';
 import { ReadingWriter } from '../telemetry/reading.writer.js';
+import { CollectedMetrics } from './collected-metrics.js';
 
 const MQTT_STATES = ['connected', 'connecting', 'disconnected'] as const;
 
@@ -34,8 +35,8 @@ export class MetricsService {
   private readonly logger = new Logger(MetricsService.name);
   private readonly errorLog = new ThrottledLogger(this.logger);
   readonly registry = new Registry();
-  /** Metrics created for samples of registered collectors, by name. */
-  private readonly dynamic = new Map<string, { metric: Counter | Gauge; type: MetricSample['type'] }>();
+  /** Metrics of the modules that registered a collector (MetricsCollectorRegistry). */
+  private readonly collected = new CollectedMetrics(this.registry);
 
   constructor(
     private readonly stats: PipelineStats,
@@ -62,7 +63,9 @@ export class MetricsService {
 
   /** The text exposition of every metric, read now. */
   async scrape(): Promise<string> {
-    this.collectRegistered();
+    for (const failure of this.collected.refresh(this.collectors.entries())) {
+      this.errorLog.error(failure.split(':')[0], failure);
+    }
     return this.registry.metrics();
   }
 
@@ -234,37 +237,5 @@ export class MetricsService {
     this.counter('scada_alarm_write_errors_total', 'Failed alarm history writes (each one retried)', (c) =>
       setCounter(c, this.alerts.status().write_errors),
     );
-  }
-
-  /** Copies the samples of every registered collector into metrics of their own (created on first sight). */
-  private collectRegistered(): void {
-    for (const { metric } of this.dynamic.values()) metric.reset();
-    for (const [source, collect] of this.collectors.entries()) {
-      try {
-        for (const sample of collect()) this.apply(sample);
-      } catch (err) {
-        this.errorLog.error(
-          `collector:${source}`,
-          `Metrics collector '${source}' failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-    }
-  }
-
-  private apply(sample: MetricSample): void {
-    let entry = this.dynamic.get(sample.name);
-    if (!entry) {
-      const options = {
-        name: sample.name,
-        help: sample.help,
-        labelNames: Object.keys(sample.labels ?? {}),
-        registers: [this.registry],
-      };
-      entry = { metric: sample.type === 'counter' ? new Counter(options) : new Gauge(options), type: sample.type };
-      this.dynamic.set(sample.name, entry);
-    }
-    const { metric } = entry;
-    if (metric instanceof Counter) metric.inc(sample.labels ?? {}, sample.value);
-    else metric.set(sample.labels ?? {}, sample.value);
   }
 }

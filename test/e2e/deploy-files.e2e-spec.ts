@@ -4,7 +4,15 @@ import { parse, parseAllDocuments } from 'yaml';
 import { ENV_SCHEMA } from '../../src/config/env.schema.js';
 import { BackendProcess } from '../support/backend.js';
 import { repoRoot } from '../support/paths.js';
-import { createTarget, type TestTarget } from '../support/target.js';
+import {
+  createDatabase,
+  createTarget,
+  realPostgresReachable,
+  TARGET,
+  testId,
+  type TestDatabase,
+  type TestTarget,
+} from '../support/target.js';
 
 /**
  * No Docker engine or cluster runs here, so the deployment files are checked against the application itself:
@@ -146,7 +154,9 @@ export function dockerfileProblems(text: string, facts: AppFacts): string[] {
 
 function envOf(service: Doc): Record<string, string> {
   const env = service.environment ?? {};
-  if (Array.isArray(env)) return Object.fromEntries(env.map((e: string) => e.split(/=(.*)/s).slice(0, 2)));
+  if (Array.isArray(env)) {
+    return Object.fromEntries((env as string[]).map((e) => e.split(/=(.*)/s).slice(0, 2) as [string, string]));
+  }
   return Object.fromEntries(Object.entries(env as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
 }
 
@@ -154,7 +164,7 @@ function envOf(service: Doc): Record<string, string> {
 function durationMs(value: unknown): number {
   let ms = 0;
   for (const [, n, unit] of String(value).matchAll(/(\d+)(ms|s|m|h)/g)) {
-    ms += Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms']!;
+    ms += Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms'];
   }
   return ms;
 }
@@ -167,7 +177,7 @@ export function composeProblems(compose: Doc, facts: AppFacts, dockerDir: string
     if (!images.some((i) => i.startsWith(`${image}:`))) problems.push(`compose: no ${image} service`);
   }
   const mosquitto = Object.values(services).find((s) => String(s.image ?? '').startsWith('eclipse-mosquitto'));
-  const conf = (mosquitto?.volumes ?? []).map(String).find((v: string) => v.includes(':/mosquitto/config/'));
+  const conf = ((mosquitto?.volumes ?? []) as unknown[]).map(String).find((v) => v.includes(':/mosquitto/config/'));
   if (!conf) problems.push('compose: Mosquitto does not get docker/mosquitto/mosquitto.conf');
   else if (!existsSync(join(dockerDir, conf.split(':')[0]))) problems.push(`compose: ${conf.split(':')[0]} missing`);
 
@@ -196,7 +206,7 @@ export function composeProblems(compose: Doc, facts: AppFacts, dockerDir: string
   for (const [name, service] of backends) {
     const env = envOf(service);
     const port = Number(env.PORT ?? facts.defaultPort);
-    for (const mapping of (service.ports ?? []).map(String)) {
+    for (const mapping of ((service.ports ?? []) as unknown[]).map(String)) {
       if (Number(mapping.split(':').pop()) !== port)
         problems.push(`compose ${name}: port ${mapping} is not PORT ${port}`);
     }
@@ -258,7 +268,7 @@ export function k8sProblems(docs: Doc[], facts: AppFacts): string[] {
     problems.push(
       ...envProblems(
         where,
-        (container.env ?? []).map((e: Doc) => e.name as string),
+        ((container.env ?? []) as Doc[]).map((e) => e.name as string),
         facts,
       ),
     );
@@ -318,7 +328,7 @@ export function k8sProblems(docs: Doc[], facts: AppFacts): string[] {
   if (env.MQTT_SHARED_GROUP === undefined && (workload.spec.replicas ?? 1) > 1) {
     problems.push(`${name}: replicas without MQTT_SHARED_GROUP would each store every reading`);
   }
-  if (!(container.env ?? []).some((e: Doc) => e.name === 'MQTT_CLIENT_ID' && e.valueFrom?.fieldRef)) {
+  if (!((container.env ?? []) as Doc[]).some((e) => e.name === 'MQTT_CLIENT_ID' && e.valueFrom?.fieldRef)) {
     problems.push(`${name}: each replica needs its own MQTT_CLIENT_ID (the pod name)`);
   }
 
@@ -371,12 +381,21 @@ function readK8s(): Doc[] {
 
 describe('deployment files match the application (docker/)', () => {
   let target: TestTarget;
+  let database: TestDatabase | undefined;
   let backend: BackendProcess;
   let facts: AppFacts;
 
   beforeAll(async () => {
     target = await createTarget('deploy_files');
-    backend = await BackendProcess.start({ env: target.env });
+    const env: Record<string, string> = { ...target.env };
+    if (TARGET === 'embedded' && (await realPostgresReachable())) {
+      // Only the routes matter here: the real PostgreSQL, where one answers, starts much faster than PGlite.
+      database = await createDatabase(testId('deploy_files_pg'));
+      delete env.DATA_DIR;
+      delete env.EMBEDDED_DATABASE_PORT;
+      env.DATABASE_URL = database.url;
+    }
+    backend = await BackendProcess.start({ env });
     // Routes the backend documents, kept when a GET on them answers 200 now.
     const openApi = await backend.getJson<{ paths: Record<string, Doc> }>('/api/docs-json');
     const routes = new Set<string>();
@@ -403,6 +422,7 @@ describe('deployment files match the application (docker/)', () => {
 
   afterAll(async () => {
     await backend?.stop();
+    await database?.dispose();
     await target?.dispose();
   });
 
@@ -460,7 +480,7 @@ describe('deployment files match the application (docker/)', () => {
 
   it('k8s/: probes on real routes, schema variables only, secrets apart, grace period over the shutdown timeout', () => {
     const docs = readK8s();
-    expect(docs.map((d) => d.kind).sort()).toEqual([
+    expect(docs.map((d) => String(d.kind)).sort()).toEqual([
       'ConfigMap',
       'HorizontalPodAutoscaler',
       'Job',
