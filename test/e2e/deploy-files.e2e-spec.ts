@@ -437,6 +437,9 @@ describe('deployment files match the application (docker/)', () => {
   it('Dockerfile: multi-stage, production dependencies, non-root, HEALTHCHECK and CMD that exist', () => {
     const text = readFileSync(join(dockerDir, 'Dockerfile'), 'utf8');
     expect(dockerfileProblems(text, facts)).toEqual([]);
+    // The build context is the repository root: local builds, dependencies and secrets stay out of it.
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env', 'data']));
     const broken = text
       .replace('/health/live', '/health/alive')
       .replace('USER node', 'USER root')
