@@ -22,7 +22,7 @@ export type RejectReason =
   | 'status_unknown';
 
 /**
- * Counters for the reading pipeline, kept in one place so the status endpoint, /health and (later) /metrics
+ * Counters for the reading pipeline, kept in one place so the status endpoint, /health and /metrics
  * report the same numbers. Plain integer increments: cheap enough for the hot path.
  */
 @Injectable()
