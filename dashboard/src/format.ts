@@ -39,6 +39,11 @@ export function formatTime(iso: string | number): string {
   return date.toDateString() === new Date().toDateString() ? TIME.format(date) : DATE_TIME.format(date);
 }
 
+/** Date and time, always both (for ranges that may span days). */
+export function formatDateTime(ms: number): string {
+  return DATE_TIME.format(new Date(ms));
+}
+
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, high: 2, critical: 3 };
 
 export const SEVERITY_LABEL: Record<Severity, string> = {

@@ -243,6 +243,7 @@ const live = new LiveConnection(credentials, {
   sensorData: ({ unit_id, readings }) => {
     const changed = plant.apply(unit_id, readings);
     overview.changed(unit_id, changed);
+    unitView.changed(unit_id, changed);
     const unit = plant.unit(unit_id);
     const unlabelled = [...changed].some((t) => unit.sensors.get(t)?.settings === undefined);
     if (unlabelled && Date.now() - (sensorsFetched.get(unit_id) ?? 0) > SENSOR_REFETCH_MS) void loadSensors(unit_id);

@@ -120,6 +120,16 @@ export class Overview {
         'table',
         { class: 'readings' },
         el('caption', { class: 'sr-only' }, `Latest readings of ${unitId}`),
+        // Column widths from here, not from the (visually hidden) header row: the layout is fixed, so values align.
+        el(
+          'colgroup',
+          {},
+          el('col', { class: 'c-name' }),
+          el('col', { class: 'c-value' }),
+          el('col', { class: 'c-eu' }),
+          el('col', { class: 'c-quality' }),
+          el('col', { class: 'c-spark' }),
+        ),
         el(
           'thead',
           { class: 'sr-only' },

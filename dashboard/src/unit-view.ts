@@ -1,6 +1,6 @@
 import { ApiError, type ApiClient, API } from './api.js';
 import { el, replace } from './dom.js';
-import { formatValue, sensorName } from './format.js';
+import { formatDateTime, formatValue, sensorName } from './format.js';
 import type { PlantState } from './plant.js';
 import type { HistoryResponse } from './types.js';
 import uPlot from './vendor/uPlot.esm.js';
@@ -18,6 +18,7 @@ const FOLLOW_MS = 30_000;
 interface Chart {
   type: string;
   figure: HTMLElement;
+  live: HTMLElement;
   holder: HTMLElement;
   note: HTMLElement;
   plot?: uPlot;
@@ -104,6 +105,21 @@ export class UnitView {
     this.status.className = `unit-status status-${status}`;
   }
 
+  /** New live readings of the unit shown: the latest value next to each chart's title. */
+  changed(unitId: string, sensorTypes: Set<string>): void {
+    if (unitId !== this.unitId) return;
+    for (const chart of this.charts) if (sensorTypes.has(chart.type)) this.showLive(chart);
+  }
+
+  private showLive(chart: Chart): void {
+    if (this.unitId === undefined) return;
+    const sensor = this.plant.sensor(this.unitId, chart.type);
+    chart.live.textContent =
+      sensor.value === undefined
+        ? ''
+        : `now ${formatValue(sensor.value)} ${sensor.settings?.engineering_unit ?? ''} ${sensor.quality ?? ''}`;
+  }
+
   private preset(span: number): void {
     const to = Date.now();
     this.range = { from: to - span, to, span, follow: true };
@@ -121,7 +137,7 @@ export class UnitView {
   private async load(): Promise<void> {
     const generation = ++this.generation;
     const { from, to } = this.range;
-    this.rangeLabel.textContent = `${new Date(from).toLocaleString()} – ${new Date(to).toLocaleString()}`;
+    this.rangeLabel.textContent = `${formatDateTime(from)} – ${formatDateTime(to)}`;
     await Promise.all(this.charts.map((chart) => this.loadChart(chart, from, to, generation)));
   }
 
@@ -143,9 +159,10 @@ export class UnitView {
     } catch (err) {
       if (generation !== this.generation) return;
       chart.figure.dataset.state = 'unavailable';
+      // Nest's own 404 for a route it does not have starts "Cannot GET": a backend without the historian API.
       chart.note.textContent =
-        err instanceof ApiError && err.status === 404
-          ? `History unavailable: the backend answered 404 (${err.message}). Live values still update above.`
+        err instanceof ApiError && err.status === 404 && err.message.startsWith('Cannot GET')
+          ? 'History unavailable: this backend has no historian API (GET /telemetry/history answered 404). The live value above still updates.'
           : `History unavailable: ${(err as Error).message}`;
       return;
     }
@@ -180,8 +197,17 @@ export class UnitView {
     const heading = `${sensorName(type, settings?.display_name)}${unit ? ` (${unit})` : ''}`;
     const holder = el('div', { class: 'chart', role: 'img', 'aria-label': `History of ${heading}` });
     const note = el('p', { class: 'muted chart-note' }, 'Loading…');
-    const figure = el('figure', { class: 'history', 'data-sensor': type }, el('figcaption', {}, heading), holder, note);
-    return { type, figure, holder, note };
+    const live = el('span', { class: 'live-value' });
+    const figure = el(
+      'figure',
+      { class: 'history', 'data-sensor': type },
+      el('figcaption', {}, el('span', {}, heading), live),
+      holder,
+      note,
+    );
+    const chart = { type, figure, live, holder, note };
+    this.showLive(chart);
+    return chart;
   }
 
   private plot(chart: Chart, data: uPlot.AlignedData): uPlot {

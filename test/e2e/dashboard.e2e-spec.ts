@@ -135,10 +135,10 @@ describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
 
   it('injecting high_temperature from the simulator panel raises a critical alarm, annunciated in the banner', async () => {
     await eventually(async () => expect(await page.locator('#simulator').getAttribute('data-running')).toBe('true'));
-    await page.getByLabel('Scenario').selectOption('high_temperature');
+    await page.getByLabel('Scenario', { exact: true }).selectOption('high_temperature');
     await page.getByLabel('Unit', { exact: true }).selectOption('UNIT001');
     // 60 s: the climb to about 95 °C takes a quarter of it, the alarm then holds for half a minute.
-    await page.getByLabel('Duration (s)').fill('60');
+    await page.getByLabel('Duration (s)', { exact: true }).fill('60');
     await page.getByRole('button', { name: 'Inject scenario' }).click();
     await page.locator('#simulator .sim-active li', { hasText: 'high temperature on UNIT001' }).waitFor();
 
