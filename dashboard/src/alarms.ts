@@ -29,7 +29,8 @@ function compare(a: Alarm, b: Alarm): number {
  */
 export class AlarmBoard {
   private readonly alarms = new Map<string, Alarm>();
-  private busy = new Set<string>();
+  private readonly busy = new Set<string>();
+  private mayAct = true;
 
   constructor(
     private readonly list: HTMLElement,
@@ -58,6 +59,13 @@ export class AlarmBoard {
     if (alarm.action === 'raise' && !isShelved(alarm)) {
       this.announcer.textContent = `${SEVERITY_LABEL[alarm.severity]} alarm on ${alarm.unit_id}: ${alarm.message}`;
     }
+    this.render();
+  }
+
+  /** Acknowledge and shelve need the operator role: a viewer sees the alarms without the buttons. */
+  allowActions(allowed: boolean): void {
+    if (allowed === this.mayAct) return;
+    this.mayAct = allowed;
     this.render();
   }
 
@@ -113,13 +121,13 @@ export class AlarmBoard {
       el('strong', { class: 'banner-severity' }, SEVERITY_LABEL[top.severity]),
       el('span', { class: 'banner-text' }, `${top.unit_id} · ${sensorName(top.sensor_type)} · ${top.message}`),
       others > 0 ? el('span', { class: 'banner-more' }, `+${others} more unacknowledged`) : null,
-      this.button(top, 'Acknowledge', 'primary', () => this.actions.acknowledge(top)),
+      this.mayAct ? this.button(top, 'Acknowledge', 'primary', () => this.actions.acknowledge(top)) : null,
     );
   }
 
   private item(alarm: Alarm): HTMLLIElement {
     const shelved = isShelved(alarm);
-    const actions = el('div', { class: 'alarm-actions' });
+    const actions = el('div', { class: 'alarm-actions', hidden: !this.mayAct });
     if (isUnacknowledged(alarm)) {
       actions.append(this.button(alarm, 'Acknowledge', 'primary', () => this.actions.acknowledge(alarm)));
     }

@@ -21,34 +21,34 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function toReadings(list: unknown[]): LiveReading[] {
+  const readings: LiveReading[] = [];
+  for (const item of list) {
+    if (!isRecord(item) || typeof item.sensor_type !== 'string' || typeof item.value !== 'number') continue;
+    const time = item.timestamp ?? item.time;
+    readings.push({
+      sensor_type: item.sensor_type,
+      value: item.value,
+      quality: item.quality === 'BAD' || item.quality === 'UNCERTAIN' ? item.quality : 'GOOD',
+      timestamp: typeof time === 'string' ? time : new Date().toISOString(),
+    });
+  }
+  return readings;
+}
+
 /**
- * Latest values in a subscribe_unit answer. The foundation answers `{ ok, unit_id }` only; the gateway issue adds the
- * unit's latest values. Read leniently: a list of `{ sensor_type, value, quality, timestamp|time }` directly under a
- * known key, or under the matching entry of `units`.
+ * Latest values per unit in a subscribe_unit answer. The foundation answers `{ ok, unit_id }` only; the gateway
+ * issue adds `latest: [{ unit_id, readings: [...] }]` (the sensor_data shape), so a fresh screen is not empty.
  */
-export function snapshotOf(ack: Record<string, unknown>, unitId: string): LiveReading[] {
-  let holder: Record<string, unknown> = ack;
-  if (Array.isArray(ack.units)) {
-    const unit: unknown = ack.units.find((u) => isRecord(u) && u.unit_id === unitId);
-    if (isRecord(unit)) holder = unit;
-  }
-  for (const key of ['latest', 'sensors', 'readings', 'values', 'snapshot']) {
-    const list = holder[key];
-    if (!Array.isArray(list)) continue;
-    const readings: LiveReading[] = [];
-    for (const item of list) {
-      if (!isRecord(item) || typeof item.sensor_type !== 'string' || typeof item.value !== 'number') continue;
-      const time = item.timestamp ?? item.time;
-      readings.push({
-        sensor_type: item.sensor_type,
-        value: item.value,
-        quality: item.quality === 'BAD' || item.quality === 'UNCERTAIN' ? item.quality : 'GOOD',
-        timestamp: typeof time === 'string' ? time : new Date().toISOString(),
-      });
+export function snapshotOf(ack: Record<string, unknown>): Map<string, LiveReading[]> {
+  const snapshot = new Map<string, LiveReading[]>();
+  if (!Array.isArray(ack.latest)) return snapshot;
+  for (const unit of ack.latest) {
+    if (isRecord(unit) && typeof unit.unit_id === 'string' && Array.isArray(unit.readings)) {
+      snapshot.set(unit.unit_id, toReadings(unit.readings));
     }
-    return readings;
   }
-  return [];
+  return snapshot;
 }
 
 /**
@@ -71,7 +71,7 @@ export class LiveConnection {
     handlers.state('connecting');
     this.socket.on('connect', () => {
       handlers.state('connected');
-      for (const unitId of this.rooms) void this.join(unitId);
+      void this.join([...this.rooms]);
       handlers.connected();
     });
     this.socket.on('disconnect', (reason) => {
@@ -96,11 +96,9 @@ export class LiveConnection {
       this.rooms.delete(unitId);
       if (this.socket.connected) this.socket.emit('unsubscribe_unit', { unit_id: unitId });
     }
-    for (const unitId of wanted) {
-      if (this.rooms.has(unitId)) continue;
-      this.rooms.add(unitId);
-      if (this.socket.connected) void this.join(unitId);
-    }
+    const added = [...wanted].filter((unitId) => !this.rooms.has(unitId));
+    for (const unitId of added) this.rooms.add(unitId);
+    if (added.length > 0 && this.socket.connected) void this.join(added);
   }
 
   /** Connects again with the current credentials (after signing in). */
@@ -110,19 +108,31 @@ export class LiveConnection {
     this.socket.connect();
   }
 
-  private async join(unitId: string): Promise<void> {
+  /**
+   * Joins the rooms in one event (`{ unit_ids }`) where the server takes lists, so a screen of units stays under the
+   * per-connection event rate limit; a server that answers the list with an error (one that only knows
+   * `{ unit_id }`, or a list with a unit it refuses) gets one event per unit instead.
+   */
+  private async join(unitIds: string[]): Promise<void> {
+    if (unitIds.length === 0) return;
+    if (unitIds.length > 1 && (await this.subscribe({ unit_ids: unitIds }))) return;
+    await Promise.all(unitIds.map((unitId) => this.subscribe({ unit_id: unitId }, true)));
+  }
+
+  private async subscribe(payload: object, report = false): Promise<boolean> {
     let ack: unknown;
     try {
-      ack = await this.socket.timeout(10_000).emitWithAck('subscribe_unit', { unit_id: unitId });
+      ack = await this.socket.timeout(10_000).emitWithAck('subscribe_unit', payload);
     } catch {
-      return; // No answer within the time: the next reconnection joins again.
+      return false; // No answer in time: the next reconnection joins again.
     }
     if (!isRecord(ack) || ack.ok !== true) {
-      const error = isRecord(ack) && typeof ack.error === 'string' ? ack.error : 'refused';
-      console.warn(`subscribe_unit ${unitId}: ${error}`);
-      return;
+      if (report) console.warn('subscribe_unit refused', payload, isRecord(ack) ? ack.error : ack);
+      return false;
     }
-    const readings = snapshotOf(ack, unitId);
-    if (readings.length > 0) this.handlers.snapshot(unitId, readings);
+    for (const [unitId, readings] of snapshotOf(ack)) {
+      if (readings.length > 0) this.handlers.snapshot(unitId, readings);
+    }
+    return true;
   }
 }

@@ -288,12 +288,35 @@ function route(): void {
 }
 window.addEventListener('popstate', route);
 
-// --- simulator -----------------------------------------------------------------------------------------------------
+// --- simulator and identity ---------------------------------------------------------------------------------------
 
 const simulator = new SimulatorPanel(byId('simulator'), api, toast);
 
+/** Who the credentials stand for (GET /auth/me, from the authentication issue), and so which controls to show. */
+interface Identity {
+  kind: string;
+  name: string;
+  role: string;
+}
+const ROLES = ['viewer', 'operator', 'engineer', 'admin'];
+
+async function loadIdentity(): Promise<void> {
+  let me: Identity;
+  try {
+    me = await api.get<Identity>(`${API}/auth/me`);
+  } catch (err) {
+    // A backend without the endpoint has no authentication: everyone may do everything.
+    if (err instanceof ApiError && err.status === 404) byId('identity').textContent = '';
+    return;
+  }
+  const rank = ROLES.indexOf(me.role);
+  alarms.allowActions(rank >= ROLES.indexOf('operator'));
+  simulator.allow(rank >= ROLES.indexOf('engineer'));
+  byId('identity').textContent = me.kind === 'anonymous' ? '' : `${me.name} · ${me.role}`;
+}
+
 async function refreshAll(): Promise<void> {
-  await loadUnits();
+  await Promise.all([loadUnits(), loadIdentity()]);
   await Promise.all([loadAlarms(), loadLatest(), simulator.load()]);
   route();
 }

@@ -6,8 +6,8 @@ import type { ScenarioInfo, SimulatorStatus } from './types.js';
 const SIM = `${API}/simulator`;
 
 /**
- * Start, stop and inject scenarios into the plant simulator. Needs the engineer role: the panel stays until the
- * server says otherwise (403), then shows why the controls are gone. With authentication off everyone may.
+ * Start, stop and inject scenarios into the plant simulator. Needs the engineer role: the controls show for the
+ * roles allowed (GET /auth/me), or until the server refuses (403); with authentication off everyone may.
  */
 export class SimulatorPanel {
   private scenarios: ScenarioInfo[] = [];
@@ -136,11 +136,18 @@ export class SimulatorPanel {
     }
   }
 
+  /** Shows or hides the controls for the signed-in role (engineer and above may control the simulator). */
+  allow(allowed: boolean): void {
+    this.denied = !allowed;
+    this.controls.hidden = !allowed;
+    this.message.textContent = allowed
+      ? ''
+      : 'Controlling the simulator needs the engineer role; your key may only watch it.';
+  }
+
   private failed(err: unknown): void {
     if (err instanceof ApiError && err.status === 403) {
-      this.denied = true;
-      this.controls.hidden = true;
-      this.message.textContent = 'Controlling the simulator needs the engineer role; your key may only watch it.';
+      this.allow(false);
       return;
     }
     this.toast((err as Error).message, true);
