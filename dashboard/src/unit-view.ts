@@ -216,7 +216,18 @@ export class UnitView {
       height: 220,
       // Show the range asked for, not just the span the data happens to cover.
       scales: { x: { time: true, range: () => [this.range.from / 1000, this.range.to / 1000] } },
-      axes: [{}, { size: 60, values: (_u, ticks) => ticks.map((v) => formatValue(v)) }],
+      // 24-hour clock on the time axis, as on the rest of the page (uPlot's default is am/pm).
+      axes: [
+        {
+          values: [
+            [86400, '{D} {MMM}', null, null, null, null, null, null, 1],
+            [3600, '{HH}:{mm}', '\n{D} {MMM}', null, '\n{D} {MMM}', null, null, null, 1],
+            [60, '{HH}:{mm}', '\n{D} {MMM}', null, '\n{D} {MMM}', null, null, null, 1],
+            [1, ':{ss}', '\n{D} {MMM} {HH}:{mm}', null, '\n{D} {MMM} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
+          ],
+        },
+        { size: 60, values: (_u, ticks) => ticks.map((v) => formatValue(v)) },
+      ],
       series: [
         {},
         { label: 'Average', stroke: '#2563eb', width: 2, value: (_u, v) => formatValue(v) },

@@ -206,16 +206,21 @@ describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
     await eventually(async () => expect(Number(await figure.getAttribute('data-points'))).toBeGreaterThan(0), 20_000);
     expect(await seriesPixels(page, 'temperature')).toBeGreaterThan(50);
     await shot('04-unit-view');
-    // Dragging across the chart zooms every chart of the unit into that span, fetched again.
+    // Dragging across the chart zooms every chart of the unit into that span, fetched again. The readings are all
+    // from the last minute or two: zoom into the right end of the 15-minute view, where they are.
+    await page.getByRole('button', { name: '15 min' }).click();
+    await eventually(async () => expect(await figure.getAttribute('data-state')).toBe('ready'), 20_000);
     const box = (await figure.locator('.u-over').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
     await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
     await eventually(async () => {
       expect(await page.locator('#unit-view .range-bar button[aria-pressed="true"]').count()).toBe(0);
       expect(await figure.getAttribute('data-state')).toBe('ready');
-    });
+      expect(Number(await figure.getAttribute('data-points'))).toBeGreaterThan(0);
+    }, 20_000);
+    expect(await seriesPixels(page, 'temperature')).toBeGreaterThan(50);
     await shot('05-unit-view-zoomed');
   });
 
