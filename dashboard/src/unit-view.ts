@@ -229,7 +229,7 @@ export class UnitView {
         { size: 60, values: (_u, ticks) => ticks.map((v) => formatValue(v)) },
       ],
       series: [
-        {},
+        { value: (_u, v) => (v === null ? '—' : formatDateTime(v * 1000)) },
         { label: 'Average', stroke: '#2563eb', width: 2, value: (_u, v) => formatValue(v) },
         { label: 'Min', stroke: 'rgba(37, 99, 235, 0.35)', width: 1, value: (_u, v) => formatValue(v) },
         { label: 'Max', stroke: 'rgba(37, 99, 235, 0.35)', width: 1, value: (_u, v) => formatValue(v) },
