@@ -246,8 +246,23 @@ describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
     }
   });
 
-  it('stops the simulator from its panel', async () => {
+  it('fits a tablet in portrait: one column, nothing wider than the screen', async () => {
     await page.getByRole('button', { name: '← All units' }).click();
+    await page.setViewportSize({ width: 820, height: 1180 });
+    try {
+      await page.locator('article[data-unit="UNIT001"]').waitFor();
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+      // The side column (alarms, simulator) moves below the units instead of squeezing them.
+      const units = (await page.locator('#plant').boundingBox())!;
+      const alarmsPanel = (await page.locator('#alarm-list').boundingBox())!;
+      expect(alarmsPanel.y).toBeGreaterThan(units.y + units.height - 1);
+      await shot('06b-tablet');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('stops the simulator from its panel', async () => {
     await page.locator('#simulator').getByRole('button', { name: 'Stop' }).click();
     await eventually(async () => expect(await page.locator('#simulator').getAttribute('data-running')).toBe('false'));
     expect(await page.locator('#simulator .sim-summary').textContent()).toBe('Stopped');
