@@ -5,6 +5,7 @@ import { DatabaseModule } from './common/database/database.module.js';
 import { MetricsModule } from './common/metrics/pipeline-stats.js';
 import { AppConfig } from './config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from './config/runtime.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
@@ -51,6 +52,7 @@ export class AppModule {
         MqttModule,
         SimulatorModule,
         HealthModule,
+        DashboardModule,
       ],
     };
   }
