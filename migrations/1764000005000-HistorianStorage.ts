@@ -15,7 +15,7 @@ const CONTINUOUS_AGGREGATES = [
 /**
  * Historian storage.
  *
- * - Both databases: alarms get an index on (raised_at DESC, id), the order and keyset of the alarm history pages
+ * - Both databases: alarms get an index on (raised_at DESC, id DESC), the order and keyset of the alarm history pages
  *   (it replaces the raised_at-only index). Readings need nothing new: the history reads one sensor over a time
  *   range, which is the primary key (sensor_id, time); the BRIN index on time (plain PostgreSQL) serves the
  *   retention job's "time < cutoff".
@@ -31,7 +31,7 @@ export class HistorianStorage1764000005000 implements MigrationInterface {
   name = 'HistorianStorage1764000005000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX alarms_raised_at_id ON alarms (raised_at DESC, id)`);
+    await q.query(`CREATE INDEX alarms_raised_at_id ON alarms (raised_at DESC, id DESC)`);
     await q.query(`DROP INDEX IF EXISTS alarms_raised_at`);
 
     if (!(await isHypertable(q, 'sensor_readings'))) {

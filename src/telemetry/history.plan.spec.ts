@@ -89,8 +89,10 @@ describe('cursors and times', () => {
     const micros = ms(T0) * 1000 + 123_456;
     expect(decodeCursor(encodeCursor(micros))).toBe(micros);
     expect(decodeCursor('not a cursor!')).toBeUndefined();
-    expect(decodeCursor(Buffer.from('r1:12.5').toString('base64url'))).toBeUndefined();
-    expect(decodeCursor(Buffer.from('x1:12').toString('base64url'))).toBeUndefined();
+    expect(decodeCursor(Buffer.from('r1|12.5').toString('base64url'))).toBeUndefined();
+    expect(decodeCursor(Buffer.from('a1|12').toString('base64url'))).toBeUndefined();
+    expect(decodeCursor(Buffer.from('r1|12|x').toString('base64url'))).toBeUndefined();
+    expect(decodeCursor(Buffer.from('r1|12').toString('base64url'))).toBe(12);
   });
 
   it('writes microseconds only when there are some', () => {

@@ -1,3 +1,10 @@
+import {
+  checkTimeRange,
+  decodeCursor as decodeKeysetCursor,
+  encodeCursor as encodeKeysetCursor,
+  FOREIGN_CURSOR,
+} from '../common/paging.js';
+
 /**
  * Query planning of the historian, pure (no Nest, no I/O): durations and buckets, the bucket that fits a chart's
  * max_points, aggregate lists, page cursors and the checks that turn a bad query into a 400 message. The
@@ -103,15 +110,14 @@ export function parseAggregates(text: string | undefined): Aggregate[] | string 
 
 /** Raw pages continue after the last reading sent: its time in epoch microseconds, opaque to the client. */
 export function encodeCursor(afterMicros: number): string {
-  return Buffer.from(`r1:${afterMicros}`).toString('base64url');
+  return encodeKeysetCursor('r1', [afterMicros]);
 }
 
 /** The microsecond time a cursor carries; undefined when it is not one of ours. */
 export function decodeCursor(cursor: string): number | undefined {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return undefined;
-  const match = /^r1:(-?\d{1,17})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (match === null) return undefined;
-  const micros = Number(match[1]);
+  const keys = decodeKeysetCursor('r1', cursor, 1);
+  if (keys === undefined || !/^-?\d{1,17}$/.test(keys[0])) return undefined;
+  const micros = Number(keys[0]);
   return Number.isSafeInteger(micros) ? micros : undefined;
 }
 
@@ -143,11 +149,10 @@ export type HistoryPlan =
  * means bucketed (both given: the explicit bucket, which must then fit max_points); otherwise raw pages.
  */
 export function planHistory(req: HistoryRequest): HistoryPlan | string {
-  const fromMs = Date.parse(req.from);
-  const toMs = Date.parse(req.to);
-  if (Number.isNaN(fromMs)) return `from must be an ISO 8601 time, got '${req.from}'`;
-  if (Number.isNaN(toMs)) return `to must be an ISO 8601 time, got '${req.to}'`;
-  if (fromMs >= toMs) return `from must be before to (from=${req.from}, to=${req.to})`;
+  const range = checkTimeRange(req.from, req.to);
+  if (typeof range === 'string') return range;
+  const fromMs = range.fromMs!;
+  const toMs = range.toMs!;
   const bucketed = req.bucket !== undefined || req.maxPoints !== undefined;
   if (!bucketed) {
     if (req.agg !== undefined) return 'agg needs bucket or max_points (raw points have no aggregates)';
@@ -157,7 +162,7 @@ export function planHistory(req: HistoryRequest): HistoryPlan | string {
     const limit = req.limit ?? HISTORY_LIMITS.defaultLimit;
     if (req.cursor === undefined) return { mode: 'raw', fromMs, toMs, limit };
     const afterMicros = decodeCursor(req.cursor);
-    if (afterMicros === undefined) return 'cursor is not one this API gave out; start again without it';
+    if (afterMicros === undefined) return FOREIGN_CURSOR;
     if (afterMicros < fromMs * 1000 || afterMicros >= toMs * 1000) {
       return 'cursor does not belong to this from/to range; start again without it';
     }
