@@ -31,6 +31,7 @@ export class HistoryService {
   ) {}
 
   async latest(unitId?: string): Promise<LatestResponseDto> {
+    if (!this.latestValues.filled) return this.latestFromDatabase(unitId);
     const unitIds = unitId === undefined ? this.latestValues.unitIds() : [unitId];
     const units: LatestUnitDto[] = [];
     for (const id of unitIds) {
@@ -52,6 +53,30 @@ export class HistoryService {
       });
     }
     return { units };
+  }
+
+  /** The same answer from the database, while the in-memory table is still being filled after a start. */
+  private async latestFromDatabase(unitId?: string): Promise<LatestResponseDto> {
+    const rows = await this.repository.latest(unitId);
+    const units = new Map<string, LatestUnitDto>();
+    for (const r of rows) {
+      let unit = units.get(r.unitId);
+      if (unit === undefined) {
+        unit = { unit_id: r.unitId, sensors: [] };
+        units.set(r.unitId, unit);
+      }
+      unit.sensors.push({
+        sensor_type: r.sensorType,
+        value: r.value,
+        quality: r.quality,
+        time: isoFromMicros(r.micros),
+      });
+    }
+    if (unitId !== undefined && !units.has(unitId)) {
+      if (!(await this.repository.unitExists(unitId))) throw new NotFoundException(`Unknown unit '${unitId}'`);
+      return { units: [{ unit_id: unitId, sensors: [] }] };
+    }
+    return { units: [...units.values()] };
   }
 
   async history(query: HistoryQueryDto): Promise<HistoryResponseDto> {

@@ -57,6 +57,37 @@ export class TelemetryRepository {
     return rows[0]?.id;
   }
 
+  /**
+   * The latest reading of every sensor (of one unit), straight from the database: the fallback while the in-memory
+   * table is still being filled after a start. One index probe per sensor on the primary key.
+   */
+  async latest(unitId?: string): Promise<(RawRow & { unitId: string; sensorType: string })[]> {
+    const rows = await this.db.query<{
+      unit_id: string;
+      sensor_type: string;
+      micros: string;
+      value: number;
+      quality: Quality;
+    }>(
+      `SELECT s.unit_id, s.sensor_type, r.micros, r.value, r.quality
+         FROM sensors s
+         CROSS JOIN LATERAL (
+           SELECT ${MICROS} AS micros, value, quality FROM sensor_readings
+            WHERE sensor_id = s.id ORDER BY time DESC LIMIT 1
+         ) r
+        ${unitId === undefined ? '' : 'WHERE s.unit_id = $1'}
+        ORDER BY s.unit_id, s.sensor_type`,
+      unitId === undefined ? [] : [unitId],
+    );
+    return rows.map((r) => ({
+      unitId: r.unit_id,
+      sensorType: r.sensor_type,
+      micros: Number(r.micros),
+      value: r.value,
+      quality: r.quality,
+    }));
+  }
+
   /** Up to `limit` readings in [fromMs, toMs), after `afterMicros` when given, oldest first. */
   async rawPage(
     sensorId: number,
