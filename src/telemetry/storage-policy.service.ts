@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DatabasePool } from '../common/database/database.pool.js';
+import { MetricsCollectorRegistry, type MetricSample } from '../common/metrics/metrics-collector.registry.js';
 import { AppConfig } from '../config/app-config.js';
 import { formatDuration } from './history.plan.js';
 
@@ -52,6 +53,7 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
   private running?: Promise<void>;
   private stopping = false;
   private runs = 0;
+  private failedRuns = 0;
   private deleted = 0;
   private lastRunAt: number | null = null;
   private lastError: string | null = null;
@@ -60,6 +62,7 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
     private readonly db: DatabasePool,
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsCollectorRegistry,
   ) {}
 
   get capabilities(): StorageCapabilities {
@@ -67,6 +70,7 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
   }
 
   async onModuleInit(): Promise<void> {
+    this.metrics.register('historian', () => this.samples());
     this.caps = await this.detect();
     const retention = this.config.telemetryRetentionSeconds;
     if (this.caps.timescale) {
@@ -111,6 +115,43 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
       retentionLastRunAt: this.lastRunAt === null ? null : new Date(this.lastRunAt).toISOString(),
       retentionLastError: this.lastError,
     };
+  }
+
+  /** /metrics samples, read at scrape time. */
+  private samples(): MetricSample[] {
+    const s = this.snapshot();
+    return [
+      {
+        name: 'scada_historian_timescaledb',
+        help: 'TimescaleDB in use (1) or plain PostgreSQL (0)',
+        type: 'gauge',
+        value: s.timescale ? 1 : 0,
+      },
+      {
+        name: 'scada_historian_retention_seconds',
+        help: 'Configured retention of raw readings (0: kept forever)',
+        type: 'gauge',
+        value: s.retentionSeconds,
+      },
+      {
+        name: 'scada_historian_retention_runs_total',
+        help: "Runs of the backend's retention job (plain PostgreSQL)",
+        type: 'counter',
+        value: s.retentionRuns,
+      },
+      {
+        name: 'scada_historian_retention_failed_runs_total',
+        help: 'Retention job runs stopped by an error',
+        type: 'counter',
+        value: this.failedRuns,
+      },
+      {
+        name: 'scada_historian_retention_deleted_total',
+        help: "Readings deleted by the backend's retention job",
+        type: 'counter',
+        value: s.retentionDeleted,
+      },
+    ];
   }
 
   private async detect(): Promise<StorageCapabilities> {
@@ -211,6 +252,7 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
       this.lastError = null;
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
+      this.failedRuns++;
     }
     this.runs++;
     this.deleted += removed;

@@ -419,6 +419,9 @@ describe(`historian end to end (${TARGET})`, () => {
       retention_last_error: null,
     });
     expect(status.historian.retention_runs).toBeGreaterThan(1);
+    const metrics = await backend.request('GET', '/metrics');
+    expect(metrics.text).toMatch(/^scada_historian_retention_deleted_total 300$/m);
+    expect(metrics.text).toMatch(/^scada_historian_timescaledb 0$/m);
   });
 
   it('documents the telemetry routes in Swagger', async () => {
