@@ -63,6 +63,20 @@ describe('AppConfig', () => {
     return '';
   }
 
+  it('reads historian durations, and refuses a retention inside the aggregates refresh window', () => {
+    const defaults = new AppConfig({});
+    expect(defaults.telemetryRetentionSeconds).toBe(365 * 86_400);
+    expect(defaults.telemetryCompressAfterSeconds).toBe(7 * 86_400);
+    const off = new AppConfig({ TELEMETRY_RETENTION: '0', TELEMETRY_COMPRESS_AFTER: '0' });
+    expect([off.telemetryRetentionSeconds, off.telemetryCompressAfterSeconds]).toEqual([0, 0]);
+    expect(new AppConfig({ TELEMETRY_RETENTION: '90d' }).telemetryRetentionSeconds).toBe(90 * 86_400);
+    expect(problemsOf({ TELEMETRY_RETENTION: '2d' })).toContain('TELEMETRY_RETENTION must be 0 or longer than 3d');
+    expect(problemsOf({ TELEMETRY_RETENTION: 'forever' })).toContain(
+      "TELEMETRY_RETENTION must be 0 or <integer><s|m|h|d> (e.g. 7d, 12h), got 'forever'",
+    );
+    expect(problemsOf({ TELEMETRY_COMPRESS_AFTER: '1 week' })).toContain('TELEMETRY_COMPRESS_AFTER must be 0 or');
+  });
+
   it('reads the MQTT reconnect, shared-subscription and TLS settings', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tc-config-'));
     try {

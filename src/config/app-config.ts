@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { planRun } from '../simulator/run-settings.js';
+import { parseDuration } from '../telemetry/history.plan.js';
 import { ENV_SCHEMA, type EnvName, type EnvVarSpec } from './env.schema.js';
 
 /** A configuration value that failed validation; the message names the variable. */
@@ -11,6 +12,9 @@ export class ConfigError extends Error {
 }
 
 type Parsed = string | number | boolean | undefined;
+
+/** The refresh window of the continuous aggregates (migration 1764000005000): retention must be longer. */
+export const RETENTION_FLOOR_SECONDS = 3 * 86_400;
 
 function parseOne(name: string, spec: EnvVarSpec, raw: string | undefined, problems: string[]): Parsed {
   const text = raw === undefined || raw.trim() === '' ? spec.default : raw.trim();
@@ -97,6 +101,12 @@ export class AppConfig {
   readonly writerMaxPending: number;
   readonly readingMaxFutureMs: number;
   readonly readingMaxAgeMs: number;
+  /** Age (seconds) past which raw readings are deleted; 0 keeps them forever. */
+  readonly telemetryRetentionSeconds: number;
+  /** Age (seconds) past which TimescaleDB compresses chunks; 0 means no compression policy. */
+  readonly telemetryCompressAfterSeconds: number;
+  readonly telemetryRetentionIntervalMs: number;
+  readonly telemetryRetentionBatch: number;
   readonly websocketCorsOrigins: string[] | '*';
   readonly websocketPingTimeout: number;
   readonly websocketPingInterval: number;
@@ -185,6 +195,22 @@ export class AppConfig {
       );
       if (!planned.ok) problems.push(`SIMULATOR_RATE and SIMULATOR_UNITS do not fit: ${planned.error}`);
     }
+    const durations: Partial<Record<'TELEMETRY_RETENTION' | 'TELEMETRY_COMPRESS_AFTER', number>> = {};
+    for (const name of ['TELEMETRY_RETENTION', 'TELEMETRY_COMPRESS_AFTER'] as const) {
+      const text = String(v[name]);
+      const seconds = text === '0' ? 0 : parseDuration(text);
+      if (seconds === undefined) problems.push(`${name} must be 0 or <integer><s|m|h|d> (e.g. 7d, 12h), got '${text}'`);
+      else durations[name] = seconds;
+    }
+    // The continuous aggregates re-read the last RETENTION_FLOOR of raw readings at each refresh; a retention shorter
+    // than that would empty buckets the aggregates had already materialised.
+    if (durations.TELEMETRY_RETENTION !== undefined && durations.TELEMETRY_RETENTION > 0) {
+      if (durations.TELEMETRY_RETENTION <= RETENTION_FLOOR_SECONDS) {
+        problems.push(
+          `TELEMETRY_RETENTION must be 0 or longer than 3d (the continuous aggregates' refresh window), got '${String(v.TELEMETRY_RETENTION)}'`,
+        );
+      }
+    }
     if (problems.length > 0) throw new ConfigError(problems);
 
     const str = (name: EnvName): string => String(v[name]);
@@ -225,6 +251,10 @@ export class AppConfig {
     this.writerMaxPending = int('WRITER_MAX_PENDING');
     this.readingMaxFutureMs = int('READING_MAX_FUTURE_S') * 1000;
     this.readingMaxAgeMs = int('READING_MAX_AGE_S') * 1000;
+    this.telemetryRetentionSeconds = durations.TELEMETRY_RETENTION ?? 0;
+    this.telemetryCompressAfterSeconds = durations.TELEMETRY_COMPRESS_AFTER ?? 0;
+    this.telemetryRetentionIntervalMs = int('TELEMETRY_RETENTION_INTERVAL_S') * 1000;
+    this.telemetryRetentionBatch = int('TELEMETRY_RETENTION_BATCH');
     const origins = str('WEBSOCKET_CORS_ORIGINS');
     this.websocketCorsOrigins =
       origins === '*'

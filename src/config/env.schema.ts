@@ -57,6 +57,11 @@ export const ENV_SCHEMA = {
   READING_MAX_FUTURE_S: { kind: 'int', default: '300', min: 0, description: 'Readings stamped further than this in the future are rejected (clock skew bound).' },
   READING_MAX_AGE_S: { kind: 'int', default: '2592000', min: 0, description: 'Readings stamped further than this in the past are rejected (default 30 days).' },
 
+  TELEMETRY_RETENTION: { kind: 'string', default: '365d', description: 'Raw readings older than this are deleted (<integer><s|m|h|d>, e.g. 90d); 0 keeps them forever. TimescaleDB: a retention policy (the 1-minute/1-hour aggregates are kept); plain PostgreSQL: a batched delete job.' },
+  TELEMETRY_COMPRESS_AFTER: { kind: 'string', default: '7d', description: 'TimescaleDB only: chunks whose readings are all older than this are compressed (<integer><s|m|h|d>); 0 turns the compression policy off.' },
+  TELEMETRY_RETENTION_INTERVAL_S: { kind: 'int', default: '3600', min: 1, max: 604800, description: 'Plain PostgreSQL only: seconds between two runs of the retention job (it also runs once at start-up).' },
+  TELEMETRY_RETENTION_BATCH: { kind: 'int', default: '10000', min: 100, max: 1000000, description: 'Plain PostgreSQL only: most readings one DELETE of the retention job removes, so no run holds long locks or bloats one transaction.' },
+
   WEBSOCKET_CORS_ORIGINS: { kind: 'string', default: '*', description: 'Comma-separated origins allowed to open Socket.IO connections (* for any).' },
   WEBSOCKET_PING_TIMEOUT: { kind: 'int', default: '20000', min: 1000, description: 'Socket.IO ping timeout in milliseconds.' },
   WEBSOCKET_PING_INTERVAL: { kind: 'int', default: '25000', min: 1000, description: 'Socket.IO ping interval in milliseconds.' },

@@ -13,6 +13,7 @@ import { ReadingHandlerRunner } from '../processor/reading-handler.runner.js';
 import { SimulatorService } from '../simulator/simulator.service.js';
 import { ReadingWriter } from '../telemetry/reading.writer.js';
 import { SensorRegistry } from '../telemetry/sensor.registry.js';
+import { StoragePolicyService } from '../telemetry/storage-policy.service.js';
 
 /** Marks a section of the summary whose module is not built yet, so nobody mistakes zeros for readings. */
 const NOT_IMPLEMENTED = { implemented: false } as const;
@@ -33,6 +34,7 @@ export class HealthService {
     private readonly handlers: ReadingHandlerRunner,
     private readonly alerts: AlertsService,
     private readonly simulator: SimulatorService,
+    private readonly storage: StoragePolicyService,
   ) {}
 
   async databaseReachable(): Promise<{ ok: boolean; error?: string }> {
@@ -75,9 +77,27 @@ export class HealthService {
       database: {
         connected: db.ok,
         embedded: this.runtime.databaseEmbedded,
+        timescaledb: this.storage.capabilities.timescale,
         pending_writes: this.writer.pending,
         last_error: db.error ?? this.writer.lastError,
       },
+    };
+  }
+
+  /** Storage features in use and the retention job's counters. */
+  private historian() {
+    const s = this.storage.snapshot();
+    return {
+      timescaledb_version: s.timescaleVersion,
+      compression: s.compression,
+      compress_after_s: s.compressAfterSeconds,
+      continuous_aggregates: s.continuousAggregates,
+      retention_s: s.retentionSeconds,
+      retention_by: s.retentionBy,
+      retention_runs: s.retentionRuns,
+      retention_deleted: s.retentionDeleted,
+      retention_last_run_at: s.retentionLastRunAt,
+      retention_last_error: s.retentionLastError,
     };
   }
 
@@ -103,6 +123,7 @@ export class HealthService {
         unit_status_events: this.fanout.statusEventsSent,
       },
       alarms: this.alerts.status(),
+      historian: this.historian(),
       event_bus: { listener_errors: this.bus.errorCounts() },
       memory: { rss_mb: Math.round(process.memoryUsage().rss / 1048576) },
     };
