@@ -315,7 +315,10 @@ export class OpcuaClientService implements OnApplicationBootstrap, OnApplication
     }
     const mapping = inserted.mapping;
     this.mappings.set(mapping.id, mapping);
-    if (this.connection) this.monitor(this.connection, mapping);
+    if (this.connection) {
+      const item = this.monitor(this.connection, mapping);
+      await withTimeout(settled(item), this.config.opcuaTimeoutMs, 'not confirmed').catch(() => undefined);
+    }
     this.logger.log(
       `Mapped ${mapping.nodeId} → ${mapping.unitId}/${mapping.sensorType} (×${mapping.scaleFactor} + ${mapping.offset})`,
     );
@@ -502,7 +505,9 @@ export class OpcuaClientService implements OnApplicationBootstrap, OnApplication
     this.state = 'connected';
     this.lastError = undefined;
     this.itemErrors.clear();
-    for (const mapping of this.mappings.values()) this.monitor(connection, mapping);
+    const items = [...this.mappings.values()].map((mapping) => this.monitor(connection, mapping));
+    // Answer once the server has accepted (or refused) every item, so the status that follows is the real one.
+    await withTimeout(Promise.all(items.map(settled)), timeout, 'monitored items not confirmed').catch(() => undefined);
     this.logger.log(
       `Connected to ${settings.endpointUrl} (security ${settings.securityMode}/${settings.securityPolicy}` +
         `${settings.username ? `, user ${settings.username}` : ', anonymous'}); monitoring ${this.mappings.size} node(s)`,
@@ -542,7 +547,7 @@ export class OpcuaClientService implements OnApplicationBootstrap, OnApplication
     });
   }
 
-  private monitor(connection: Connection, mapping: NodeMapping): void {
+  private monitor(connection: Connection, mapping: NodeMapping): ClientMonitoredItem {
     const item = ClientMonitoredItem.create(
       connection.subscription,
       { nodeId: mapping.nodeId, attributeId: AttributeIds.Value },
@@ -557,6 +562,7 @@ export class OpcuaClientService implements OnApplicationBootstrap, OnApplication
       this.throttled.warn(`item:${mapping.id}`, `Monitoring ${mapping.nodeId} failed: ${problem}`);
     });
     connection.items.set(mapping.id, item);
+    return item;
   }
 
   /** Per data change: map and gather. No promise, no I/O, no log line unless rejected (and then throttled). */
@@ -640,6 +646,14 @@ function toBrowsedNode(ref: ReferenceDescription): BrowsedNode {
     displayName: ref.displayName.text ?? '',
     nodeClass: NodeClass[ref.nodeClass] ?? String(ref.nodeClass),
   };
+}
+
+/** Resolves when the server has accepted or refused the monitored item. */
+function settled(item: ClientMonitoredItem): Promise<void> {
+  return new Promise<void>((resolve) => {
+    item.once('initialized', () => resolve());
+    item.once('err', () => resolve());
+  });
 }
 
 function isUnknownNode(code: number): boolean {

@@ -94,7 +94,8 @@ export class OpcuaDemoServer {
           nodeId: `s=${unitId}.${sensorType}`,
           dataType: 'Double',
         });
-        variable.setValueFromSource({ dataType: DataType.Double, value: 0 }, StatusCodes.BadWaitingForInitialData);
+        // No value until the simulator sends one: a client sees Bad_WaitingForInitialData, not a made-up 0.
+        variable.setValueFromSource({ dataType: DataType.Null }, StatusCodes.BadWaitingForInitialData);
         this.variables.set(`${unitId}.${sensorType}`, variable);
       }
     }
