@@ -7,7 +7,7 @@ import {
   Logger,
   NotFoundException,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import {
@@ -122,6 +122,8 @@ interface Connection {
 /** Most nodes one browse call returns, whatever the depth: a browse of a big server must not build megabytes. */
 const MAX_BROWSE_NODES = 2000;
 const RECONNECT_MIN_MS = 500;
+/** Longest wait for each step of closing a connection (subscription, session, channel). */
+const CLOSE_STEP_MS = 2000;
 
 /**
  * The OPC UA client: one connection (endpoint, security, user), one subscription, one monitored item per node
@@ -132,7 +134,7 @@ const RECONNECT_MIN_MS = 500;
  * re-created here after a reconnect and no item is ever duplicated.
  */
 @Injectable()
-export class OpcuaClientService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OpcuaClientService.name);
   private readonly throttled = new ThrottledLogger(this.logger);
   private state: OpcuaConnectionState = 'disabled';
@@ -182,7 +184,8 @@ export class OpcuaClientService implements OnApplicationBootstrap, OnApplication
     this.retryStartup(settings, ++this.generation, RECONNECT_MIN_MS, true);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before any module's shutdown: the session closes cleanly while a server in this process (demo) still runs. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.generation++;
     clearTimeout(this.retryTimer);
     await this.close();
@@ -471,7 +474,6 @@ export class OpcuaClientService implements OnApplicationBootstrap, OnApplication
       connectionStrategy: { initialDelay: RECONNECT_MIN_MS, maxDelay: this.config.opcuaReconnectMaxMs, maxRetry: 1 },
       requestedSessionTimeout: Math.max(60_000, 6 * this.config.opcuaReconnectMaxMs),
       defaultTransactionTimeout: timeout,
-      transportTimeout: timeout,
     });
     let session: ClientSession | undefined;
     try {
@@ -608,9 +610,18 @@ export class OpcuaClientService implements OnApplicationBootstrap, OnApplication
     const connection = this.connection;
     this.connection = undefined;
     if (!connection) return;
-    await connection.subscription.terminate().catch(() => undefined);
-    await connection.session.close().catch(() => undefined);
-    await connection.client.disconnect().catch(() => undefined);
+    // Each step is bounded: with the server gone (a shutdown that stops the demo server too, a dead plant
+    // server) node-opcua would wait for answers that never come.
+    const bounded = (step: Promise<unknown>) =>
+      withTimeout(step, CLOSE_STEP_MS, 'no answer').then(
+        () => undefined,
+        () => undefined,
+      );
+    if (!connection.client.isReconnecting) {
+      await bounded(connection.subscription.terminate());
+      await bounded(connection.session.close());
+    }
+    await bounded(connection.client.disconnect());
   }
 
   private httpError(err: unknown, settings: OpcuaConnectSettings | undefined): HttpException {
