@@ -30,6 +30,9 @@ describe('describeOpcuaError', () => {
     });
     expect(describeOpcuaError(new Error('BadCertificateUntrusted (0x801a0000)'), settings).kind).toBe('certificate');
     expect(describeOpcuaError(new Error('BadUserAccessDenied (0x801f0000)'), settings).kind).toBe('identity_rejected');
+    expect(
+      describeOpcuaError(new Error('Cannot find USERNAME user token policy in end point description'), settings),
+    ).toMatchObject({ kind: 'identity_rejected', message: expect.stringContaining('rejected the user identity') });
     expect(describeOpcuaError(new Error('getaddrinfo ENOTFOUND plc'), settings).kind).toBe('unreachable');
     expect(describeOpcuaError(new Error('something odd'), settings).kind).toBe('server_error');
   });

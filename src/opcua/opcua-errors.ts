@@ -47,8 +47,12 @@ export function describeOpcuaError(err: unknown, settings?: Settings): OpcuaProb
         `be moved to <OPCUA_PKI_DIR>/trusted/certs, and the server must trust this client's certificate (${detail})`,
     };
   }
-  if (/BadUserAccessDenied|BadIdentityToken|BadUser/i.test(raw)) {
-    return { kind: 'identity_rejected', message: `${url} rejected the user identity (${detail})` };
+  // node-opcua says "Cannot find USERNAME user token policy" when the endpoint offers no user-name login at all.
+  if (/BadUserAccessDenied|BadIdentityToken|BadUser|user token policy/i.test(raw)) {
+    return {
+      kind: 'identity_rejected',
+      message: `${url} rejected the user identity: check the user name and password, or whether this endpoint and security mode accept them (${detail})`,
+    };
   }
   if (/BadNodeIdUnknown/i.test(raw)) return { kind: 'unknown_node', message: `Unknown node id on ${url} (${detail})` };
   if (/BadNodeIdInvalid|BadBrowseNameInvalid|Invalid nodeId|cannot coerce/i.test(raw)) {

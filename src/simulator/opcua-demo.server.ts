@@ -77,6 +77,8 @@ export class OpcuaDemoServer {
       securityModes: [MessageSecurityMode.None],
       securityPolicies: [SecurityPolicy.None],
       allowAnonymous: true,
+      // Anonymous only: its None endpoint offers no user-name login, and a user sent anyway is refused.
+      userManager: { isValidUser: () => false },
       buildInfo: { productName: 'ThermaCore simulator', manufacturerName: 'ThermaCore' },
     });
     await server.initialize();
