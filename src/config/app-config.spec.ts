@@ -129,6 +129,30 @@ describe('AppConfig', () => {
     expect(problemsOf({ MQTT_TLS: 'true' })).toContain('MQTT_TLS needs an external broker');
   });
 
+  it('keeps OPC UA off by default and refuses OPC UA settings that cannot work', () => {
+    expect(new AppConfig({})).toMatchObject({
+      opcuaServerUrl: undefined,
+      opcuaSecurityMode: 'None',
+      opcuaSecurityPolicy: 'None',
+      opcuaDemoServer: false,
+      opcuaDemoServerPort: 4840,
+      opcuaPkiDir: join('./data', 'opcua-pki'),
+    });
+    expect(
+      new AppConfig({
+        OPCUA_SERVER_URL: 'opc.tcp://plc:4840/UA',
+        OPCUA_SECURITY_MODE: 'SignAndEncrypt',
+        OPCUA_SECURITY_POLICY: 'Basic256Sha256',
+        DATA_DIR: '/var/lib/tc',
+      }),
+    ).toMatchObject({ opcuaServerUrl: 'opc.tcp://plc:4840/UA', opcuaPkiDir: '/var/lib/tc/opcua-pki' });
+    expect(problemsOf({ OPCUA_SECURITY_MODE: 'Sign' })).toContain('needs a security policy other than None');
+    expect(problemsOf({ OPCUA_SECURITY_POLICY: 'Basic256' })).toContain('goes with security policy None');
+    expect(problemsOf({ OPCUA_SERVER_URL: 'http://plc' })).toContain('OPCUA_SERVER_URL');
+    expect(problemsOf({ OPCUA_PASSWORD: 'hunter2' })).toContain('OPCUA_PASSWORD needs OPCUA_USERNAME');
+    expect(problemsOf({ OPCUA_PASSWORD: 'hunter2' })).not.toContain('hunter2');
+  });
+
   it('is documented: the README configuration table lists every variable with its default', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const rows = new Map<string, string>();

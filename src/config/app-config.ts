@@ -1,4 +1,11 @@
 import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import {
+  endpointUrlProblem,
+  opcuaSecurityProblem,
+  type OpcuaSecurityMode,
+  type OpcuaSecurityPolicy,
+} from '../opcua/opcua-security.js';
 import { planRun } from '../simulator/run-settings.js';
 import { parseDuration } from '../telemetry/history.plan.js';
 import { ENV_SCHEMA, type EnvName, type EnvVarSpec } from './env.schema.js';
@@ -111,6 +118,19 @@ export class AppConfig {
   readonly websocketPingTimeout: number;
   readonly websocketPingInterval: number;
   readonly websocketFanoutIntervalMs: number;
+  /** OPC UA endpoint to connect to at start-up; undefined leaves the client off until a REST connect. */
+  readonly opcuaServerUrl?: string;
+  readonly opcuaUsername?: string;
+  readonly opcuaPassword?: string;
+  readonly opcuaSecurityPolicy: OpcuaSecurityPolicy;
+  readonly opcuaSecurityMode: OpcuaSecurityMode;
+  readonly opcuaTimeoutMs: number;
+  readonly opcuaReconnectMaxMs: number;
+  readonly opcuaPublishingIntervalMs: number;
+  /** Where node-opcua keeps the client certificate and its trust lists (OPCUA_PKI_DIR or DATA_DIR/opcua-pki). */
+  readonly opcuaPkiDir: string;
+  readonly opcuaDemoServer: boolean;
+  readonly opcuaDemoServerPort: number;
   /** Whether the simulator starts with the backend (SIMULATOR_AUTOSTART, `auto` resolved). */
   readonly simulatorAutostart: boolean;
   readonly simulatorUnits: number;
@@ -170,6 +190,16 @@ export class AppConfig {
       } catch {
         problems.push(`${name} must name a readable file, got '${String(file)}'`);
       }
+    }
+    const opcuaProblem = opcuaSecurityProblem(
+      String(v.OPCUA_SECURITY_MODE ?? 'None'),
+      String(v.OPCUA_SECURITY_POLICY ?? 'None'),
+    );
+    if (opcuaProblem !== undefined) problems.push(`OPCUA_SECURITY_MODE/OPCUA_SECURITY_POLICY: ${opcuaProblem}`);
+    const urlProblem = v.OPCUA_SERVER_URL === undefined ? undefined : endpointUrlProblem(String(v.OPCUA_SERVER_URL));
+    if (urlProblem !== undefined) problems.push(`OPCUA_SERVER_URL: ${urlProblem.replace('endpoint_url ', '')}`);
+    if (v.OPCUA_PASSWORD !== undefined && v.OPCUA_USERNAME === undefined) {
+      problems.push('OPCUA_PASSWORD needs OPCUA_USERNAME');
     }
     const anomalies = [
       'SIMULATOR_BAD_QUALITY_PROBABILITY',
@@ -266,6 +296,17 @@ export class AppConfig {
     this.websocketPingTimeout = int('WEBSOCKET_PING_TIMEOUT');
     this.websocketPingInterval = int('WEBSOCKET_PING_INTERVAL');
     this.websocketFanoutIntervalMs = int('WEBSOCKET_FANOUT_INTERVAL_MS');
+    this.opcuaServerUrl = opt('OPCUA_SERVER_URL');
+    this.opcuaUsername = opt('OPCUA_USERNAME');
+    this.opcuaPassword = opt('OPCUA_PASSWORD');
+    this.opcuaSecurityPolicy = str('OPCUA_SECURITY_POLICY') as OpcuaSecurityPolicy;
+    this.opcuaSecurityMode = str('OPCUA_SECURITY_MODE') as OpcuaSecurityMode;
+    this.opcuaTimeoutMs = int('OPCUA_TIMEOUT');
+    this.opcuaReconnectMaxMs = int('OPCUA_RECONNECT_MAX_MS');
+    this.opcuaPublishingIntervalMs = int('OPCUA_PUBLISHING_INTERVAL_MS');
+    this.opcuaPkiDir = opt('OPCUA_PKI_DIR') ?? join(this.dataDir, 'opcua-pki');
+    this.opcuaDemoServer = v.OPCUA_DEMO_SERVER === true;
+    this.opcuaDemoServerPort = int('OPCUA_DEMO_SERVER_PORT');
     const autostart = str('SIMULATOR_AUTOSTART');
     this.simulatorAutostart = autostart === 'auto' ? this.mqttBrokerHost === undefined : autostart === 'true';
     this.simulatorUnits = int('SIMULATOR_UNITS');

@@ -67,6 +67,18 @@ export const ENV_SCHEMA = {
   WEBSOCKET_PING_INTERVAL: { kind: 'int', default: '25000', min: 1000, description: 'Socket.IO ping interval in milliseconds.' },
   WEBSOCKET_FANOUT_INTERVAL_MS: { kind: 'int', default: '0', min: 0, max: 1000, description: 'Readings of one unit gathered over this many ms go out as one sensor_data event; 0 sends one per ingest batch (lowest latency).' },
 
+  OPCUA_SERVER_URL: { kind: 'string', description: 'OPC UA server endpoint (opc.tcp://host:4840/path). Unset: the OPC UA client stays off until POST /api/v1/scada/opcua/connect.' },
+  OPCUA_USERNAME: { kind: 'string', description: 'OPC UA user name. Unset: anonymous session.' },
+  OPCUA_PASSWORD: { kind: 'string', secret: true, description: 'OPC UA password of OPCUA_USERNAME.' },
+  OPCUA_SECURITY_POLICY: { kind: 'enum', default: 'None', values: ['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'], description: 'OPC UA security policy; None goes with mode None, any other with Sign or SignAndEncrypt.' },
+  OPCUA_SECURITY_MODE: { kind: 'enum', default: 'None', values: ['None', 'Sign', 'SignAndEncrypt'], description: 'OPC UA message security mode.' },
+  OPCUA_TIMEOUT: { kind: 'int', default: '10000', min: 1000, max: 600000, description: 'Milliseconds an OPC UA connect or request may take before it fails with a clear error.' },
+  OPCUA_RECONNECT_MAX_MS: { kind: 'int', default: '10000', min: 500, max: 3600000, description: 'Longest delay between two attempts to reach a lost OPC UA server (the backoff starts at 500 ms and doubles).' },
+  OPCUA_PUBLISHING_INTERVAL_MS: { kind: 'int', default: '250', min: 50, max: 60000, description: 'OPC UA subscription publishing interval: data changes gathered by the server over this time arrive in one notification.' },
+  OPCUA_PKI_DIR: { kind: 'string', description: 'Directory of the OPC UA client certificate and trust lists (created on first use). Unset: DATA_DIR/opcua-pki.' },
+  OPCUA_DEMO_SERVER: { kind: 'bool', default: 'false', description: 'Serve the simulator units over OPC UA (a node-opcua server, Objects/Units/UNITnnn/<sensor>), fed by the running simulator.' },
+  OPCUA_DEMO_SERVER_PORT: { kind: 'int', default: '4840', min: 0, max: 65535, description: 'Port of the OPC UA demo server (0 picks a free port).' },
+
   SIMULATOR_AUTOSTART: { kind: 'enum', default: 'auto', values: ['auto', 'true', 'false'], description: 'Start the plant simulator with the backend. auto: only when the embedded broker is used (npm start shows live data at once).' },
   SIMULATOR_UNITS: { kind: 'int', default: '5', min: 1, max: 10000, description: 'Simulated units, named UNIT001, UNIT002, ...; each sends temperature, pressure, flow_rate and power every tick.' },
   SIMULATOR_INTERVAL_MS: { kind: 'int', default: '1000', min: 10, max: 3600000, description: 'Time between two ticks of the simulator; every online unit sends its four readings each tick.' },
