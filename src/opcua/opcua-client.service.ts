@@ -38,6 +38,8 @@ import { mapDataChange, type NodeMapping } from './data-change.mapper.js';
 import { OpcuaMappingRepository } from './opcua-mapping.repository.js';
 import { describeOpcuaError, type OpcuaErrorKind } from './opcua-errors.js';
 import type { OpcuaSecurityMode, OpcuaSecurityPolicy } from './opcua-security.js';
+import { MetricsCollectorRegistry } from '../common/metrics/metrics-collector.registry.js';
+import { opcuaSamples } from './opcua.metrics.js';
 
 /**
  * `disabled`: never configured nor connected. `connecting`: first connection (start-up retries included).
@@ -164,10 +166,12 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
     private readonly bus: EventBus,
     private readonly stats: PipelineStats,
     private readonly repository: OpcuaMappingRepository,
+    private readonly metrics: MetricsCollectorRegistry,
   ) {}
 
   /** Restores the stored mappings, then connects in the background if OPCUA_SERVER_URL is set. */
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics.register('opcua', () => opcuaSamples(this.snapshot()));
     for (const mapping of await this.repository.list()) this.mappings.set(mapping.id, mapping);
     const url = this.config.opcuaServerUrl;
     if (url === undefined) return;

@@ -305,6 +305,12 @@ describe(`OPC UA end to end (${TARGET})`, () => {
     expect(after.reconnects).toBeGreaterThanOrEqual(before.reconnects + 1);
     expect(after.connection_losses).toBeGreaterThanOrEqual(before.connection_losses + 1);
     expect((await backend.getJson('/health')).opcua).toMatchObject({ connected: true, subscribed_nodes: 1 });
+    // The same facts reach Prometheus.
+    const metrics = (await backend.request('GET', '/metrics')).text;
+    expect(metrics).toMatch(/^scada_opcua_connected 1$/m);
+    expect(metrics).toMatch(/^scada_opcua_monitored_items 1$/m);
+    const reconnects = /^scada_opcua_reconnects_total (\d+)$/m.exec(metrics);
+    expect(Number(reconnects?.[1])).toBe(after.reconnects);
   });
 
   it('keeps its mappings across a backend restart', async () => {
