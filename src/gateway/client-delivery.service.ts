@@ -142,7 +142,10 @@ export class ClientDelivery implements OnModuleDestroy {
     }
     for (const state of this.behind) {
       const queued = queuedPackets(state.socket);
-      if (queued > limit * HARD_LIMIT_FACTOR || now - (state.behindSince ?? now) > this.config.websocketSlowClientTimeoutMs) {
+      if (
+        queued > limit * HARD_LIMIT_FACTOR ||
+        now - (state.behindSince ?? now) > this.config.websocketSlowClientTimeoutMs
+      ) {
         this.disconnectSlow(state, queued);
       } else if (queued === 0) {
         this.catchUp(state);

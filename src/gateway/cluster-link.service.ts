@@ -96,7 +96,10 @@ export class ClusterLink implements OnModuleDestroy {
     ) =>
       publish(channel, message).catch((err: unknown) => {
         this.publishErrors++;
-        this.throttled.warn('redis-publish', `Redis publish failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.throttled.warn(
+          'redis-publish',
+          `Redis publish failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
         return 0;
       });
     this.pub = pub;

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { EventBus } from '../common/bus/event-bus.js';
 import type { ProcessedReading, UnitStatusChange } from '../common/bus/event-map.js';
 import { AppConfig } from '../config/app-config.js';
+import { LatestValues } from '../telemetry/latest-values.service.js';
 import { ClientDelivery } from './client-delivery.service.js';
 import { ClusterLink } from './cluster-link.service.js';
 import { GatewayCounters } from './gateway-counters.js';
@@ -30,6 +31,7 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
     private readonly delivery: ClientDelivery,
     private readonly cluster: ClusterLink,
     private readonly counters: GatewayCounters,
+    private readonly latest: LatestValues,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -37,7 +39,10 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
     this.bus.on('readings.processed', LiveFanoutService.name, (batch) => this.add(batch.readings));
     this.bus.on('units.status_changed', LiveFanoutService.name, ({ changes }) => this.sendStatuses(changes));
     this.cluster.onReadings((batches) => {
-      for (const b of batches) this.delivery.deliver(b.unit_id, b.readings);
+      for (const b of batches) {
+        this.latest.offerRemote(b.unit_id, b.readings);
+        this.delivery.deliver(b.unit_id, b.readings);
+      }
     });
   }
 

@@ -26,8 +26,9 @@ export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: str
 
 /** Client events the gateway answers; anything else is refused and counted before it reaches a handler. */
 const CLIENT_EVENTS = new Set(['subscribe_unit', 'unsubscribe_unit', 'get_status']);
-/** A connection that keeps sending this many times its burst past the limit, without pause, is disconnected. */
+/** A connection that has this many times its burst refused within FLOOD_WINDOW_MS is disconnected. */
 const FLOOD_FACTOR = 10;
+const FLOOD_WINDOW_MS = 10_000;
 
 /** Readings as `sensor_data` carries them, from the LatestValues table. */
 function latestReadings(latest: LatestValues, unitId: string): LiveReading[] {
@@ -216,13 +217,19 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
   private limitEvents(client: Socket): void {
     const bucket = new TokenBucket(this.config.websocketRateLimitPerS, this.config.websocketRateLimitBurst, Date.now());
     const floodLimit = this.config.websocketRateLimitBurst * FLOOD_FACTOR;
-    let overLimit = 0;
+    let windowStart = 0;
+    let refusedInWindow = 0;
     client.use((packet, next) => {
       const last: unknown = packet[packet.length - 1];
       const ack = typeof last === 'function' ? (last as (answer: unknown) => void) : undefined;
-      if (!bucket.take(Date.now())) {
+      const now = Date.now();
+      if (!bucket.take(now)) {
         this.counters.reject('rate_limited');
-        if (++overLimit > floodLimit) {
+        if (now - windowStart > FLOOD_WINDOW_MS) {
+          windowStart = now;
+          refusedInWindow = 0;
+        }
+        if (++refusedInWindow > floodLimit) {
           this.counters.floodDisconnects++;
           client.disconnect(true);
           return;
@@ -233,7 +240,6 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
         });
         return; // not calling next(): the event is dropped here
       }
-      overLimit = 0;
       const event = String(packet[0]);
       if (!CLIENT_EVENTS.has(event)) {
         this.counters.reject('unknown_event');

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { EmbeddedBroker } from '../../src/common/embedded/embedded-broker.js';
 import { BackendProcess } from '../support/backend.js';
-import { connectDb, connectPublisher, connectSocket, request } from '../support/clients.js';
+import { connectDb, connectPublisher, connectSocket, registerUnits, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { MosquittoProcess, mosquittoInstalled } from '../support/mosquitto.js';
 import { freePort } from '../support/ports.js';
@@ -114,7 +114,9 @@ suite(title, () => {
   async function socketIn(unitId: string): Promise<Socket> {
     const s = await connectSocket(backend.url);
     sockets.push(s);
-    expect(await request(s, 'subscribe_unit', { unit_id: unitId })).toEqual({ ok: true, unit_id: unitId });
+    // The gateway refuses units it has never seen; this one may not have reported yet.
+    await registerUnits(target.databaseUrl, [unitId]);
+    expect(await request(s, 'subscribe_unit', { unit_id: unitId })).toMatchObject({ ok: true, unit_id: unitId });
     return s;
   }
 
