@@ -36,7 +36,7 @@ export class ConfiguredIoAdapter extends IoAdapter {
           }
         : {}),
       ...(redisAdapter ? { adapter: redisAdapter } : {}),
-    } as ServerOptions) as Server;
+    } as ServerOptions);
     return server;
   }
 }
