@@ -107,11 +107,11 @@ export class ClusterLink implements OnModuleDestroy {
     return createAdapter(pub, sub, { publishOnSpecificResponseChannel: true });
   }
 
-  /** Starts listening to the other instances (called once the Socket.IO server exists). */
+  /** Starts listening to the other instances, if any (called once the Socket.IO server exists). */
   attach(server: Server, localClients: () => number): void {
+    this.localClients = localClients;
     if (!this.enabled) return;
     this.server = server;
-    this.localClients = localClients;
     server.sockets.on(READINGS_EVENT, (batches: unknown) => this.receiveReadings(batches));
     server.sockets.on(STATS_EVENT, (stats: unknown) => this.receiveStats(stats));
     this.timer = setInterval(() => this.reportStats(), STATS_INTERVAL_MS);
