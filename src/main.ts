@@ -2,18 +2,22 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type LogLevel, Logger, ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { EmbeddedBroker } from './common/embedded/embedded-broker.js';
 import { EmbeddedDatabase } from './common/embedded/embedded-database.js';
+import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
+import { httpLogger } from './common/logging/http-logger.js';
 import { APP_VERSION } from './common/version.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
 import type { RuntimeInfo } from './config/runtime.js';
 import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
+import { ShutdownService } from './health/shutdown.service.js';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+/** Kept back from SHUTDOWN_TIMEOUT_MS for closing Nest, the HTTP server and the embedded services after the drain. */
+const CLOSE_RESERVE_MS = 2000;
 
 function loadConfig(): AppConfig {
   // A .env in the working directory fills in what the environment does not set.
@@ -31,6 +35,10 @@ function loadConfig(): AppConfig {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
+  // Before anything logs: every `new Logger(...)` in the code base writes through pino from here on.
+  const rootLogger = createRootLogger(config);
+  const appLogger = new AppLogger(rootLogger);
+  Logger.overrideLogger(appLogger);
   const logger = new Logger('Bootstrap');
   const stops: (() => Promise<void>)[] = [];
 
@@ -59,9 +67,8 @@ async function bootstrap(): Promise<void> {
     brokerEmbedded: config.embeddedBroker,
   };
 
-  const app = await NestFactory.create(AppModule.forRoot(config, runtime), {
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1),
-  });
+  const app = await NestFactory.create(AppModule.forRoot(config, runtime), { logger: appLogger });
+  app.use(httpLogger(rootLogger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const openApi = new DocumentBuilder()
@@ -79,10 +86,27 @@ async function bootstrap(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     if (closing) return;
     closing = true;
-    logger.log(`${signal} received: shutting down`);
-    await app.close();
-    for (const stop of stops) await stop();
-    process.exit(0);
+    const started = Date.now();
+    const timeout = config.shutdownTimeoutMs;
+    // The promise to the orchestrator: gone within the timeout, whatever hangs. Exit 1 says the drain did not
+    // finish; nothing is lost by it (unacknowledged readings stay with the broker).
+    setTimeout(() => {
+      logger.error(`Shutdown did not finish within SHUTDOWN_TIMEOUT_MS (${timeout} ms): exiting now`);
+      process.exit(1);
+    }, timeout);
+    logger.log(`${signal} received: draining, then exiting (at most ${timeout} ms)`);
+    let complete: boolean;
+    try {
+      const reserve = Math.min(CLOSE_RESERVE_MS, timeout / 4);
+      complete = (await app.get(ShutdownService).drain(started + timeout - reserve)).complete;
+      await app.close();
+      for (const stop of stops) await stop();
+    } catch (err) {
+      complete = false;
+      logger.error(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    logger.log(`Stopped after ${Date.now() - started} ms`);
+    process.exit(complete ? 0 : 1);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void shutdown(signal));

@@ -63,10 +63,13 @@ export class AppConfig {
   readonly port: number;
   readonly host: string;
   readonly logLevel: string;
+  /** Budget of a graceful shutdown, from the signal to the exit. */
+  readonly shutdownTimeoutMs: number;
   readonly dataDir: string;
   /** External database URL; undefined means the embedded PGlite database. */
   readonly databaseUrl?: string;
   readonly databasePoolSize: number;
+  readonly databaseMigrateOnStart: boolean;
   readonly embeddedDatabasePort: number;
   /** External broker host; undefined means the embedded broker. */
   readonly mqttBrokerHost?: string;
@@ -200,9 +203,11 @@ export class AppConfig {
     this.port = int('PORT');
     this.host = str('HOST');
     this.logLevel = str('LOG_LEVEL');
+    this.shutdownTimeoutMs = int('SHUTDOWN_TIMEOUT_MS');
     this.dataDir = str('DATA_DIR');
     this.databaseUrl = opt('DATABASE_URL');
     this.databasePoolSize = int('DATABASE_POOL_SIZE');
+    this.databaseMigrateOnStart = v.DATABASE_MIGRATE_ON_START === true;
     this.embeddedDatabasePort = int('EMBEDDED_DATABASE_PORT');
     this.mqttBrokerHost = opt('MQTT_BROKER_HOST');
     this.mqttBrokerPort = int('MQTT_BROKER_PORT');

@@ -249,4 +249,15 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
       next();
     });
   }
+
+  /**
+   * Graceful shutdown: closes every client's connection once what was already sent to it has gone out (a clean
+   * WebSocket close, not a reset). No Socket.IO DISCONNECT packet, on purpose: clients see `transport close` and
+   * reconnect by themselves, through the load balancer, to an instance that is still ready. Returns how many.
+   */
+  closeAll(): number {
+    const sockets = [...(this.server?.sockets.sockets.values() ?? [])];
+    for (const socket of sockets) socket.conn.close();
+    return sockets.length;
+  }
 }

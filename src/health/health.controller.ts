@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { PublicAccess } from '../common/auth/access.js';
 import { HealthService } from './health.service.js';
+import { ShutdownService } from './shutdown.service.js';
 
 @ApiTags('health')
 @PublicAccess('Kubernetes probes and monitoring must work without credentials')
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly health: HealthService,
     private readonly checks: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
+    private readonly shutdown: ShutdownService,
   ) {}
 
   @Get()
@@ -32,10 +34,16 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness probe: the database answers and the MQTT broker is connected' })
+  @ApiOperation({
+    summary: 'Readiness probe: the database answers and the MQTT broker is connected, and no shutdown is under way',
+  })
   @ApiOkResponse({ description: 'Ready to take traffic' })
-  @ApiServiceUnavailableResponse({ description: 'Database unreachable or MQTT disconnected' })
+  @ApiServiceUnavailableResponse({ description: 'Shutting down, database unreachable or MQTT disconnected' })
   ready() {
+    // From the signal on, at once and without asking the database: traffic must go elsewhere while this drains.
+    if (this.shutdown.draining) {
+      return this.checks.check([() => this.indicators.check('lifecycle').down({ message: 'shutting down' })]);
+    }
     return this.checks.check([
       async () => {
         const db = await this.health.databaseReachable();

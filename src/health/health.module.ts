@@ -8,11 +8,15 @@ import { SimulatorModule } from '../simulator/simulator.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
+import { MetricsController } from './metrics.controller.js';
+import { MetricsService } from './metrics.service.js';
+import { ShutdownService } from './shutdown.service.js';
 import { StatusController } from './status.controller.js';
 
 @Module({
   imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule, ProcessorModule, AlertsModule, SimulatorModule],
-  controllers: [HealthController, StatusController],
-  providers: [HealthService],
+  controllers: [HealthController, StatusController, MetricsController],
+  providers: [HealthService, MetricsService, ShutdownService],
+  exports: [ShutdownService],
 })
 export class HealthModule {}

@@ -158,6 +158,24 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     await this.exclusive(() => this.stop());
   }
 
+  /**
+   * First step of a graceful shutdown: no more messages are taken in (the broker keeps the rest for the next
+   * session), what was gathered goes down the pipeline, and the connection stays up for its PUBACKs.
+   */
+  holdIntake(): void {
+    this.ingest.hold();
+  }
+
+  /** Last step of a graceful shutdown: waits (until `deadline`) for the held PUBACKs, then disconnects. */
+  async shutdown(deadline: number): Promise<void> {
+    await this.exclusive(() => this.stop(Math.max(0, deadline - Date.now())));
+  }
+
+  /** Messages left to the broker while intake was held (QoS 1, redelivered) or dropped (QoS 0). */
+  get intakeRefused(): { withheld: number; dropped: number } {
+    return { withheld: this.ingest.messagesWithheld, dropped: this.ingest.messagesDroppedWhileHeld };
+  }
+
   get connected(): boolean {
     return this.client?.connected ?? false;
   }
@@ -587,12 +605,15 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     if (wasUp) this.emitChange();
   }
 
-  /** Ends the current client (if any) after letting what it gathered commit; no reconnect follows. */
-  private async stop(): Promise<void> {
+  /**
+   * Ends the current client (if any) after letting what it gathered commit; no reconnect follows. Intake is held
+   * first: under a steady stream the held PUBACKs would otherwise never all be released.
+   */
+  private async stop(drainWaitMs = DRAIN_WAIT_MS): Promise<void> {
     const client = this.client;
     if (!client) return;
-    this.ingest.flush();
-    if (client.connected) await until(() => this.ingest.pendingAcks === 0, DRAIN_WAIT_MS);
+    this.ingest.hold();
+    if (client.connected) await until(() => this.ingest.pendingAcks === 0, drainWaitMs);
     // Detached first, so its close is not taken for a lost connection.
     this.client = undefined;
     this.active.clear();

@@ -45,8 +45,14 @@ export class MqttIngestService {
   private batchLedger?: PubackLedger;
   private batchEpoch = 0;
   private batchTimer: NodeJS.Timeout | undefined;
+  /** While true (a disconnect or shutdown is under way), arriving messages are refused, not taken in. */
+  private holding = false;
   /** Every message taken in, whatever its topic. */
   messagesReceived = 0;
+  /** QoS 1 messages refused while intake was held: not acknowledged, so the broker delivers them again later. */
+  messagesWithheld = 0;
+  /** QoS 0 messages that arrived while intake was held: they cannot be redelivered, so they are counted as dropped. */
+  messagesDroppedWhileHeld = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -67,14 +73,41 @@ export class MqttIngestService {
    */
   attach(client: MqttClient): void {
     this.flush();
+    this.holding = false;
     const ledger = new PubackLedger(client);
     this.ledger = ledger;
     client.handleMessage = (packet, done) => {
-      this.take(packet, ledger);
+      if (this.holding) this.refuse(packet, ledger);
+      else this.take(packet, ledger);
       done();
     };
     // Readings already gathered go on (live data, storage); their PUBACKs belong to the closed connection.
     client.on('close', () => this.flush());
+  }
+
+  /**
+   * Stops taking messages in and sends what was gathered down the pipeline. The connection stays up, so the
+   * PUBACKs of what was taken in still go out once it commits; later messages are left to the broker, which
+   * delivers them again on the next session (of this instance or, with a shared subscription, of another).
+   * Ends when the next client is attached.
+   */
+  hold(): void {
+    this.holding = true;
+    this.flush();
+  }
+
+  get held(): boolean {
+    return this.holding;
+  }
+
+  private refuse(packet: IPublishPacket, ledger: PubackLedger): void {
+    if (packet.qos === 1 && packet.messageId !== undefined) {
+      ledger.withhold(packet.messageId);
+      this.messagesWithheld++;
+    } else if (packet.qos === 0) {
+      this.messagesDroppedWhileHeld++;
+      if (this.topics.parse(packet.topic).kind === 'reading') this.stats.dropped++;
+    }
   }
 
   /** Per-message work: parse, validate the shape, gather. No promises, no I/O, no log line unless rejected. */

@@ -18,6 +18,8 @@ type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () =
 export class PubackLedger {
   private readonly parked = new Map<number, Packet>();
   private readonly releasedEarly = new Set<number>();
+  /** Messages refused while intake is held (shutdown): their PUBACKs are never sent, so the broker redelivers them. */
+  private readonly withheld = new Set<number>();
   private currentEpoch = 0;
   private readonly send: SendPacket;
 
@@ -32,6 +34,10 @@ export class PubackLedger {
         this.send(packet, cb, cbStorePut, noStore);
         return;
       }
+      if (this.withheld.delete(packet.messageId)) {
+        cb?.();
+        return;
+      }
       if (this.releasedEarly.delete(packet.messageId)) {
         this.send(packet, cb, cbStorePut, noStore);
         return;
@@ -42,6 +48,7 @@ export class PubackLedger {
     client.on('close', () => {
       this.parked.clear();
       this.releasedEarly.clear();
+      this.withheld.clear();
       this.currentEpoch++;
     });
   }
@@ -54,6 +61,11 @@ export class PubackLedger {
   /** PUBACKs parked and not yet released. */
   get pending(): number {
     return this.parked.size;
+  }
+
+  /** This message was not taken in: its PUBACK is dropped, and the broker keeps it for the next session. */
+  withhold(messageId: number): void {
+    this.withheld.add(messageId);
   }
 
   /** Sends the PUBACKs of these messages, in the given order, if their connection is still the current one. */

@@ -4,6 +4,7 @@ import type { ProcessedReading, ProcessedUnitStatus, ReadingBatch, UnitStatusCha
 import { DatabasePool } from '../common/database/database.pool.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { WriteMetrics } from '../common/metrics/write-metrics.js';
 import { AppConfig } from '../config/app-config.js';
 import { SensorRegistry } from './sensor.registry.js';
 import { UnitStatusWriter } from './unit-status.writer.js';
@@ -45,6 +46,8 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReadingWriter.name);
   private readonly errorLog = new ThrottledLogger(this.logger);
   private queue: ProcessedBatch[] = [];
+  /** When each queued batch arrived (performance.now()), in queue order: the age of the oldest one is reported. */
+  private queuedAt: number[] = [];
   private queuedReadings = 0;
   private writing: Promise<void> | undefined;
   private retryDelay = RETRY_MIN_MS;
@@ -59,6 +62,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     private readonly bus: EventBus,
     private readonly stats: PipelineStats,
     private readonly config: AppConfig,
+    private readonly metrics: WriteMetrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -67,16 +71,44 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    const deadline = Date.now() + 5000;
-    while ((this.queue.length > 0 || this.writing) && Date.now() < deadline) {
-      await (this.writing ?? new Promise((r) => setTimeout(r, 50)));
-    }
+    if (!this.stopping) await this.settle(Date.now() + 5000);
     this.stopping = true;
+  }
+
+  /**
+   * Gives up on what is queued (a shutdown whose drain ran out of time): no new write starts. Nothing queued was
+   * acknowledged, so the broker delivers it again to the next session.
+   */
+  abandon(): void {
+    this.stopping = true;
+  }
+
+  /**
+   * Waits until every queued batch is committed (and acknowledged), or `deadline` (epoch ms) passes; true when
+   * the queue is empty. Used by the graceful shutdown once intake has stopped.
+   */
+  async settle(deadline: number): Promise<boolean> {
+    while ((this.queue.length > 0 || this.writing) && Date.now() < deadline) {
+      // Bounded waits: a write retrying against a dead database must not hold the caller past its deadline.
+      const tick = new Promise((r) => setTimeout(r, Math.max(1, Math.min(50, deadline - Date.now()))));
+      await (this.writing ? Promise.race([this.writing, tick]) : tick);
+    }
+    return this.queue.length === 0 && this.writing === undefined;
   }
 
   /** Readings waiting for the database. */
   get pending(): number {
     return this.queuedReadings;
+  }
+
+  /** Batches waiting for the database. */
+  get pendingBatches(): number {
+    return this.queue.length;
+  }
+
+  /** How long the oldest waiting batch has been queued, in ms (0 when none waits). */
+  get oldestPendingAgeMs(): number {
+    return this.queuedAt.length === 0 ? 0 : performance.now() - this.queuedAt[0];
   }
 
   enqueue(batch: ProcessedBatch): void {
@@ -90,6 +122,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     this.queue.push(batch);
+    this.queuedAt.push(performance.now());
     this.queuedReadings += n;
     this.startDrain();
   }
@@ -108,9 +141,11 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
       const readings = take.flatMap((b) => b.readings);
       const statuses = take.flatMap((b) => b.statuses ?? []);
       let changes: UnitStatusChange[] = [];
+      const started = performance.now();
       try {
         if (readings.length > 0) this.stats.stored += await this.write(readings);
         if (statuses.length > 0) changes = await this.statuses.apply(statuses);
+        this.metrics.observe(readings.length, (performance.now() - started) / 1000);
         this.retryDelay = RETRY_MIN_MS;
         this.lastError = undefined;
       } catch (err) {
@@ -125,6 +160,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
         continue;
       }
       this.queue.splice(0, take.length);
+      this.queuedAt.splice(0, take.length);
       this.queuedReadings -= readings.length;
       for (const batch of take) batch.ack?.settle();
       if (statuses.length > 0) {

@@ -12,7 +12,7 @@ import { DatabasePool } from './database.pool.js';
       inject: [AppConfig, RUNTIME_INFO],
       useFactory: (config: AppConfig, runtime: RuntimeInfo) => ({
         ...dataSourceOptions(runtime.databaseUrl, runtime.databaseEmbedded ? 1 : config.databasePoolSize),
-        migrationsRun: true,
+        migrationsRun: config.databaseMigrateOnStart,
         retryAttempts: 5,
         retryDelay: 2000,
       }),

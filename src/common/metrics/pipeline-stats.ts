@@ -1,4 +1,6 @@
 import { Global, Injectable, Module } from '@nestjs/common';
+import { MetricsCollectorRegistry } from './metrics-collector.registry.js';
+import { WriteMetrics } from './write-metrics.js';
 
 /** Why a message, reading or unit status was not stored. Each has its own counter. */
 export type RejectReason =
@@ -20,7 +22,7 @@ export type RejectReason =
   | 'status_unknown';
 
 /**
- * Counters for the reading pipeline, kept in one place so the status endpoint, /health and (later) /metrics
+ * Counters for the reading pipeline, kept in one place so the status endpoint, /health and /metrics
  * report the same numbers. Plain integer increments: cheap enough for the hot path.
  */
 @Injectable()
@@ -31,7 +33,10 @@ export class PipelineStats {
   accepted = 0;
   /** Readings committed to the database (redeliveries absorbed by the unique key are not counted twice). */
   stored = 0;
-  /** Readings dropped because the writer queue was full and the source could not be held back (QoS 0). */
+  /**
+   * QoS 0 readings dropped on purpose: the writer queue was full and the source could not be held back, or they
+   * arrived after intake stopped for a disconnect or shutdown.
+   */
   dropped = 0;
   /** Failed database writes (each retried). */
   writeErrors = 0;
@@ -91,6 +96,10 @@ export class PipelineStats {
   }
 }
 
+/** Counters every module may write to, and the registration point of module collectors for /metrics. */
 @Global()
-@Module({ providers: [PipelineStats], exports: [PipelineStats] })
+@Module({
+  providers: [PipelineStats, WriteMetrics, MetricsCollectorRegistry],
+  exports: [PipelineStats, WriteMetrics, MetricsCollectorRegistry],
+})
 export class MetricsModule {}
