@@ -12,6 +12,15 @@ const SWEEP_MS = 100;
 const FULL_SWEEP_EVERY = 10;
 /** A client with this many times WEBSOCKET_SLOW_CLIENT_MAX_QUEUED packets waiting is disconnected at once. */
 const HARD_LIMIT_FACTOR = 4;
+/** Disconnect reasons after which Socket.IO keeps the session for connection-state recovery. */
+const RECOVERABLE = new Set([
+  'transport error',
+  'transport close',
+  'forced close',
+  'ping timeout',
+  'server shutting down',
+  'forced server close',
+]);
 
 interface ClientState {
   socket: Socket;
@@ -47,6 +56,11 @@ export class ClientDelivery implements OnModuleDestroy {
   private server?: Server;
   private timer?: NodeJS.Timeout;
   private sweeps = 0;
+  /**
+   * Unit rooms of sessions that may still be recovered, with how many: their broadcasts must still be made (and so
+   * kept for the replay) although nobody is in the room right now.
+   */
+  private readonly awaitingRecovery = new Map<string, number>();
   /** Largest send buffer seen at the last full sweep (packets), for the health summary. */
   maxQueuedSeen = 0;
 
@@ -77,6 +91,29 @@ export class ClientDelivery implements OnModuleDestroy {
     this.clients.delete(socket.id);
   }
 
+  /**
+   * A client is going (its rooms are still known): with recovery on and a recoverable reason, its unit rooms keep
+   * being served for the recovery window.
+   */
+  disconnecting(socket: Socket, reason: string): void {
+    const windowMs = this.config.websocketRecoveryWindowMs;
+    if (windowMs === 0 || this.config.redisUrl !== undefined || !RECOVERABLE.has(reason)) return;
+    const rooms = [...socket.rooms].filter((r) => r.startsWith('unit:'));
+    for (const room of rooms) this.awaitingRecovery.set(room, (this.awaitingRecovery.get(room) ?? 0) + 1);
+    setTimeout(() => {
+      for (const room of rooms) {
+        const n = (this.awaitingRecovery.get(room) ?? 1) - 1;
+        if (n <= 0) this.awaitingRecovery.delete(room);
+        else this.awaitingRecovery.set(room, n);
+      }
+    }, windowMs).unref();
+  }
+
+  /** Whether a room's broadcasts must be made: members here, or a session of it that may come back. */
+  hasListeners(room: string): boolean {
+    return (this.server?.sockets.adapter.rooms.get(room)?.size ?? 0) > 0 || this.awaitingRecovery.has(room);
+  }
+
   /** The client left a unit's room: what it held for that unit is not sent. */
   left(socket: Socket, unitId: string): void {
     const state = this.clients.get(socket.id);
@@ -88,8 +125,8 @@ export class ClientDelivery implements OnModuleDestroy {
     const server = this.server;
     if (!server) return;
     const room = unitRoom(unitId);
-    const members = server.sockets.adapter.rooms.get(room);
-    if (!members || members.size === 0) return;
+    const members = server.sockets.adapter.rooms.get(room) ?? new Set<string>();
+    if (members.size === 0 && !this.awaitingRecovery.has(room)) return;
     let skipped: string[] | undefined;
     const now = Date.now();
     for (const id of members) {

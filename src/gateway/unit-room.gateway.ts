@@ -74,6 +74,7 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
     // A client may emit an event named "error" (it is not reserved on the wire); without a listener the socket
     // would throw it. The known-event check already drops it; this is the belt to those braces.
     client.on('error', () => undefined);
+    client.once('disconnecting', (reason: string) => this.delivery.disconnecting(client, reason));
     client.once('disconnect', (reason: string) => {
       this.counters.disconnected(reason);
       this.delivery.remove(client);
@@ -168,9 +169,12 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
     return this.server?.engine?.clientsCount ?? 0;
   }
 
-  /** Whether anyone on this instance is in the room (so payloads for empty rooms are not even built). */
+  /**
+   * Whether anyone on this instance is in the room, or may come back to it through connection-state recovery (so
+   * payloads for empty rooms are not even built).
+   */
   hasListeners(room: string): boolean {
-    return (this.server?.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+    return this.delivery.hasListeners(room);
   }
 
   /** Members of each unit room on this instance, by unit id. */
