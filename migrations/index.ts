@@ -2,6 +2,8 @@ import { CreateTelemetry1764000000000 } from './1764000000000-CreateTelemetry.js
 import { CreateAlerts1764000001000 } from './1764000001000-CreateAlerts.js';
 import { SensorSettings1764000002000 } from './1764000002000-SensorSettings.js';
 import { UnitStatusAndMqttSubscriptions1764000003000 } from './1764000003000-UnitStatusAndMqttSubscriptions.js';
+import { OpcuaNodeMappings1764000004000 } from './1764000004000-OpcuaNodeMappings.js';
+import { HistorianStorage1764000005000 } from './1764000005000-HistorianStorage.js';
 
 /** Every migration, in order. Listed explicitly: no globbing of compiled files. */
 export const MIGRATIONS = [
@@ -9,4 +11,6 @@ export const MIGRATIONS = [
   CreateAlerts1764000001000,
   SensorSettings1764000002000,
   UnitStatusAndMqttSubscriptions1764000003000,
+  OpcuaNodeMappings1764000004000,
+  HistorianStorage1764000005000,
 ];

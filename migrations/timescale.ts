@@ -15,3 +15,22 @@ export async function timescaleAvailable(q: QueryRunner): Promise<boolean> {
   }[];
   return rows[0].installed || rows[0].installable;
 }
+
+/**
+ * Whether TimescaleDB is installed here and `table` (in the current schema) is one of its hypertables. A database
+ * created before the extension was installed has a plain sensor_readings, and Timescale-only statements on it
+ * would fail.
+ */
+export async function isHypertable(q: QueryRunner, table: string): Promise<boolean> {
+  const [ext] = (await q.query(
+    `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS installed`,
+  )) as {
+    installed: boolean;
+  }[];
+  if (!ext.installed) return false;
+  const rows = (await q.query(
+    `SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_schema = current_schema() AND hypertable_name = $1`,
+    [table],
+  )) as unknown[];
+  return rows.length > 0;
+}

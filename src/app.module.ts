@@ -5,9 +5,11 @@ import { DatabaseModule } from './common/database/database.module.js';
 import { MetricsModule } from './common/metrics/pipeline-stats.js';
 import { AppConfig } from './config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from './config/runtime.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
+import { OpcuaModule } from './opcua/opcua.module.js';
 import { ProcessorModule } from './processor/processor.module.js';
 import { SimulatorModule } from './simulator/simulator.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
@@ -31,8 +33,9 @@ class ConfigModule {
 /**
  * The whole backend. Modules talk through the event bus: mqtt → readings.received → processor →
  * readings.processed → telemetry (storage), gateway (Socket.IO) and alerts (rules → alarm.transitioned →
- * gateway's system_alert). simulator/ publishes over MQTT like a real gateway, so its readings take the same
- * path. opcua/ joins the same bus in a later milestone.
+ * gateway's system_alert). opcua/ turns monitored item data changes into the same readings.received batches.
+ * simulator/ publishes over MQTT like a real gateway, so its readings take the same path (and can serve its units
+ * over OPC UA).
  */
 @Module({})
 export class AppModule {
@@ -49,8 +52,10 @@ export class AppModule {
         GatewayModule,
         AlertsModule,
         MqttModule,
+        OpcuaModule,
         SimulatorModule,
         HealthModule,
+        DashboardModule,
       ],
     };
   }

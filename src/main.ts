@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { EmbeddedBroker } from './common/embedded/embedded-broker.js';
@@ -12,6 +12,7 @@ import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
 import { httpLogger } from './common/logging/http-logger.js';
 import { APP_VERSION } from './common/version.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
+import { mountDashboardAssets } from './dashboard/dashboard-assets.js';
 import type { RuntimeInfo } from './config/runtime.js';
 import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
 import { ShutdownService } from './health/shutdown.service.js';
@@ -67,9 +68,12 @@ async function bootstrap(): Promise<void> {
     brokerEmbedded: config.embeddedBroker,
   };
 
-  const app = await NestFactory.create(AppModule.forRoot(config, runtime), { logger: appLogger });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, runtime), {
+    logger: appLogger,
+  });
   app.use(httpLogger(rootLogger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
+  mountDashboardAssets(app);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const openApi = new DocumentBuilder()
     .setTitle('ThermaCore SCADA Core')
@@ -113,8 +117,10 @@ async function bootstrap(): Promise<void> {
   }
 
   await app.listen(config.port, config.host);
-  const address = (app.getHttpServer() as Server).address() as AddressInfo;
-  logger.log(`ThermaCore SCADA Core ${APP_VERSION} on http://localhost:${address.port} (API docs /api/docs)`);
+  const address = app.getHttpServer().address() as AddressInfo;
+  logger.log(
+    `ThermaCore SCADA Core ${APP_VERSION} on http://localhost:${address.port} (dashboard /, API docs /api/docs)`,
+  );
 }
 
 bootstrap().catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { And, type FindOptionsWhere, LessThan, MoreThan, MoreThanOrEqual, Not, type Repository } from 'typeorm';
+import { In, MoreThan, Not, type Repository } from 'typeorm';
 import { DatabasePool } from '../common/database/database.pool.js';
 import type { Alarm, AlarmAction, AlarmState } from './alarm-lifecycle.js';
 import type { SensorRef } from './alarm.engine.js';
@@ -30,7 +30,14 @@ export interface AlarmHistoryFilter {
   /** raised_at < to (epoch ms). */
   to?: number;
   limit: number;
-  offset: number;
+  /** Continue after this alarm: its raised_at in epoch microseconds, and its id (the keyset of the order). */
+  after?: { raisedAtMicros: number; id: string };
+}
+
+/** An alarm of a history page, with the exact keyset values a cursor needs. */
+export interface AlarmHistoryItem {
+  alarm: Alarm;
+  raisedAtMicros: number;
 }
 
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
@@ -101,27 +108,51 @@ export class AlarmRepository {
     return rows.map(toEvent);
   }
 
-  /** Alarms of any state, newest first, one page at a time. */
-  async history(filter: AlarmHistoryFilter): Promise<{ items: Alarm[]; total: number }> {
-    const where: FindOptionsWhere<AlarmEntity> = {};
-    if (filter.unitId !== undefined) where.unitId = filter.unitId;
-    if (filter.severity !== undefined) where.severity = filter.severity;
-    if (filter.state !== undefined) where.state = filter.state;
-    if (filter.ruleId !== undefined) where.ruleId = filter.ruleId;
-    if (filter.from !== undefined && filter.to !== undefined) {
-      where.raisedAt = And(MoreThanOrEqual(new Date(filter.from)), LessThan(new Date(filter.to)));
-    } else if (filter.from !== undefined) {
-      where.raisedAt = MoreThanOrEqual(new Date(filter.from));
-    } else if (filter.to !== undefined) {
-      where.raisedAt = LessThan(new Date(filter.to));
+  /**
+   * Alarms of any state, newest first (raised_at, then id, both descending), one page at a time by keyset: the
+   * page after a cursor starts below the last alarm sent, so alarms raised meanwhile do not shift it. The keyset
+   * query is plain SQL because raised_at has microseconds that a JS Date would round away; the page's rows are
+   * then read through the entity.
+   */
+  async history(filter: AlarmHistoryFilter): Promise<{ items: AlarmHistoryItem[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: (p: string) => string, value: unknown): void => {
+      params.push(value);
+      where.push(clause(`$${params.length}`));
+    };
+    if (filter.unitId !== undefined) add((p) => `unit_id = ${p}`, filter.unitId);
+    if (filter.severity !== undefined) add((p) => `severity = ${p}`, filter.severity);
+    if (filter.state !== undefined) add((p) => `state = ${p}`, filter.state);
+    if (filter.ruleId !== undefined) add((p) => `rule_id = ${p}::uuid`, filter.ruleId);
+    if (filter.from !== undefined) add((p) => `raised_at >= ${p}::timestamptz`, new Date(filter.from).toISOString());
+    if (filter.to !== undefined) add((p) => `raised_at < ${p}::timestamptz`, new Date(filter.to).toISOString());
+    const filtered = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
+    const [{ total }] = await this.db.query<{ total: string }>(
+      `SELECT count(*) AS total FROM alarms ${filtered}`,
+      params,
+    );
+    if (filter.after !== undefined) {
+      params.push(String(filter.after.raisedAtMicros), filter.after.id);
+      where.push(
+        `(raised_at, id) < (TIMESTAMPTZ 'epoch' + $${params.length - 1}::bigint * INTERVAL '1 microsecond', $${params.length}::uuid)`,
+      );
     }
-    const [rows, total] = await this.alarms.findAndCount({
-      where,
-      order: { raisedAt: 'DESC', id: 'ASC' },
-      skip: filter.offset,
-      take: filter.limit,
-    });
-    return { items: rows.map(toAlarm), total };
+    params.push(filter.limit);
+    const keys = await this.db.query<{ id: string; raised_at_micros: string }>(
+      `SELECT id, (extract(epoch FROM raised_at) * 1000000)::bigint::text AS raised_at_micros FROM alarms
+         ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+        ORDER BY raised_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const rows = keys.length === 0 ? [] : await this.alarms.findBy({ id: In(keys.map((k) => k.id)) });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return {
+      total: Number(total),
+      items: keys
+        .filter((k) => byId.has(k.id))
+        .map((k) => ({ alarm: toAlarm(byId.get(k.id)!), raisedAtMicros: Number(k.raised_at_micros) })),
+    };
   }
 
   /**

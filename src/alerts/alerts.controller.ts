@@ -34,6 +34,11 @@ import {
   UnshelveAlarmDto,
 } from './dto/alarm.dto.js';
 import { RequireRole } from '../common/auth/access.js';
+import { checkTimeRange, decodeCursor, encodeCursor, FOREIGN_CURSOR } from '../common/paging.js';
+import { isUUID } from 'class-validator';
+
+/** Tag of alarm-history cursors (keyset: raised_at in microseconds, id). */
+const ALARM_CURSOR = 'a1';
 
 /** An alarm id from the path: a UUID, or a 400 that says so. */
 const ALARM_ID = new ParseUUIDPipe({
@@ -65,26 +70,49 @@ export class AlertsController {
 
   @RequireRole('viewer')
   @Get('history')
-  @ApiOperation({ summary: 'Every alarm, closed ones included, newest first, a page at a time' })
+  @ApiOperation({
+    summary: 'Every alarm, closed ones included, newest first, a page at a time',
+    description:
+      'The paging and time-range conventions of the telemetry history: `from` inclusive, `to` exclusive (on ' +
+      '`raised_at`), `limit` per page, and `cursor` = the previous `next_cursor` (keyset paging: alarms raised ' +
+      'meanwhile do not shift the pages).',
+  })
   @ApiOkResponse({ type: AlarmHistoryResponseDto })
-  @ApiBadRequestResponse({ description: 'An unknown filter value, a malformed time or page' })
+  @ApiBadRequestResponse({ description: 'An unknown filter value, a malformed time, page size or cursor' })
   async history(@Query() query: AlarmHistoryQueryDto): Promise<AlarmHistoryResponseDto> {
-    const from = query.from === undefined ? undefined : Date.parse(query.from);
-    const to = query.to === undefined ? undefined : Date.parse(query.to);
-    if (from !== undefined && to !== undefined && from >= to) throw new BadRequestException('from must be before to');
+    const range = checkTimeRange(query.from, query.to);
+    if (typeof range === 'string') throw new BadRequestException(range);
+    let after: { raisedAtMicros: number; id: string } | undefined;
+    if (query.cursor !== undefined) {
+      const keys = decodeCursor(ALARM_CURSOR, query.cursor, 2);
+      if (keys === undefined || !/^\d{1,17}$/.test(keys[0]) || !isUUID(keys[1])) {
+        throw new BadRequestException(FOREIGN_CURSOR);
+      }
+      after = { raisedAtMicros: Number(keys[0]), id: keys[1] };
+    }
     const limit = query.limit ?? DEFAULT_HISTORY_PAGE;
-    const offset = query.offset ?? 0;
+    // One more than the page tells whether another follows.
     const page = await this.alerts.history({
       unitId: query.unit_id,
       severity: query.severity,
       state: query.state,
       ruleId: query.rule_id,
-      from,
-      to,
-      limit,
-      offset,
+      from: range.fromMs,
+      to: range.toMs,
+      limit: limit + 1,
+      after,
     });
-    return { items: page.items.map(toAlarmResponse), total: page.total, limit, offset };
+    const items = page.items.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items: items.map((i) => toAlarmResponse(i.alarm)),
+      total: page.total,
+      limit,
+      next_cursor:
+        page.items.length > limit && last !== undefined
+          ? encodeCursor(ALARM_CURSOR, [last.raisedAtMicros, last.alarm.id])
+          : null,
+    };
   }
 
   @RequireRole('viewer')

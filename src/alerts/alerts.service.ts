@@ -14,7 +14,12 @@ import type { ProcessedReading } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { type AlarmCounts, AlarmEngine, type OperatorResult } from './alarm.engine.js';
 import type { Alarm, AlarmChange, AlarmState } from './alarm-lifecycle.js';
-import { type AlarmEvent, type AlarmHistoryFilter, AlarmRepository } from './alarm.repository.js';
+import {
+  type AlarmEvent,
+  type AlarmHistoryFilter,
+  type AlarmHistoryItem,
+  AlarmRepository,
+} from './alarm.repository.js';
 import { AlarmWriter } from './alarm.writer.js';
 import { type AlertRuleDefinition, type AlertSeverity, SEVERITY_RANK, validateAlertRule } from './alert-rule.js';
 import { AlertRuleRepository, type StoredAlertRule } from './alert-rule.repository.js';
@@ -169,7 +174,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     return { alarm, events: await this.alarms.eventsOf(id) };
   }
 
-  history(filter: AlarmHistoryFilter): Promise<{ items: Alarm[]; total: number }> {
+  history(filter: AlarmHistoryFilter): Promise<{ items: AlarmHistoryItem[]; total: number }> {
     return this.alarms.history(filter);
   }
 

@@ -63,6 +63,20 @@ describe('AppConfig', () => {
     return '';
   }
 
+  it('reads historian durations, and refuses a retention inside the aggregates refresh window', () => {
+    const defaults = new AppConfig({});
+    expect(defaults.telemetryRetentionSeconds).toBe(365 * 86_400);
+    expect(defaults.telemetryCompressAfterSeconds).toBe(7 * 86_400);
+    const off = new AppConfig({ TELEMETRY_RETENTION: '0', TELEMETRY_COMPRESS_AFTER: '0' });
+    expect([off.telemetryRetentionSeconds, off.telemetryCompressAfterSeconds]).toEqual([0, 0]);
+    expect(new AppConfig({ TELEMETRY_RETENTION: '90d' }).telemetryRetentionSeconds).toBe(90 * 86_400);
+    expect(problemsOf({ TELEMETRY_RETENTION: '2d' })).toContain('TELEMETRY_RETENTION must be 0 or longer than 3d');
+    expect(problemsOf({ TELEMETRY_RETENTION: 'forever' })).toContain(
+      "TELEMETRY_RETENTION must be 0 or <integer><s|m|h|d> (e.g. 7d, 12h), got 'forever'",
+    );
+    expect(problemsOf({ TELEMETRY_COMPRESS_AFTER: '1 week' })).toContain('TELEMETRY_COMPRESS_AFTER must be 0 or');
+  });
+
   it('reads the MQTT reconnect, shared-subscription and TLS settings', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tc-config-'));
     try {
@@ -113,6 +127,30 @@ describe('AppConfig', () => {
     );
     expect(problemsOf({ MQTT_TLS: 'maybe' })).toContain('MQTT_TLS must be true or false');
     expect(problemsOf({ MQTT_TLS: 'true' })).toContain('MQTT_TLS needs an external broker');
+  });
+
+  it('keeps OPC UA off by default and refuses OPC UA settings that cannot work', () => {
+    expect(new AppConfig({})).toMatchObject({
+      opcuaServerUrl: undefined,
+      opcuaSecurityMode: 'None',
+      opcuaSecurityPolicy: 'None',
+      opcuaDemoServer: false,
+      opcuaDemoServerPort: 4840,
+      opcuaPkiDir: join('./data', 'opcua-pki'),
+    });
+    expect(
+      new AppConfig({
+        OPCUA_SERVER_URL: 'opc.tcp://plc:4840/UA',
+        OPCUA_SECURITY_MODE: 'SignAndEncrypt',
+        OPCUA_SECURITY_POLICY: 'Basic256Sha256',
+        DATA_DIR: '/var/lib/tc',
+      }),
+    ).toMatchObject({ opcuaServerUrl: 'opc.tcp://plc:4840/UA', opcuaPkiDir: '/var/lib/tc/opcua-pki' });
+    expect(problemsOf({ OPCUA_SECURITY_MODE: 'Sign' })).toContain('needs a security policy other than None');
+    expect(problemsOf({ OPCUA_SECURITY_POLICY: 'Basic256' })).toContain('goes with security policy None');
+    expect(problemsOf({ OPCUA_SERVER_URL: 'http://plc' })).toContain('OPCUA_SERVER_URL');
+    expect(problemsOf({ OPCUA_PASSWORD: 'hunter2' })).toContain('OPCUA_PASSWORD needs OPCUA_USERNAME');
+    expect(problemsOf({ OPCUA_PASSWORD: 'hunter2' })).not.toContain('hunter2');
   });
 
   it('is documented: the README configuration table lists every variable with its default', () => {

@@ -1,5 +1,13 @@
 import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import {
+  endpointUrlProblem,
+  opcuaSecurityProblem,
+  type OpcuaSecurityMode,
+  type OpcuaSecurityPolicy,
+} from '../opcua/opcua-security.js';
 import { planRun } from '../simulator/run-settings.js';
+import { parseDuration } from '../telemetry/history.plan.js';
 import { ENV_SCHEMA, type EnvName, type EnvVarSpec } from './env.schema.js';
 
 /** A configuration value that failed validation; the message names the variable. */
@@ -11,6 +19,9 @@ export class ConfigError extends Error {
 }
 
 type Parsed = string | number | boolean | undefined;
+
+/** The refresh window of the continuous aggregates (migration 1764000005000): retention must be longer. */
+export const RETENTION_FLOOR_SECONDS = 3 * 86_400;
 
 function parseOne(name: string, spec: EnvVarSpec, raw: string | undefined, problems: string[]): Parsed {
   const text = raw === undefined || raw.trim() === '' ? spec.default : raw.trim();
@@ -97,6 +108,12 @@ export class AppConfig {
   readonly writerMaxPending: number;
   readonly readingMaxFutureMs: number;
   readonly readingMaxAgeMs: number;
+  /** Age (seconds) past which raw readings are deleted; 0 keeps them forever. */
+  readonly telemetryRetentionSeconds: number;
+  /** Age (seconds) past which TimescaleDB compresses chunks; 0 means no compression policy. */
+  readonly telemetryCompressAfterSeconds: number;
+  readonly telemetryRetentionIntervalMs: number;
+  readonly telemetryRetentionBatch: number;
   readonly websocketCorsOrigins: string[] | '*';
   readonly websocketPingTimeout: number;
   readonly websocketPingInterval: number;
@@ -109,6 +126,19 @@ export class AppConfig {
   readonly websocketRecoveryWindowMs: number;
   /** Redis for Socket.IO scale-out; undefined means a single instance (in-memory adapter). */
   readonly redisUrl?: string;
+  /** OPC UA endpoint to connect to at start-up; undefined leaves the client off until a REST connect. */
+  readonly opcuaServerUrl?: string;
+  readonly opcuaUsername?: string;
+  readonly opcuaPassword?: string;
+  readonly opcuaSecurityPolicy: OpcuaSecurityPolicy;
+  readonly opcuaSecurityMode: OpcuaSecurityMode;
+  readonly opcuaTimeoutMs: number;
+  readonly opcuaReconnectMaxMs: number;
+  readonly opcuaPublishingIntervalMs: number;
+  /** Where node-opcua keeps the client certificate and its trust lists (OPCUA_PKI_DIR or DATA_DIR/opcua-pki). */
+  readonly opcuaPkiDir: string;
+  readonly opcuaDemoServer: boolean;
+  readonly opcuaDemoServerPort: number;
   /** Whether the simulator starts with the backend (SIMULATOR_AUTOSTART, `auto` resolved). */
   readonly simulatorAutostart: boolean;
   readonly simulatorUnits: number;
@@ -169,6 +199,16 @@ export class AppConfig {
         problems.push(`${name} must name a readable file, got '${String(file)}'`);
       }
     }
+    const opcuaProblem = opcuaSecurityProblem(
+      String(v.OPCUA_SECURITY_MODE ?? 'None'),
+      String(v.OPCUA_SECURITY_POLICY ?? 'None'),
+    );
+    if (opcuaProblem !== undefined) problems.push(`OPCUA_SECURITY_MODE/OPCUA_SECURITY_POLICY: ${opcuaProblem}`);
+    const urlProblem = v.OPCUA_SERVER_URL === undefined ? undefined : endpointUrlProblem(String(v.OPCUA_SERVER_URL));
+    if (urlProblem !== undefined) problems.push(`OPCUA_SERVER_URL: ${urlProblem.replace('endpoint_url ', '')}`);
+    if (v.OPCUA_PASSWORD !== undefined && v.OPCUA_USERNAME === undefined) {
+      problems.push('OPCUA_PASSWORD needs OPCUA_USERNAME');
+    }
     const anomalies = [
       'SIMULATOR_BAD_QUALITY_PROBABILITY',
       'SIMULATOR_UNCERTAIN_QUALITY_PROBABILITY',
@@ -192,6 +232,22 @@ export class AppConfig {
         },
       );
       if (!planned.ok) problems.push(`SIMULATOR_RATE and SIMULATOR_UNITS do not fit: ${planned.error}`);
+    }
+    const durations: Partial<Record<'TELEMETRY_RETENTION' | 'TELEMETRY_COMPRESS_AFTER', number>> = {};
+    for (const name of ['TELEMETRY_RETENTION', 'TELEMETRY_COMPRESS_AFTER'] as const) {
+      const text = String(v[name]);
+      const seconds = text === '0' ? 0 : parseDuration(text);
+      if (seconds === undefined) problems.push(`${name} must be 0 or <integer><s|m|h|d> (e.g. 7d, 12h), got '${text}'`);
+      else durations[name] = seconds;
+    }
+    // The continuous aggregates re-read the last RETENTION_FLOOR of raw readings at each refresh; a retention shorter
+    // than that would empty buckets the aggregates had already materialised.
+    if (durations.TELEMETRY_RETENTION !== undefined && durations.TELEMETRY_RETENTION > 0) {
+      if (durations.TELEMETRY_RETENTION <= RETENTION_FLOOR_SECONDS) {
+        problems.push(
+          `TELEMETRY_RETENTION must be 0 or longer than 3d (the continuous aggregates' refresh window), got '${String(v.TELEMETRY_RETENTION)}'`,
+        );
+      }
     }
     if (problems.length > 0) throw new ConfigError(problems);
 
@@ -233,6 +289,10 @@ export class AppConfig {
     this.writerMaxPending = int('WRITER_MAX_PENDING');
     this.readingMaxFutureMs = int('READING_MAX_FUTURE_S') * 1000;
     this.readingMaxAgeMs = int('READING_MAX_AGE_S') * 1000;
+    this.telemetryRetentionSeconds = durations.TELEMETRY_RETENTION ?? 0;
+    this.telemetryCompressAfterSeconds = durations.TELEMETRY_COMPRESS_AFTER ?? 0;
+    this.telemetryRetentionIntervalMs = int('TELEMETRY_RETENTION_INTERVAL_S') * 1000;
+    this.telemetryRetentionBatch = int('TELEMETRY_RETENTION_BATCH');
     const origins = str('WEBSOCKET_CORS_ORIGINS');
     this.websocketCorsOrigins =
       origins === '*'
@@ -251,6 +311,17 @@ export class AppConfig {
     this.websocketSlowClientTimeoutMs = int('WEBSOCKET_SLOW_CLIENT_TIMEOUT_MS');
     this.websocketRecoveryWindowMs = int('WEBSOCKET_RECOVERY_WINDOW_MS');
     this.redisUrl = opt('REDIS_URL');
+    this.opcuaServerUrl = opt('OPCUA_SERVER_URL');
+    this.opcuaUsername = opt('OPCUA_USERNAME');
+    this.opcuaPassword = opt('OPCUA_PASSWORD');
+    this.opcuaSecurityPolicy = str('OPCUA_SECURITY_POLICY') as OpcuaSecurityPolicy;
+    this.opcuaSecurityMode = str('OPCUA_SECURITY_MODE') as OpcuaSecurityMode;
+    this.opcuaTimeoutMs = int('OPCUA_TIMEOUT');
+    this.opcuaReconnectMaxMs = int('OPCUA_RECONNECT_MAX_MS');
+    this.opcuaPublishingIntervalMs = int('OPCUA_PUBLISHING_INTERVAL_MS');
+    this.opcuaPkiDir = opt('OPCUA_PKI_DIR') ?? join(this.dataDir, 'opcua-pki');
+    this.opcuaDemoServer = v.OPCUA_DEMO_SERVER === true;
+    this.opcuaDemoServerPort = int('OPCUA_DEMO_SERVER_PORT');
     const autostart = str('SIMULATOR_AUTOSTART');
     this.simulatorAutostart = autostart === 'auto' ? this.mqttBrokerHost === undefined : autostart === 'true';
     this.simulatorUnits = int('SIMULATOR_UNITS');

@@ -57,6 +57,11 @@ export const ENV_SCHEMA = {
   READING_MAX_FUTURE_S: { kind: 'int', default: '300', min: 0, description: 'Readings stamped further than this in the future are rejected (clock skew bound).' },
   READING_MAX_AGE_S: { kind: 'int', default: '2592000', min: 0, description: 'Readings stamped further than this in the past are rejected (default 30 days).' },
 
+  TELEMETRY_RETENTION: { kind: 'string', default: '365d', description: 'Raw readings older than this are deleted (<integer><s|m|h|d>, e.g. 90d); 0 keeps them forever. TimescaleDB: a retention policy (the 1-minute/1-hour aggregates are kept); plain PostgreSQL: a batched delete job.' },
+  TELEMETRY_COMPRESS_AFTER: { kind: 'string', default: '7d', description: 'TimescaleDB only: chunks whose readings are all older than this are compressed (<integer><s|m|h|d>); 0 turns the compression policy off.' },
+  TELEMETRY_RETENTION_INTERVAL_S: { kind: 'int', default: '3600', min: 1, max: 604800, description: 'Plain PostgreSQL only: seconds between two runs of the retention job (it also runs once at start-up).' },
+  TELEMETRY_RETENTION_BATCH: { kind: 'int', default: '10000', min: 100, max: 1000000, description: 'Plain PostgreSQL only: most readings one DELETE of the retention job removes, so no run holds long locks or bloats one transaction.' },
+
   WEBSOCKET_CORS_ORIGINS: { kind: 'string', default: '*', description: 'Comma-separated origins allowed to open Socket.IO connections (* for any).' },
   WEBSOCKET_PING_TIMEOUT: { kind: 'int', default: '20000', min: 1000, description: 'Socket.IO ping timeout in milliseconds.' },
   WEBSOCKET_PING_INTERVAL: { kind: 'int', default: '25000', min: 1000, description: 'Socket.IO ping interval in milliseconds.' },
@@ -68,6 +73,18 @@ export const ENV_SCHEMA = {
   WEBSOCKET_SLOW_CLIENT_TIMEOUT_MS: { kind: 'int', default: '10000', min: 100, max: 600000, description: 'A client that stays behind this long is disconnected (so is one with more than 4 x WEBSOCKET_SLOW_CLIENT_MAX_QUEUED packets waiting).' },
   WEBSOCKET_RECOVERY_WINDOW_MS: { kind: 'int', default: '10000', min: 0, max: 600000, description: 'Socket.IO connection-state recovery: a client that reconnects within this window gets the events it missed and keeps its rooms; 0 = off. Not available with REDIS_URL (the Redis pub/sub adapter does not support it).' },
   REDIS_URL: { kind: 'string', secret: true, description: 'Redis for Socket.IO scale-out (redis:// or rediss://): every instance then reaches every client, whichever instance ingested the reading. Unset: a single instance.' },
+
+  OPCUA_SERVER_URL: { kind: 'string', description: 'OPC UA server endpoint (opc.tcp://host:4840/path). Unset: the OPC UA client stays off until POST /api/v1/scada/opcua/connect.' },
+  OPCUA_USERNAME: { kind: 'string', description: 'OPC UA user name. Unset: anonymous session.' },
+  OPCUA_PASSWORD: { kind: 'string', secret: true, description: 'OPC UA password of OPCUA_USERNAME.' },
+  OPCUA_SECURITY_POLICY: { kind: 'enum', default: 'None', values: ['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'], description: 'OPC UA security policy; None goes with mode None, any other with Sign or SignAndEncrypt.' },
+  OPCUA_SECURITY_MODE: { kind: 'enum', default: 'None', values: ['None', 'Sign', 'SignAndEncrypt'], description: 'OPC UA message security mode.' },
+  OPCUA_TIMEOUT: { kind: 'int', default: '10000', min: 1000, max: 600000, description: 'Milliseconds an OPC UA connect or request may take before it fails with a clear error.' },
+  OPCUA_RECONNECT_MAX_MS: { kind: 'int', default: '10000', min: 500, max: 3600000, description: 'Longest delay between two attempts to reach a lost OPC UA server (the backoff starts at 500 ms and doubles).' },
+  OPCUA_PUBLISHING_INTERVAL_MS: { kind: 'int', default: '250', min: 50, max: 60000, description: 'OPC UA subscription publishing interval: data changes gathered by the server over this time arrive in one notification.' },
+  OPCUA_PKI_DIR: { kind: 'string', description: 'Directory of the OPC UA client certificate and trust lists (created on first use). Unset: DATA_DIR/opcua-pki.' },
+  OPCUA_DEMO_SERVER: { kind: 'bool', default: 'false', description: 'Serve the simulator units over OPC UA (a node-opcua server, Objects/Units/UNITnnn/<sensor>), fed by the running simulator.' },
+  OPCUA_DEMO_SERVER_PORT: { kind: 'int', default: '4840', min: 0, max: 65535, description: 'Port of the OPC UA demo server (0 picks a free port).' },
 
   SIMULATOR_AUTOSTART: { kind: 'enum', default: 'auto', values: ['auto', 'true', 'false'], description: 'Start the plant simulator with the backend. auto: only when the embedded broker is used (npm start shows live data at once).' },
   SIMULATOR_UNITS: { kind: 'int', default: '5', min: 1, max: 10000, description: 'Simulated units, named UNIT001, UNIT002, ...; each sends temperature, pressure, flow_rate and power every tick.' },

@@ -19,7 +19,8 @@ export class HealthController {
   @Get()
   @ApiOperation({ summary: 'State of every service: MQTT, Socket.IO, processor, OPC UA, simulator, database' })
   @ApiOkResponse({
-    description: 'Always 200; `status` is `healthy` or `degraded`. Modules not built yet say `implemented: false`.',
+    description:
+      'Always 200; `status` is `healthy` or `degraded` (database, MQTT, and OPC UA once configured or connected).',
   })
   summary() {
     return this.health.summary();
@@ -35,7 +36,8 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
-    summary: 'Readiness probe: the database answers and the MQTT broker is connected, and no shutdown is under way',
+    summary:
+      'Readiness probe: the database answers, the MQTT broker is connected and no shutdown is under way (OPC UA, optional, is not checked)',
   })
   @ApiOkResponse({ description: 'Ready to take traffic' })
   @ApiServiceUnavailableResponse({ description: 'Shutting down, database unreachable or MQTT disconnected' })

@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AlertsModule } from '../alerts/alerts.module.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { MqttModule } from '../mqtt/mqtt.module.js';
+import { OpcuaModule } from '../opcua/opcua.module.js';
 import { ProcessorModule } from '../processor/processor.module.js';
 import { SimulatorModule } from '../simulator/simulator.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
@@ -14,7 +15,16 @@ import { ShutdownService } from './shutdown.service.js';
 import { StatusController } from './status.controller.js';
 
 @Module({
-  imports: [TerminusModule, MqttModule, GatewayModule, TelemetryModule, ProcessorModule, AlertsModule, SimulatorModule],
+  imports: [
+    TerminusModule,
+    MqttModule,
+    OpcuaModule,
+    GatewayModule,
+    TelemetryModule,
+    ProcessorModule,
+    AlertsModule,
+    SimulatorModule,
+  ],
   controllers: [HealthController, StatusController, MetricsController],
   providers: [HealthService, MetricsService, ShutdownService],
   exports: [ShutdownService],

@@ -8,13 +8,14 @@ import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { GatewayStatus } from '../gateway/gateway-status.service.js';
 import { MqttConnectionService } from '../mqtt/mqtt-connection.service.js';
 import { toMqttStatusResponse } from '../mqtt/mqtt.dto.js';
+import { OpcuaClientService } from '../opcua/opcua-client.service.js';
+import { toOpcuaStatusResponse } from '../opcua/opcua.dto.js';
 import { ReadingHandlerRunner } from '../processor/reading-handler.runner.js';
+import { OpcuaDemoService } from '../simulator/opcua-demo.service.js';
 import { SimulatorService } from '../simulator/simulator.service.js';
 import { ReadingWriter } from '../telemetry/reading.writer.js';
 import { SensorRegistry } from '../telemetry/sensor.registry.js';
-
-/** Marks a section of the summary whose module is not built yet, so nobody mistakes zeros for readings. */
-const NOT_IMPLEMENTED = { implemented: false } as const;
+import { StoragePolicyService } from '../telemetry/storage-policy.service.js';
 
 /** Gathers the state of every module for /health and /api/v1/scada/status. */
 @Injectable()
@@ -31,6 +32,9 @@ export class HealthService {
     private readonly handlers: ReadingHandlerRunner,
     private readonly alerts: AlertsService,
     private readonly simulator: SimulatorService,
+    private readonly storage: StoragePolicyService,
+    private readonly opcua: OpcuaClientService,
+    private readonly opcuaDemo: OpcuaDemoService,
   ) {}
 
   async databaseReachable(): Promise<{ ok: boolean; error?: string }> {
@@ -51,8 +55,12 @@ export class HealthService {
   async summary() {
     const db = await this.databaseReachable();
     const mqtt = this.mqtt.snapshot();
+    const opcua = this.opcua.snapshot();
+    // OPC UA is optional: it degrades the summary only once it is in use (configured or connected over REST).
+    const opcuaInUse = opcua.configured || opcua.state !== 'disabled';
+    const opcuaOk = !opcuaInUse || opcua.connected || opcua.state === 'disconnected';
     return {
-      status: db.ok && mqtt.connected ? 'healthy' : 'degraded',
+      status: db.ok && mqtt.connected && opcuaOk ? 'healthy' : 'degraded',
       version: APP_VERSION,
       timestamp: new Date().toISOString(),
       mqtt: {
@@ -68,14 +76,42 @@ export class HealthService {
         active_handlers: this.handlers.count,
         alert_rules: this.alerts.enabledRuleCount,
       },
-      opcua: { available: false, connected: false, subscribed_nodes: 0, ...NOT_IMPLEMENTED },
+      opcua: {
+        available: opcuaInUse,
+        connected: opcua.connected,
+        subscribed_nodes: opcua.subscribedNodes,
+        state: opcua.state,
+        endpoint_url: opcua.endpointUrl,
+        monitored_items: opcua.monitoredItems,
+        reconnects: opcua.reconnects,
+        last_error: opcua.lastError,
+      },
       protocol_simulator: this.simulator.health(),
+      opcua_demo_server: this.opcuaDemo.health(),
       database: {
         connected: db.ok,
         embedded: this.runtime.databaseEmbedded,
+        timescaledb: this.storage.capabilities.timescale,
         pending_writes: this.writer.pending,
         last_error: db.error ?? this.writer.lastError,
       },
+    };
+  }
+
+  /** Storage features in use and the retention job's counters. */
+  private historian() {
+    const s = this.storage.snapshot();
+    return {
+      timescaledb_version: s.timescaleVersion,
+      compression: s.compression,
+      compress_after_s: s.compressAfterSeconds,
+      continuous_aggregates: s.continuousAggregates,
+      retention_s: s.retentionSeconds,
+      retention_by: s.retentionBy,
+      retention_runs: s.retentionRuns,
+      retention_deleted: s.retentionDeleted,
+      retention_last_run_at: s.retentionLastRunAt,
+      retention_last_error: s.retentionLastError,
     };
   }
 
@@ -87,6 +123,7 @@ export class HealthService {
       server_time: new Date().toISOString(),
       uptime_s: Math.round(process.uptime()),
       mqtt: toMqttStatusResponse(this.mqtt.snapshot()),
+      opcua: toOpcuaStatusResponse(this.opcua.snapshot()),
       database: {
         connected: db.ok,
         embedded: this.runtime.databaseEmbedded,
@@ -97,6 +134,7 @@ export class HealthService {
       pipeline: this.stats.snapshot(),
       websocket: this.gateway.snapshot(),
       alarms: this.alerts.status(),
+      historian: this.historian(),
       event_bus: { listener_errors: this.bus.errorCounts() },
       memory: { rss_mb: Math.round(process.memoryUsage().rss / 1048576) },
     };

@@ -13,6 +13,7 @@ import { EventBus } from '../common/bus/event-bus.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { AppConfig } from '../config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
+import { OpcuaDemoService } from './opcua-demo.service.js';
 import { PlantModel, type ActiveScenario } from './plant-model.js';
 import { RateMeter } from './rate-meter.js';
 import { planRun, SEEDED_MODEL_START_MS, type RunDefaults, type RunPlan, type RunRequest } from './run-settings.js';
@@ -105,6 +106,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     private readonly config: AppConfig,
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
     private readonly bus: EventBus,
+    private readonly opcuaDemo: OpcuaDemoService,
   ) {
     this.defaults = {
       units: config.simulatorUnits,
@@ -343,6 +345,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       const t = run.originMs + run.next * interval;
       const tick = run.plant.tick(t);
       publisher.publish(tick);
+      this.opcuaDemo.publish(tick);
       run.ticks.published++;
       run.lastTickAt = t;
       run.meter.record(Date.now(), tick.readings.length);

@@ -3,18 +3,32 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProcessorModule } from '../processor/processor.module.js';
 import { Sensor } from './entities/sensor.entity.js';
 import { Unit } from './entities/unit.entity.js';
+import { HistoryService } from './history.service.js';
 import { LatestValues } from './latest-values.service.js';
 import { ReadingWriter } from './reading.writer.js';
 import { SensorRegistry } from './sensor.registry.js';
 import { SensorSettingsSync } from './sensor-settings.sync.js';
 import { SensorsController } from './sensors.controller.js';
 import { SensorsService } from './sensors.service.js';
+import { StoragePolicyService } from './storage-policy.service.js';
+import { TelemetryController } from './telemetry.controller.js';
+import { TelemetryRepository } from './telemetry.repository.js';
 import { UnitStatusWriter } from './unit-status.writer.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Unit, Sensor]), ProcessorModule],
-  controllers: [SensorsController],
-  providers: [LatestValues, SensorRegistry, UnitStatusWriter, ReadingWriter, SensorSettingsSync, SensorsService],
-  exports: [SensorRegistry, ReadingWriter, LatestValues],
+  controllers: [SensorsController, TelemetryController],
+  providers: [
+    LatestValues,
+    SensorRegistry,
+    UnitStatusWriter,
+    ReadingWriter,
+    SensorSettingsSync,
+    SensorsService,
+    StoragePolicyService,
+    TelemetryRepository,
+    HistoryService,
+  ],
+  exports: [SensorRegistry, ReadingWriter, LatestValues, StoragePolicyService],
 })
 export class TelemetryModule {}

@@ -369,11 +369,23 @@ describe(`alarms end to end (${TARGET})`, () => {
     );
     expect((await api<RuleBody[]>('GET', '/rules')).body.map((r) => r.id)).not.toContain(ruleId);
     expect((await api('DELETE', `/rules/${ruleId}`)).status).toBe(404);
-    const history = await api<{ items: AlarmBody[] }>('GET', `/history?rule_id=${ruleId}`);
+    const history = await api<{ items: AlarmBody[]; next_cursor: string | null }>('GET', `/history?rule_id=${ruleId}`);
     expect(history.body.items.map((a) => [a.id, a.state])).toEqual([
       [second.id, 'cleared'],
       [first.id, 'cleared'],
     ]);
+    expect(history.body.next_cursor).toBeNull();
+    // The same history a page at a time, by cursor, as the telemetry history pages.
+    const page1 = await api<{ items: AlarmBody[]; total: number; next_cursor: string }>(
+      'GET',
+      `/history?rule_id=${ruleId}&limit=1`,
+    );
+    expect(page1.body).toMatchObject({ total: 2, limit: 1, items: [{ id: second.id }] });
+    const page2 = await api<{ items: AlarmBody[]; next_cursor: string | null }>(
+      'GET',
+      `/history?rule_id=${ruleId}&limit=1&cursor=${page1.body.next_cursor}`,
+    );
+    expect(page2.body).toMatchObject({ items: [{ id: first.id }], next_cursor: null });
     expect(of(member, 'UNIT005', 'level')).toEqual([]);
   });
 
@@ -445,6 +457,8 @@ describe(`alarms end to end (${TARGET})`, () => {
       ['GET', '/history?limit=0', undefined, 400, 'limit must not be less than 1'],
       ['GET', '/history?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', undefined, 400, 'from must be before to'],
       ['GET', '/history?from=yesterday', undefined, 400, 'from must be a valid ISO 8601 date string'],
+      ['GET', '/history?cursor=abc', undefined, 400, 'cursor is not one this API gave out'],
+      ['GET', '/history?offset=10', undefined, 400, 'property offset should not exist'],
       ['GET', `/${randomUUID()}`, undefined, 404, 'Unknown alarm'],
       ['POST', `/${randomUUID()}/acknowledge`, {}, 404, 'Unknown alarm'],
       ['POST', `/${randomUUID()}/shelve`, { minutes: 0, reason: 'x' }, 400, 'minutes must not be less than 1'],

@@ -125,7 +125,7 @@ describe(`pipeline end to end (${TARGET})`, () => {
       mqtt: { connected: true, subscribed_topics: [`${target.topicPrefix}/#`] },
       websocket: { service_status: 'running' },
       database: { connected: true, embedded: TARGET === 'embedded' },
-      opcua: { available: false, implemented: false },
+      opcua: { available: false, connected: false, subscribed_nodes: 0, state: 'disabled' },
     });
     expect((await fetch(`${backend.url}/health/live`)).status).toBe(200);
     expect((await fetch(`${backend.url}/health/ready`)).status).toBe(200);

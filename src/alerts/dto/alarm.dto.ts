@@ -56,13 +56,13 @@ export class AlarmHistoryQueryDto extends AlarmQueryDto {
   rule_id?: string;
 
   /** Alarms raised at or after this time (ISO 8601). */
-  @ApiPropertyOptional({ format: 'date-time', description: 'Alarms raised at or after this time.' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'Alarms raised at or after this time (inclusive).' })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;
 
   /** Alarms raised before this time (ISO 8601). */
-  @ApiPropertyOptional({ format: 'date-time', description: 'Alarms raised before this time.' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'Alarms raised before this time (exclusive).' })
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
@@ -76,13 +76,12 @@ export class AlarmHistoryQueryDto extends AlarmQueryDto {
   @Max(MAX_HISTORY_PAGE)
   limit?: number;
 
-  /** Alarms to skip (newest first). */
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  /** `next_cursor` of the previous page, with the same filters. */
+  @ApiPropertyOptional({ description: '`next_cursor` of the previous page, with the same filters.' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
 }
 
 /** Acknowledging an alarm: an operator has seen it. */
@@ -234,6 +233,6 @@ export class AlarmHistoryResponseDto {
   total!: number;
   @ApiProperty()
   limit!: number;
-  @ApiProperty()
-  offset!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last' })
+  next_cursor!: string | null;
 }

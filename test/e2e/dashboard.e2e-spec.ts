@@ -1,0 +1,291 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { BackendProcess } from '../support/backend.js';
+import { eventually } from '../support/eventually.js';
+import { repoRoot } from '../support/paths.js';
+import { createTarget, TARGET, type TestTarget } from '../support/target.js';
+
+/** Debian's chromium (installed by .ci/run); no browser download. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) {
+  console.warn(`dashboard e2e SKIPPED: no Chromium at ${CHROMIUM} (install Debian's chromium, as .ci/run does)`);
+}
+const describeInBrowser = HAVE_CHROMIUM ? describe : describe.skip;
+
+const ARTIFACTS = join(repoRoot(), 'test-artifacts', 'dashboard');
+/** Set to write the README's screenshot (docs/dashboard.png) from the alarm step. */
+const README_SCREENSHOT = process.env.DASHBOARD_README_SCREENSHOT === 'true';
+
+const UNITS = ['UNIT001', 'UNIT002', 'UNIT003'];
+const ENGINEERING_UNITS: Record<string, string> = {
+  temperature: '°C',
+  pressure: 'bar',
+  flow_rate: 'L/min',
+  power: 'kW',
+};
+/** No random faults, outages or maintenance: the only alarm is the one the test injects. */
+const QUIET = {
+  SIMULATOR_BAD_QUALITY_PROBABILITY: '0',
+  SIMULATOR_UNCERTAIN_QUALITY_PROBABILITY: '0',
+  SIMULATOR_OUTLIER_PROBABILITY: '0',
+  SIMULATOR_OUTAGE_INTERVAL_S: '0',
+  SIMULATOR_MAINTENANCE_INTERVAL_S: '0',
+};
+/** Background traffic of Chromium is off: this network is closed, and a test must not wait on it. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * The operator dashboard as an operator meets it: served by the built backend at `/`, driven in headless Chromium,
+ * fed by the real simulator over the real MQTT → processor → Socket.IO path, alarms raised by the real engine.
+ */
+describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
+  let target: TestTarget;
+  let backend: BackendProcess;
+  let profileDir: string;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  /** The page's address with the harness's credentials in the login fragment, once authentication is on. */
+  const pageUrl = (): string => {
+    const headers = backend.defaultHeaders;
+    const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? headers.Authorization ?? '')?.[1];
+    const key = bearer ?? headers['x-api-key'] ?? headers['X-API-Key'];
+    return key === undefined ? `${backend.url}/` : `${backend.url}/#api_key=${encodeURIComponent(key)}`;
+  };
+  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  const alarmItem = () => page.locator('#alarm-list li[data-unit="UNIT001"][data-sensor="temperature"]');
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    target = await createTarget('dashboard');
+    backend = await BackendProcess.start({ env: { ...target.env, ...QUIET } });
+    const started = await backend.request('POST', '/api/v1/scada/simulator/start', {
+      units: UNITS.length,
+      interval_ms: 500,
+    });
+    expect(started.status).toBe(200);
+    // An engineer has set the units of measure: the cards must show them next to the values.
+    for (const unit of UNITS) {
+      const sensors = await eventually(async () => {
+        const list = await backend.getJson<{ id: number; sensor_type: string }[]>(
+          `/api/v1/scada/units/${unit}/sensors`,
+        );
+        expect(Array.isArray(list) && list.length).toBe(4);
+        return list;
+      }, 30_000);
+      for (const s of sensors) {
+        const res = await backend.request('PATCH', `/api/v1/scada/sensors/${s.id}`, {
+          engineering_unit: ENGINEERING_UNITS[s.sensor_type],
+        });
+        expect(res.status).toBe(200);
+      }
+    }
+    profileDir = mkdtempSync(join(tmpdir(), 'tc-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await backend?.stop();
+    await target?.dispose();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  it('shows every unit with live values, units of measure and quality', async () => {
+    await page.goto(pageUrl());
+    await eventually(
+      async () => expect(await page.locator('#connection').getAttribute('data-state')).toBe('connected'),
+      30_000,
+    );
+    for (const unit of UNITS) await page.locator(`article[data-unit="${unit}"]`).waitFor();
+    const row = page.locator('article[data-unit="UNIT001"] tr[data-sensor="temperature"]');
+    await eventually(async () => {
+      expect(await row.locator('.eu').textContent()).toBe('°C');
+      expect(await row.locator('.quality').textContent()).toBe('GOOD');
+      expect(await row.locator('.value').textContent()).toMatch(/^-?[\d,]+\.\d$/);
+    }, 20_000);
+    // Live: the simulator ticks every 500 ms, so the shown values move without a reload.
+    const before = await page.locator('article[data-unit="UNIT001"] .value').allTextContents();
+    await eventually(async () => {
+      expect(await page.locator('article[data-unit="UNIT001"] .value').allTextContents()).not.toEqual(before);
+    }, 20_000);
+    expect(await page.locator('article[data-unit="UNIT002"] tr[data-sensor="pressure"] .eu').textContent()).toBe('bar');
+    await shot('01-overview');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('injecting high_temperature from the simulator panel raises a critical alarm, annunciated in the banner', async () => {
+    await eventually(async () => expect(await page.locator('#simulator').getAttribute('data-running')).toBe('true'));
+    await page.getByLabel('Scenario', { exact: true }).selectOption('high_temperature');
+    await page.getByLabel('Unit', { exact: true }).selectOption('UNIT001');
+    // 60 s: the climb to about 95 °C takes a quarter of it, the alarm then holds for half a minute.
+    await page.getByLabel('Duration (s)', { exact: true }).fill('60');
+    await page.getByRole('button', { name: 'Inject scenario' }).click();
+    await page.locator('#simulator .sim-active li', { hasText: 'high temperature on UNIT001' }).waitFor();
+
+    await eventually(
+      async () => expect(await alarmItem().getAttribute('data-state')).toBe('active_unacknowledged'),
+      60_000,
+    );
+    expect(await alarmItem().getAttribute('class')).toContain('severity-critical');
+    expect(await alarmItem().locator('.badge').textContent()).toBe('Critical');
+    const banner = page.locator('#alarm-banner');
+    expect(await banner.isVisible()).toBe(true);
+    expect(await banner.getAttribute('class')).toContain('severity-critical');
+    expect(await banner.textContent()).toContain('UNIT001');
+    expect(await page.locator('#announcer').textContent()).toContain('Critical alarm on UNIT001');
+    expect(await page.locator('article[data-unit="UNIT001"]').getAttribute('data-alarm')).toBe('critical');
+    await shot('02-alarm');
+    if (README_SCREENSHOT) await page.screenshot({ path: join(repoRoot(), 'docs', 'dashboard.png') });
+  });
+
+  it('acknowledging the alarm in the page changes its state, and the banner goes', async () => {
+    const id = await alarmItem().getAttribute('data-alarm-id');
+    await alarmItem()
+      .getByRole('button', { name: /^Acknowledge/ })
+      .click();
+    await eventually(
+      async () => expect(await alarmItem().getAttribute('data-state')).toBe('active_acknowledged'),
+      15_000,
+    );
+    expect(await alarmItem().locator('.alarm-state').textContent()).toBe('Active, acknowledged');
+    expect(
+      await alarmItem()
+        .getByRole('button', { name: /^Acknowledge/ })
+        .count(),
+    ).toBe(0);
+    expect(await page.locator('#alarm-banner').isVisible()).toBe(false);
+    // The server holds the same state: the click went through the REST API, not just the page.
+    const stored = await backend.request('GET', `/api/v1/scada/alerts/${id}`);
+    expect(stored.body).toMatchObject({ state: 'active_acknowledged' });
+    await shot('03-acknowledged');
+  });
+
+  it('the unit view renders history charts from the historian', async () => {
+    await page.getByRole('button', { name: 'Open unit UNIT001' }).click();
+    const figure = page.locator('#unit-view figure[data-sensor="temperature"]');
+    await figure.waitFor();
+    await eventually(
+      async () => expect(await figure.getAttribute('data-state')).toMatch(/^(ready|unavailable)$/),
+      20_000,
+    );
+    const to = new Date();
+    const from = new Date(to.getTime() - 3_600_000);
+    const probe = await backend.request(
+      'GET',
+      `/api/v1/scada/telemetry/history?unit_id=UNIT001&sensor_type=temperature&from=${from.toISOString()}&to=${to.toISOString()}&max_points=10`,
+    );
+    // The historian (issue 8) is merged separately: until then the view must say history is unavailable. Once it is
+    // merged the probe answers 200 and the chart assertions run; the merge makes them unconditional.
+    if (probe.status === 404) {
+      expect(await figure.getAttribute('data-state')).toBe('unavailable');
+      expect(await figure.locator('.chart-note').textContent()).toContain('History unavailable');
+      await shot('04-unit-view-no-historian');
+      return;
+    }
+    expect(probe.status).toBe(200);
+    await eventually(async () => expect(Number(await figure.getAttribute('data-points'))).toBeGreaterThan(0), 20_000);
+    expect(await seriesPixels(page, 'temperature')).toBeGreaterThan(50);
+    await shot('04-unit-view');
+    // Dragging across the chart zooms every chart of the unit into that span, fetched again. The readings are all
+    // from the last minute or two: zoom into the right end of the 15-minute view, where they are.
+    await page.getByRole('button', { name: '15 min' }).click();
+    await eventually(async () => expect(await figure.getAttribute('data-state')).toBe('ready'), 20_000);
+    const box = (await figure.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await eventually(async () => {
+      expect(await page.locator('#unit-view .range-bar button[aria-pressed="true"]').count()).toBe(0);
+      expect(await figure.getAttribute('data-state')).toBe('ready');
+      expect(Number(await figure.getAttribute('data-points'))).toBeGreaterThan(0);
+    }, 20_000);
+    expect(await seriesPixels(page, 'temperature')).toBeGreaterThan(50);
+    await shot('05-unit-view-zoomed');
+  });
+
+  it('takes an API key from the login link, drops it from the address bar and sends it as a bearer token', async () => {
+    const tab = await context.newPage();
+    try {
+      const unitsCall = tab.waitForRequest((r) => r.url().endsWith('/api/v1/scada/units'));
+      await tab.goto(`${backend.url}/#api_key=tc_dashboard_test_key`);
+      expect((await unitsCall).headers().authorization).toBe('Bearer tc_dashboard_test_key');
+      expect(new URL(tab.url()).hash).toBe('');
+      expect(await tab.evaluate("sessionStorage.getItem('thermacore.api_key')")).toBe('tc_dashboard_test_key');
+      const reply = await (await unitsCall).response();
+      if (reply?.status() === 401) {
+        // Authentication on (issue 9): an unknown key opens the sign-in.
+        await tab.locator('#sign-in-dialog[open]').waitFor();
+        expect(await tab.locator('#sign-in-error').textContent()).toContain('refused');
+      } else {
+        await tab.locator('article[data-unit="UNIT001"]').waitFor();
+      }
+      await tab.screenshot({ path: join(ARTIFACTS, '06-login-link.png') });
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('fits a tablet in portrait: one column, nothing wider than the screen', async () => {
+    await page.getByRole('button', { name: '← All units' }).click();
+    await page.setViewportSize({ width: 820, height: 1180 });
+    try {
+      await page.locator('article[data-unit="UNIT001"]').waitFor();
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+      // The side column (alarms, simulator) moves below the units instead of squeezing them.
+      const units = (await page.locator('#plant').boundingBox())!;
+      const alarmsPanel = (await page.locator('#alarm-list').boundingBox())!;
+      expect(alarmsPanel.y).toBeGreaterThan(units.y + units.height - 1);
+      await shot('06b-tablet');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('stops the simulator from its panel', async () => {
+    await page.locator('#simulator').getByRole('button', { name: 'Stop' }).click();
+    await eventually(async () => expect(await page.locator('#simulator').getAttribute('data-running')).toBe('false'));
+    expect(await page.locator('#simulator .sim-summary').textContent()).toBe('Stopped');
+    expect((await backend.getJson('/api/v1/scada/simulator/status')).running).toBe(false);
+    await shot('07-simulator-stopped');
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/**
+ * Pixels of a history chart drawn in the average line's colour (#2563eb, anti-aliasing aside): more than a handful
+ * means a line was drawn, not just the axes. Runs in the page (a string: this project's Node types have no DOM).
+ */
+function seriesPixels(page: Page, sensorType: string): Promise<number> {
+  return page.evaluate(`(() => {
+    const canvas = document.querySelector('#unit-view figure[data-sensor="${sensorType}"] canvas');
+    const ctx = canvas && canvas.getContext('2d');
+    if (!ctx) return 0;
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 200 && Math.abs(data[i] - 37) < 40 && Math.abs(data[i + 1] - 99) < 40 && Math.abs(data[i + 2] - 235) < 40) n++;
+    }
+    return n;
+  })()`);
+}
