@@ -118,6 +118,14 @@ export class AppConfig {
   readonly websocketPingTimeout: number;
   readonly websocketPingInterval: number;
   readonly websocketFanoutIntervalMs: number;
+  readonly websocketMaxMessageBytes: number;
+  readonly websocketRateLimitPerS: number;
+  readonly websocketRateLimitBurst: number;
+  readonly websocketSlowClientMaxQueued: number;
+  readonly websocketSlowClientTimeoutMs: number;
+  readonly websocketRecoveryWindowMs: number;
+  /** Redis for Socket.IO scale-out; undefined means a single instance (in-memory adapter). */
+  readonly redisUrl?: string;
   /** OPC UA endpoint to connect to at start-up; undefined leaves the client off until a REST connect. */
   readonly opcuaServerUrl?: string;
   readonly opcuaUsername?: string;
@@ -296,6 +304,13 @@ export class AppConfig {
     this.websocketPingTimeout = int('WEBSOCKET_PING_TIMEOUT');
     this.websocketPingInterval = int('WEBSOCKET_PING_INTERVAL');
     this.websocketFanoutIntervalMs = int('WEBSOCKET_FANOUT_INTERVAL_MS');
+    this.websocketMaxMessageBytes = int('WEBSOCKET_MAX_MESSAGE_BYTES');
+    this.websocketRateLimitPerS = int('WEBSOCKET_RATE_LIMIT_PER_S');
+    this.websocketRateLimitBurst = int('WEBSOCKET_RATE_LIMIT_BURST');
+    this.websocketSlowClientMaxQueued = int('WEBSOCKET_SLOW_CLIENT_MAX_QUEUED');
+    this.websocketSlowClientTimeoutMs = int('WEBSOCKET_SLOW_CLIENT_TIMEOUT_MS');
+    this.websocketRecoveryWindowMs = int('WEBSOCKET_RECOVERY_WINDOW_MS');
+    this.redisUrl = opt('REDIS_URL');
     this.opcuaServerUrl = opt('OPCUA_SERVER_URL');
     this.opcuaUsername = opt('OPCUA_USERNAME');
     this.opcuaPassword = opt('OPCUA_PASSWORD');

@@ -66,6 +66,13 @@ export const ENV_SCHEMA = {
   WEBSOCKET_PING_TIMEOUT: { kind: 'int', default: '20000', min: 1000, description: 'Socket.IO ping timeout in milliseconds.' },
   WEBSOCKET_PING_INTERVAL: { kind: 'int', default: '25000', min: 1000, description: 'Socket.IO ping interval in milliseconds.' },
   WEBSOCKET_FANOUT_INTERVAL_MS: { kind: 'int', default: '0', min: 0, max: 1000, description: 'Readings of one unit gathered over this many ms go out as one sensor_data event; 0 sends one per ingest batch (lowest latency).' },
+  WEBSOCKET_MAX_MESSAGE_BYTES: { kind: 'int', default: '16384', min: 1024, max: 1048576, description: 'Largest message a Socket.IO client may send (maxHttpBufferSize); a larger one closes its connection. Clients send only small control events.' },
+  WEBSOCKET_RATE_LIMIT_PER_S: { kind: 'int', default: '20', min: 1, max: 100000, description: 'Client events per second each Socket.IO connection may send (token bucket refill rate); events past it get a rate-limit error and are counted.' },
+  WEBSOCKET_RATE_LIMIT_BURST: { kind: 'int', default: '40', min: 1, max: 100000, description: 'Client events a Socket.IO connection may send at once before WEBSOCKET_RATE_LIMIT_PER_S applies (token bucket size).' },
+  WEBSOCKET_SLOW_CLIENT_MAX_QUEUED: { kind: 'int', default: '64', min: 1, max: 100000, description: 'Packets waiting in a client connection\'s send buffer past which it counts as behind: it then gets only the latest value per sensor once it catches up.' },
+  WEBSOCKET_SLOW_CLIENT_TIMEOUT_MS: { kind: 'int', default: '10000', min: 100, max: 600000, description: 'A client that stays behind this long is disconnected (so is one with more than 4 x WEBSOCKET_SLOW_CLIENT_MAX_QUEUED packets waiting).' },
+  WEBSOCKET_RECOVERY_WINDOW_MS: { kind: 'int', default: '10000', min: 0, max: 600000, description: 'Socket.IO connection-state recovery: a client that reconnects within this window gets the events it missed and keeps its rooms; 0 = off. Not available with REDIS_URL (the Redis pub/sub adapter does not support it).' },
+  REDIS_URL: { kind: 'string', secret: true, description: 'Redis for Socket.IO scale-out (redis:// or rediss://): every instance then reaches every client, whichever instance ingested the reading. Unset: a single instance.' },
 
   OPCUA_SERVER_URL: { kind: 'string', description: 'OPC UA server endpoint (opc.tcp://host:4840/path). Unset: the OPC UA client stays off until POST /api/v1/scada/opcua/connect.' },
   OPCUA_USERNAME: { kind: 'string', description: 'OPC UA user name. Unset: anonymous session.' },

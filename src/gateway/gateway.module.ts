@@ -1,10 +1,24 @@
 import { Module } from '@nestjs/common';
+import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { AlarmBroadcastService } from './alarm-broadcast.service.js';
+import { ClientDelivery } from './client-delivery.service.js';
+import { ClusterLink } from './cluster-link.service.js';
+import { GatewayCounters } from './gateway-counters.js';
+import { GatewayStatus } from './gateway-status.service.js';
 import { LiveFanoutService } from './live-fanout.service.js';
 import { UnitRoomGateway } from './unit-room.gateway.js';
 
 @Module({
-  providers: [UnitRoomGateway, LiveFanoutService, AlarmBroadcastService],
-  exports: [UnitRoomGateway, LiveFanoutService, AlarmBroadcastService],
+  imports: [TelemetryModule],
+  providers: [
+    GatewayCounters,
+    ClusterLink,
+    ClientDelivery,
+    UnitRoomGateway,
+    LiveFanoutService,
+    AlarmBroadcastService,
+    GatewayStatus,
+  ],
+  exports: [UnitRoomGateway, LiveFanoutService, AlarmBroadcastService, ClusterLink, GatewayStatus],
 })
 export class GatewayModule {}

@@ -1,49 +1,128 @@
+import { Inject, Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
   type OnGatewayConnection,
+  type OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { RequireRole } from '../common/auth/access.js';
-import { IDENTIFIER } from '../common/identifier.js';
+import { DatabasePool } from '../common/database/database.pool.js';
+import { AppConfig } from '../config/app-config.js';
+import { LatestValues } from '../telemetry/latest-values.service.js';
+import { ClientDelivery } from './client-delivery.service.js';
+import { ClusterLink } from './cluster-link.service.js';
+import { GatewayCounters, type RejectReason } from './gateway-counters.js';
+import type { LiveReading, SensorDataEvent } from './live-reading.js';
 import { unitRoom } from './room.js';
+import { TokenBucket } from './token-bucket.js';
+import { parseUnitSelection } from './unit-selection.parser.js';
 
 /** Answer to a client event, through its acknowledgement callback. */
 export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: string };
 
-/** Validates a `{ unit_id }` payload; gateways do not get the global validation pipe. */
-export function unitIdOf(body: unknown): string | { error: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { error: 'payload must be { unit_id }' };
-  const unitId = (body as Record<string, unknown>).unit_id;
-  if (typeof unitId !== 'string' || !IDENTIFIER.test(unitId)) {
-    return { error: 'unit_id must be 1-64 letters, digits, _ or -' };
-  }
-  return unitId;
+/** Client events the gateway answers; anything else is refused and counted before it reaches a handler. */
+const CLIENT_EVENTS = new Set(['subscribe_unit', 'unsubscribe_unit', 'get_status']);
+/** A connection that has this many times its burst refused within FLOOD_WINDOW_MS is disconnected. */
+const FLOOD_FACTOR = 10;
+const FLOOD_WINDOW_MS = 10_000;
+
+/** Readings as `sensor_data` carries them, from the LatestValues table. */
+function latestReadings(latest: LatestValues, unitId: string): LiveReading[] {
+  return (latest.unit(unitId) ?? []).map((v) => ({
+    sensor_type: v.sensorType,
+    value: v.value,
+    quality: v.quality,
+    timestamp: new Date(v.time).toISOString(),
+  }));
 }
 
 /**
- * Socket.IO entry point for HMIs: clients join a unit's room to receive its live readings.
- * Events: connection_confirmed (server → client on connect), subscribe_unit, unsubscribe_unit, get_status.
+ * Socket.IO entry point for HMIs: clients join unit rooms to receive their live readings. The whole contract, with
+ * payloads, is in docs/realtime-api.md. Every client event passes a per-connection token bucket and a known-event
+ * check before its handler, and each handler validates its payload itself (gateways get no global pipe); a refusal
+ * is an `{ ok: false, error }` acknowledgement and a counter, never an exception or a closed connection.
  */
 @WebSocketGateway()
-export class UnitRoomGateway implements OnGatewayConnection {
+export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
+  private readonly logger = new Logger(UnitRoomGateway.name);
+
   @WebSocketServer()
   server!: Server;
 
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly counters: GatewayCounters,
+    private readonly delivery: ClientDelivery,
+    private readonly cluster: ClusterLink,
+    private readonly latest: LatestValues,
+    private readonly db: DatabasePool,
+  ) {}
+
+  afterInit(server: Server): void {
+    this.delivery.attach(server);
+    this.cluster.attach(server, () => this.connectedClients);
+  }
+
   handleConnection(client: Socket): void {
-    client.emit('connection_confirmed', { client_id: client.id, server_time: new Date().toISOString() });
+    this.counters.connections++;
+    this.delivery.add(client);
+    this.limitEvents(client);
+    // A client may emit an event named "error" (it is not reserved on the wire); without a listener the socket
+    // would throw it. The known-event check already drops it; this is the belt to those braces.
+    client.on('error', () => undefined);
+    client.once('disconnecting', (reason: string) => this.delivery.disconnecting(client, reason));
+    client.once('disconnect', (reason: string) => {
+      this.counters.disconnected(reason);
+      this.delivery.remove(client);
+    });
+    client.emit('connection_confirmed', {
+      client_id: client.id,
+      server_time: new Date().toISOString(),
+      recovered: client.recovered,
+    });
+    if (client.recovered) {
+      // The missed events were replayed; values held back while it was behind (or cut short) were not: send the
+      // latest of each of its units so its screen is current whatever happened.
+      this.counters.recoveredConnections++;
+      for (const unitId of this.unitsOf(client)) {
+        const event: SensorDataEvent = { unit_id: unitId, readings: latestReadings(this.latest, unitId) };
+        if (event.readings.length > 0) client.emit('sensor_data', event);
+      }
+    }
   }
 
   @RequireRole('viewer')
   @SubscribeMessage('subscribe_unit')
-  async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: unknown): Promise<Ack<{ unit_id: string }>> {
-    const unitId = unitIdOf(body);
-    if (typeof unitId !== 'string') return { ok: false, error: unitId.error };
-    await client.join(unitRoom(unitId));
-    return { ok: true, unit_id: unitId };
+  async subscribe(
+    @ConnectedSocket() client: Socket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ unit_id?: string; unit_ids: string[]; latest: SensorDataEvent[] }>> {
+    const selection = parseUnitSelection(body);
+    if (!selection.ok) return this.refuse('invalid_payload', selection.error);
+    let unknown: string[];
+    try {
+      unknown = await this.unknownUnits(selection.unitIds);
+    } catch (err) {
+      this.logger.warn(`Unit lookup failed: ${err instanceof Error ? err.message : String(err)}`);
+      return this.refuse('lookup_failed', 'Could not check the unit ids right now; try again');
+    }
+    if (unknown.length > 0) {
+      const names = unknown.slice(0, 10).map((id) => `'${id}'`);
+      if (unknown.length > 10) names.push(`and ${unknown.length - 10} more`);
+      return this.refuse('unknown_unit', `Unknown unit ${names.join(', ')}`);
+    }
+    await client.join(selection.unitIds.map(unitRoom));
+    this.counters.eventsAccepted++;
+    return {
+      ok: true,
+      ...(selection.single ? { unit_id: selection.unitIds[0] } : {}),
+      unit_ids: selection.unitIds,
+      latest: selection.unitIds.map((unitId) => ({ unit_id: unitId, readings: latestReadings(this.latest, unitId) })),
+    };
   }
 
   @RequireRole('viewer')
@@ -51,11 +130,15 @@ export class UnitRoomGateway implements OnGatewayConnection {
   async unsubscribe(
     @ConnectedSocket() client: Socket,
     @MessageBody() body: unknown,
-  ): Promise<Ack<{ unit_id: string }>> {
-    const unitId = unitIdOf(body);
-    if (typeof unitId !== 'string') return { ok: false, error: unitId.error };
-    await client.leave(unitRoom(unitId));
-    return { ok: true, unit_id: unitId };
+  ): Promise<Ack<{ unit_id?: string; unit_ids: string[] }>> {
+    const selection = parseUnitSelection(body);
+    if (!selection.ok) return this.refuse('invalid_payload', selection.error);
+    for (const unitId of selection.unitIds) {
+      await client.leave(unitRoom(unitId));
+      this.delivery.left(client, unitId);
+    }
+    this.counters.eventsAccepted++;
+    return { ok: true, ...(selection.single ? { unit_id: selection.unitIds[0] } : {}), unit_ids: selection.unitIds };
   }
 
   @RequireRole('viewer')
@@ -64,24 +147,43 @@ export class UnitRoomGateway implements OnGatewayConnection {
     client_id: string;
     subscribed_units: string[];
     connected_clients: number;
+    instance_connected_clients: number;
+    instances: number;
     server_time: string;
   }> {
+    this.counters.eventsAccepted++;
+    const cluster = this.cluster.cluster();
     return {
       ok: true,
       client_id: client.id,
-      subscribed_units: [...client.rooms].filter((r) => r.startsWith('unit:')).map((r) => r.slice(5)),
-      connected_clients: this.connectedClients,
+      subscribed_units: this.unitsOf(client),
+      connected_clients: cluster.connected_clients,
+      instance_connected_clients: this.connectedClients,
+      instances: cluster.instances,
       server_time: new Date().toISOString(),
     };
   }
 
+  /** Clients connected to this instance. */
   get connectedClients(): number {
     return this.server?.engine?.clientsCount ?? 0;
   }
 
-  /** Whether anyone is in the room (so payloads for empty rooms are not even built). */
+  /**
+   * Whether anyone on this instance is in the room, or may come back to it through connection-state recovery (so
+   * payloads for empty rooms are not even built).
+   */
   hasListeners(room: string): boolean {
-    return (this.server?.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+    return this.delivery.hasListeners(room);
+  }
+
+  /** Members of each unit room on this instance, by unit id. */
+  subscriptionsPerUnit(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [room, members] of this.server?.sockets.adapter.rooms ?? []) {
+      if (room.startsWith('unit:')) out.set(room.slice(5), members.size);
+    }
+    return out;
   }
 
   emitToRoom(room: string, event: string, payload: unknown): void {
@@ -91,6 +193,65 @@ export class UnitRoomGateway implements OnGatewayConnection {
   /** Sends to every connected client, room members included, once each. */
   emitToAll(event: string, payload: unknown): void {
     this.server.emit(event, payload);
+  }
+
+  private unitsOf(client: Socket): string[] {
+    return [...client.rooms].filter((r) => r.startsWith('unit:')).map((r) => r.slice(5));
+  }
+
+  private refuse(reason: RejectReason, error: string): { ok: false; error: string } {
+    this.counters.reject(reason);
+    return { ok: false, error };
+  }
+
+  /** Units neither LatestValues nor the units table has ever seen. */
+  private async unknownUnits(unitIds: string[]): Promise<string[]> {
+    const missing = unitIds.filter((id) => !this.latest.has(id));
+    if (missing.length === 0) return [];
+    const rows = await this.db.query<{ id: string }>('SELECT id FROM units WHERE id = ANY ($1::varchar[])', [missing]);
+    const found = new Set(rows.map((r) => r.id));
+    return missing.filter((id) => !found.has(id));
+  }
+
+  /**
+   * Per-connection admission of client events, before any handler runs: a token bucket (WEBSOCKET_RATE_LIMIT_*)
+   * and the list of known events. A refused event with an acknowledgement gets `{ ok: false, error }`; one without
+   * is dropped; both are counted. A connection that floods far past its limit is disconnected.
+   */
+  private limitEvents(client: Socket): void {
+    const bucket = new TokenBucket(this.config.websocketRateLimitPerS, this.config.websocketRateLimitBurst, Date.now());
+    const floodLimit = this.config.websocketRateLimitBurst * FLOOD_FACTOR;
+    let windowStart = 0;
+    let refusedInWindow = 0;
+    client.use((packet, next) => {
+      const last: unknown = packet[packet.length - 1];
+      const ack = typeof last === 'function' ? (last as (answer: unknown) => void) : undefined;
+      const now = Date.now();
+      if (!bucket.take(now)) {
+        this.counters.reject('rate_limited');
+        if (now - windowStart > FLOOD_WINDOW_MS) {
+          windowStart = now;
+          refusedInWindow = 0;
+        }
+        if (++refusedInWindow > floodLimit) {
+          this.counters.floodDisconnects++;
+          client.disconnect(true);
+          return;
+        }
+        ack?.({
+          ok: false,
+          error: `Rate limit: at most ${this.config.websocketRateLimitPerS} events/s (burst ${this.config.websocketRateLimitBurst})`,
+        });
+        return; // not calling next(): the event is dropped here
+      }
+      const event = String(packet[0]);
+      if (!CLIENT_EVENTS.has(event)) {
+        this.counters.reject('unknown_event');
+        ack?.({ ok: false, error: `Unknown event '${event.slice(0, 64)}'` });
+        return;
+      }
+      next();
+    });
   }
 
   /**

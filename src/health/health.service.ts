@@ -5,8 +5,7 @@ import { DatabasePool } from '../common/database/database.pool.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { APP_VERSION } from '../common/version.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
-import { LiveFanoutService } from '../gateway/live-fanout.service.js';
-import { UnitRoomGateway } from '../gateway/unit-room.gateway.js';
+import { GatewayStatus } from '../gateway/gateway-status.service.js';
 import { MqttConnectionService } from '../mqtt/mqtt-connection.service.js';
 import { toMqttStatusResponse } from '../mqtt/mqtt.dto.js';
 import { OpcuaClientService } from '../opcua/opcua-client.service.js';
@@ -23,8 +22,7 @@ import { StoragePolicyService } from '../telemetry/storage-policy.service.js';
 export class HealthService {
   constructor(
     private readonly mqtt: MqttConnectionService,
-    private readonly gateway: UnitRoomGateway,
-    private readonly fanout: LiveFanoutService,
+    private readonly gateway: GatewayStatus,
     private readonly writer: ReadingWriter,
     private readonly registry: SensorRegistry,
     private readonly db: DatabasePool,
@@ -73,7 +71,7 @@ export class HealthService {
         reconnects: mqtt.reconnects,
         last_error: mqtt.lastError,
       },
-      websocket: { connected_clients: this.gateway.connectedClients, service_status: 'running' },
+      websocket: this.gateway.health(),
       realtime_processor: {
         active_handlers: this.handlers.count,
         alert_rules: this.alerts.enabledRuleCount,
@@ -134,11 +132,7 @@ export class HealthService {
         last_error: db.error ?? this.writer.lastError,
       },
       pipeline: this.stats.snapshot(),
-      websocket: {
-        connected_clients: this.gateway.connectedClients,
-        sensor_data_events: this.fanout.eventsSent,
-        unit_status_events: this.fanout.statusEventsSent,
-      },
+      websocket: this.gateway.snapshot(),
       alarms: this.alerts.status(),
       historian: this.historian(),
       event_bus: { listener_errors: this.bus.errorCounts() },

@@ -9,9 +9,7 @@ import { MetricsCollectorRegistry } from '../common/metrics/metrics-collector.re
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { WriteMetrics } from '../common/metrics/write-metrics.js';
 import { APP_VERSION } from '../common/version.js';
-import { AlarmBroadcastService } from '../gateway/alarm-broadcast.service.js';
-import { LiveFanoutService } from '../gateway/live-fanout.service.js';
-import { UnitRoomGateway } from '../gateway/unit-room.gateway.js';
+import { GatewayStatus } from '../gateway/gateway-status.service.js';
 import { MqttConnectionService } from '../mqtt/mqtt-connection.service.js';
 import { ReadingWriter } from '../telemetry/reading.writer.js';
 import { CollectedMetrics } from './collected-metrics.js';
@@ -43,9 +41,7 @@ export class MetricsService {
     private readonly writer: ReadingWriter,
     writeMetrics: WriteMetrics,
     private readonly mqtt: MqttConnectionService,
-    private readonly gateway: UnitRoomGateway,
-    private readonly fanout: LiveFanoutService,
-    private readonly alarmBroadcast: AlarmBroadcastService,
+    private readonly gateway: GatewayStatus,
     private readonly alerts: AlertsService,
     private readonly bus: EventBus,
     private readonly collectors: MetricsCollectorRegistry,
@@ -197,16 +193,59 @@ export class MetricsService {
   }
 
   private defineSocketIo(): void {
-    this.gauge('scada_socketio_clients', 'Connected Socket.IO clients', (g) => g.set(this.gateway.connectedClients));
+    const ws = () => this.gateway.snapshot();
+    this.gauge('scada_socketio_clients', 'Connected Socket.IO clients (this instance)', (g) =>
+      g.set(ws().connected_clients),
+    );
+    this.gauge('scada_socketio_unit_rooms', 'Unit rooms with members on this instance', (g) => g.set(ws().unit_rooms));
+    this.gauge('scada_socketio_subscriptions', 'Unit room memberships on this instance', (g) =>
+      g.set(ws().subscriptions),
+    );
     this.counter(
       'scada_socketio_events_sent_total',
       'Socket.IO events sent, by event (sensor_data per room, unit_status per room, system_alert per broadcast)',
       (c) => {
-        setCounter(c, this.fanout.eventsSent, { event: 'sensor_data' });
-        setCounter(c, this.fanout.statusEventsSent, { event: 'unit_status' });
-        setCounter(c, this.alarmBroadcast.eventsSent, { event: 'system_alert' });
+        const { events } = ws();
+        setCounter(c, events.sensor_data_broadcasts, { event: 'sensor_data' });
+        setCounter(c, events.unit_status_sent, { event: 'unit_status' });
+        setCounter(c, events.system_alerts_sent, { event: 'system_alert' });
       },
       ['event'],
+    );
+    this.counter('scada_socketio_sensor_data_deliveries_total', 'sensor_data events written to clients', (c) =>
+      setCounter(c, ws().events.sensor_data_sent),
+    );
+    this.counter(
+      'scada_socketio_client_events_rejected_total',
+      'Client events refused, by reason',
+      (c) => {
+        for (const [reason, n] of Object.entries(ws().events.client_events_rejected)) setCounter(c, n, { reason });
+      },
+      ['reason'],
+    );
+    this.gauge('scada_socketio_slow_clients', 'Clients behind right now (readings held as latest per sensor)', (g) =>
+      g.set(ws().slow_clients.behind_now),
+    );
+    this.counter(
+      'scada_socketio_readings_coalesced_total',
+      'Readings a behind client never got because a newer value of the sensor replaced them',
+      (c) => setCounter(c, ws().slow_clients.readings_coalesced),
+    );
+    this.counter('scada_socketio_readings_dropped_total', 'Readings held for a client that left or was cut off', (c) =>
+      setCounter(c, ws().slow_clients.readings_dropped),
+    );
+    this.counter(
+      'scada_socketio_disconnects_total',
+      'Clients disconnected by the server, by cause',
+      (c) => {
+        const s = ws();
+        setCounter(c, s.slow_clients.disconnected, { cause: 'slow_client' });
+        setCounter(c, s.flood_disconnects, { cause: 'flood' });
+      },
+      ['cause'],
+    );
+    this.counter('scada_socketio_redis_publish_errors_total', 'Publishes to Redis that failed (scale-out)', (c) =>
+      setCounter(c, ws().redis.publish_errors),
     );
   }
 

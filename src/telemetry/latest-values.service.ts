@@ -74,6 +74,20 @@ export class LatestValues implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * Takes in readings another instance ingested (Socket.IO scale-out over Redis), so this instance's snapshot and
+   * REST `latest` are current too although its own pipeline never saw them.
+   */
+  offerRemote(
+    unitId: string,
+    readings: readonly { sensor_type: string; value: number; quality: Quality; timestamp: string }[],
+  ): void {
+    for (const r of readings) {
+      const time = Date.parse(r.timestamp);
+      if (Number.isFinite(time)) this.table.offer(unitId, r.sensor_type, r.value, r.quality, time);
+    }
+  }
+
   /** The unit's sensors with their latest values; undefined for a unit that has never sent a reading. */
   unit(unitId: string): LatestValue[] | undefined {
     return this.table.unit(unitId);

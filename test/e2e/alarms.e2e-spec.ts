@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import type { SystemAlert } from '../../src/common/bus/event-map.js';
 import { BackendProcess } from '../support/backend.js';
-import { connectDb, connectPublisher, connectSocket, request } from '../support/clients.js';
+import { connectDb, connectPublisher, connectSocket, registerUnits, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
@@ -98,7 +98,9 @@ describe(`alarms end to end (${TARGET})`, () => {
     const seen: SystemAlert[] = [];
     socket.on('system_alert', (alert: SystemAlert) => seen.push(alert));
     if (subscribeTo !== undefined) {
-      expect(await request(socket, 'subscribe_unit', { unit_id: subscribeTo })).toEqual({
+      // The gateway refuses units it has never seen; this one may not have reported yet.
+      await registerUnits(target.databaseUrl, [subscribeTo]);
+      expect(await request(socket, 'subscribe_unit', { unit_id: subscribeTo })).toMatchObject({
         ok: true,
         unit_id: subscribeTo,
       });

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../support/backend.js';
-import { connectPublisher, connectSocket, request } from '../support/clients.js';
+import { connectPublisher, connectSocket, registerUnits, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
@@ -75,7 +75,9 @@ describe(`GET /metrics (${TARGET})`, () => {
   it('moves with readings, rejects, Socket.IO clients and alarms', async () => {
     const before = await scrape();
     socket = await connectSocket(backend.url);
-    expect(await request(socket, 'subscribe_unit', { unit_id: 'MET1' })).toEqual({ ok: true, unit_id: 'MET1' });
+    // The gateway refuses units it has never seen; MET1 has not reported yet.
+    await registerUnits(target.databaseUrl, ['MET1']);
+    expect(await request(socket, 'subscribe_unit', { unit_id: 'MET1' })).toMatchObject({ ok: true, unit_id: 'MET1' });
 
     const prefix = target.topicPrefix;
     const base = Date.now() - 60_000;

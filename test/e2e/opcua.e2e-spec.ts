@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import type { SystemAlert } from '../../src/common/bus/event-map.js';
 import { BackendProcess } from '../support/backend.js';
-import { connectDb, connectSocket, request } from '../support/clients.js';
+import { connectDb, connectSocket, registerUnits, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { OpcuaServerProcess } from '../support/opcua-server.js';
 import { freePort } from '../support/ports.js';
@@ -98,7 +98,12 @@ describe(`OPC UA end to end (${TARGET})`, () => {
     sockets.push(socket);
     socket.on('sensor_data', (m: SensorData) => roomData.push(m));
     socket.on('system_alert', (a: SystemAlert) => alerts.push(a));
-    expect(await request(socket, 'subscribe_unit', { unit_id: 'UNIT001' })).toEqual({ ok: true, unit_id: 'UNIT001' });
+    // The gateway refuses units it has never seen; UNIT001 may not have reported yet.
+    await registerUnits(target.databaseUrl, ['UNIT001']);
+    expect(await request(socket, 'subscribe_unit', { unit_id: 'UNIT001' })).toMatchObject({
+      ok: true,
+      unit_id: 'UNIT001',
+    });
   }
 
   /** Sets the raw temperature (tenths of a kelvin) until a row with the expected °C value is stored. */

@@ -2,7 +2,14 @@ import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { BackendProcess } from '../support/backend.js';
-import { connectDb, connectPublisher, connectSocket, request, storedReadings } from '../support/clients.js';
+import {
+  connectDb,
+  connectPublisher,
+  connectSocket,
+  registerUnits,
+  request,
+  storedReadings,
+} from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
@@ -19,6 +26,8 @@ describe(`pipeline end to end (${TARGET})`, () => {
     backend = await BackendProcess.start({ env: target.env });
     publisher = await connectPublisher(target.mqttHost, target.mqttPort, { clientId: `${target.topicPrefix}_pub` });
     db = await connectDb(target.databaseUrl);
+    // Units known before their first reading (an HMI may open a unit's screen before it reports).
+    await registerUnits(target.databaseUrl, ['UNIT001', 'UNIT002', 'UNIT004']);
   });
 
   afterAll(async () => {
@@ -49,8 +58,14 @@ describe(`pipeline end to end (${TARGET})`, () => {
   it('stores a bare-number QoS 1 reading and pushes it to subscribers of its unit only', async () => {
     const watcher = await socket();
     const other = await socket();
-    expect(await request(watcher, 'subscribe_unit', { unit_id: 'UNIT001' })).toEqual({ ok: true, unit_id: 'UNIT001' });
-    expect(await request(other, 'subscribe_unit', { unit_id: 'UNIT002' })).toEqual({ ok: true, unit_id: 'UNIT002' });
+    expect(await request(watcher, 'subscribe_unit', { unit_id: 'UNIT001' })).toMatchObject({
+      ok: true,
+      unit_id: 'UNIT001',
+    });
+    expect(await request(other, 'subscribe_unit', { unit_id: 'UNIT002' })).toMatchObject({
+      ok: true,
+      unit_id: 'UNIT002',
+    });
     const seenByOther: unknown[] = [];
     other.on('sensor_data', (m: unknown) => seenByOther.push(m));
     const received = new Promise<any>((resolve) => watcher.once('sensor_data', resolve));
@@ -96,7 +111,10 @@ describe(`pipeline end to end (${TARGET})`, () => {
     expect(status.connected_clients).toBeGreaterThanOrEqual(1);
     expect(await request(s, 'subscribe_unit', { unit: 'UNIT004' })).toMatchObject({ ok: false });
     expect(await request(s, 'subscribe_unit', { unit_id: '../etc' })).toMatchObject({ ok: false });
-    expect(await request(s, 'unsubscribe_unit', { unit_id: 'UNIT004' })).toEqual({ ok: true, unit_id: 'UNIT004' });
+    expect(await request(s, 'unsubscribe_unit', { unit_id: 'UNIT004' })).toMatchObject({
+      ok: true,
+      unit_id: 'UNIT004',
+    });
     expect((await request(s, 'get_status')).subscribed_units).toEqual([]);
   });
 

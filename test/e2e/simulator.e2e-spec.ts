@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../support/backend.js';
-import { connectDb, connectPublisher, connectSocket, request } from '../support/clients.js';
+import { connectDb, connectPublisher, connectSocket, registerUnits, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
@@ -69,6 +69,8 @@ describe(`simulator end to end (${TARGET})`, () => {
     socket.on('sensor_data', (event: { unit_id: string; readings: { sensor_type: string; value: number }[] }) => {
       live.set(event.unit_id, [...(live.get(event.unit_id) ?? []), ...event.readings]);
     });
+    // The gateway refuses units it has never seen; the simulator may not have published yet.
+    await registerUnits(target.databaseUrl, UNITS);
     for (const unit_id of UNITS)
       expect(await request(socket, 'subscribe_unit', { unit_id })).toMatchObject({ ok: true });
   });

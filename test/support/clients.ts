@@ -49,3 +49,18 @@ export async function storedReadings(
   );
   return rows;
 }
+
+/**
+ * Makes units known to the backend (as if they had reported before), for specs that subscribe over Socket.IO before
+ * the first reading: subscribe_unit refuses a unit the backend has never seen. Literal SQL: PGlite multiplexes one
+ * session.
+ */
+export async function registerUnits(databaseUrl: string, unitIds: string[]): Promise<void> {
+  const db = await connectDb(databaseUrl);
+  try {
+    const values = unitIds.map((id) => `('${id.replace(/'/g, "''")}')`).join(', ');
+    await db.query(`INSERT INTO units (id) VALUES ${values} ON CONFLICT (id) DO NOTHING`);
+  } finally {
+    await db.end();
+  }
+}
