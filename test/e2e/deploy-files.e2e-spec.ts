@@ -37,15 +37,9 @@ interface AppFacts {
   scripts: Record<string, string>;
 }
 
-/**
- * Variables that other work in flight adds to the schema (the Socket.IO Redis adapter). Named here, and only
- * here, so the deployment files can carry them already.
- */
-const PENDING_ENV = new Set(['REDIS_URL']);
-
 function envProblems(where: string, names: Iterable<string>, facts: AppFacts): string[] {
   return [...names]
-    .filter((n) => !facts.envNames.has(n) && !PENDING_ENV.has(n))
+    .filter((n) => !facts.envNames.has(n))
     .map((n) => `${where}: ${n} is not a configuration variable (src/config/env.schema.ts)`);
 }
 
