@@ -2,6 +2,7 @@ import { CreateTelemetry1764000000000 } from './1764000000000-CreateTelemetry.js
 import { CreateAlerts1764000001000 } from './1764000001000-CreateAlerts.js';
 import { SensorSettings1764000002000 } from './1764000002000-SensorSettings.js';
 import { UnitStatusAndMqttSubscriptions1764000003000 } from './1764000003000-UnitStatusAndMqttSubscriptions.js';
+import { ApiKeysAndAuditLog1764000006000 } from './1764000006000-ApiKeysAndAuditLog.js';
 
 /** Every migration, in order. Listed explicitly: no globbing of compiled files. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateAlerts1764000001000,
   SensorSettings1764000002000,
   UnitStatusAndMqttSubscriptions1764000003000,
+  ApiKeysAndAuditLog1764000006000,
 ];

@@ -1,15 +1,32 @@
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
   type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { AuditLog } from '../common/audit/audit-log.service.js';
 import { RequireRole } from '../common/auth/access.js';
+import { ApiKeyService } from '../common/auth/api-key.service.js';
+import { Authenticator } from '../common/auth/authenticator.service.js';
+import { ANONYMOUS, mayAccessUnit, type Principal } from '../common/auth/principal.js';
 import { IDENTIFIER } from '../common/identifier.js';
+import { AppConfig } from '../config/app-config.js';
 import { unitRoom } from './room.js';
+
+/** What the handshake leaves on each socket. */
+interface SocketData {
+  principal?: Principal;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/** setTimeout's longest delay; a later expiry is checked again when this one fires. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Answer to a client event, through its acknowledgement callback. */
 export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: string };
@@ -29,12 +46,112 @@ export function unitIdOf(body: unknown): string | { error: string } {
  * Events: connection_confirmed (server → client on connect), subscribe_unit, unsubscribe_unit, get_status.
  */
 @WebSocketGateway()
-export class UnitRoomGateway implements OnGatewayConnection {
+export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   @WebSocketServer()
   server!: Server;
 
+  private readonly logger = new Logger('Auth');
+  private recheckTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly authenticator: Authenticator,
+    private readonly keys: ApiKeyService,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /**
+   * Credentials are checked in the handshake (`io(url, { auth: { token } })`): a client without valid ones never
+   * connects (connect_error `Unauthorized`). A socket is disconnected when its JWT expires or its key is revoked.
+   */
+  afterInit(server: Server): void {
+    server.use((socket, next) => {
+      void this.authenticate(socket).then(
+        (error) => next(error),
+        () => next(new Error('Unauthorized')),
+      );
+    });
+    if (!this.config.authEnabled) return;
+    this.keys.onRevoked((id) => this.disconnectKeys(new Set([id])));
+    // Keys revoked on another instance: found by asking the database now and then.
+    this.recheckTimer = setInterval(() => void this.recheckKeys(), this.config.authSocketRecheckMs);
+    this.recheckTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.recheckTimer);
+  }
+
+  private async authenticate(socket: Socket): Promise<Error | undefined> {
+    const data = socket.data as SocketData;
+    if (!this.config.authEnabled) {
+      data.principal = ANONYMOUS;
+      return undefined;
+    }
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const principal = await this.authenticator.authenticate(auth?.token);
+    if (principal === undefined) {
+      void this.audit.record({
+        actor: 'unauthenticated',
+        actorKind: 'none',
+        action: 'socket.connect',
+        result: 'denied',
+        status: 401,
+        ip: socket.handshake.address,
+        detail: 'missing or invalid credentials in the Socket.IO handshake',
+      });
+      return new Error('Unauthorized');
+    }
+    data.principal = principal;
+    if (principal.expiresAt !== undefined) this.disconnectAt(socket, principal.expiresAt);
+    return undefined;
+  }
+
+  private disconnectAt(socket: Socket, expiresAt: number): void {
+    const data = socket.data as SocketData;
+    const delay = expiresAt - Date.now();
+    data.expiryTimer = setTimeout(
+      () => {
+        if (Date.now() >= expiresAt) {
+          socket.emit('auth_expired', { reason: 'credentials expired' });
+          socket.disconnect(true);
+        } else this.disconnectAt(socket, expiresAt);
+      },
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    );
+  }
+
+  private disconnectKeys(ids: Set<string>): void {
+    for (const socket of this.server?.sockets.sockets.values() ?? []) {
+      const principal = (socket.data as SocketData).principal;
+      if (principal?.kind === 'api_key' && ids.has(principal.id)) {
+        socket.emit('auth_expired', { reason: 'credentials revoked' });
+        socket.disconnect(true);
+      }
+    }
+  }
+
+  private async recheckKeys(): Promise<void> {
+    const ids = new Set<string>();
+    for (const socket of this.server?.sockets.sockets.values() ?? []) {
+      const principal = (socket.data as SocketData).principal;
+      if (principal?.kind === 'api_key') ids.add(principal.id);
+    }
+    if (ids.size === 0) return;
+    try {
+      const active = await this.keys.active([...ids]);
+      this.disconnectKeys(new Set([...ids].filter((id) => !active.has(id))));
+    } catch (err) {
+      this.logger.warn(`Socket.IO key recheck failed: ${(err as Error).message}`);
+    }
+  }
+
   handleConnection(client: Socket): void {
     client.emit('connection_confirmed', { client_id: client.id, server_time: new Date().toISOString() });
+  }
+
+  handleDisconnect(client: Socket): void {
+    clearTimeout((client.data as SocketData).expiryTimer);
   }
 
   @RequireRole('viewer')
@@ -42,6 +159,22 @@ export class UnitRoomGateway implements OnGatewayConnection {
   async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: unknown): Promise<Ack<{ unit_id: string }>> {
     const unitId = unitIdOf(body);
     if (typeof unitId !== 'string') return { ok: false, error: unitId.error };
+    const principal = (client.data as SocketData).principal ?? ANONYMOUS;
+    if (!mayAccessUnit(principal, unitId)) {
+      void this.audit.record({
+        actor: principal.name,
+        actorKind: principal.kind,
+        actorId: principal.id,
+        role: principal.role,
+        action: 'unit_room.subscribe',
+        target: { unit_id: unitId },
+        result: 'denied',
+        status: 403,
+        ip: client.handshake.address,
+        detail: `unit ${unitId} outside the caller's scope`,
+      });
+      return { ok: false, error: `Forbidden: unit '${unitId}' is outside the units this credential may access` };
+    }
     await client.join(unitRoom(unitId));
     return { ok: true, unit_id: unitId };
   }
