@@ -20,25 +20,11 @@ import { PUBLIC_ACCESS, REQUIRED_ROLE, type Role, roleSatisfies } from './access
 import { actionName } from './action-name.js';
 import { Authenticator, tokenFromHeaders } from './authenticator.service.js';
 import { ANONYMOUS, mayAccessUnit, type Principal } from './principal.js';
+import { unitIdsOf } from './unit-ids.js';
 
 type AuthRequest = Request & { principal?: Principal };
 
 const FAILURE_WINDOW_MS = 60_000;
-
-/** Unit ids a request names, wherever it names them: path, query or JSON body (`unit_id`). */
-export function unitIdsOf(request: Pick<Request, 'params' | 'query' | 'body'>): string[] {
-  const ids: string[] = [];
-  const take = (value: unknown): void => {
-    if (typeof value === 'string') ids.push(value);
-    else if (Array.isArray(value)) for (const v of value) take(v);
-  };
-  take(request.params?.unit_id);
-  take((request.query as Record<string, unknown> | undefined)?.unit_id);
-  const body: unknown = request.body;
-  if (typeof body === 'object' && body !== null && !Array.isArray(body))
-    take((body as Record<string, unknown>).unit_id);
-  return ids;
-}
 
 /**
  * The one gate of every HTTP route and Socket.IO event (registered as APP_GUARD). A handler must carry
