@@ -108,10 +108,9 @@ describe(`authentication and authorisation (${TARGET})`, () => {
       .sign(secret);
   }
 
-  async function socket(token?: string, extra: Record<string, unknown> = {}): Promise<Socket> {
+  async function socket(token?: string): Promise<Socket> {
     const s = await connectSocket(backend.url, token);
     sockets.push(s);
-    void extra;
     return s;
   }
 
@@ -179,7 +178,10 @@ describe(`authentication and authorisation (${TARGET})`, () => {
       as(operator),
     );
     const page = await eventually(async () => {
-      const reply = await backend.request('GET', '/api/v1/scada/audit?actor=eng-anna&action=alert_rules.update');
+      const reply = await backend.request<{ total: number; items: Record<string, unknown>[] }>(
+        'GET',
+        '/api/v1/scada/audit?actor=eng-anna&action=alert_rules.update',
+      );
       expect(reply.body.total).toBe(2);
       return reply.body;
     });
@@ -225,8 +227,8 @@ describe(`authentication and authorisation (${TARGET})`, () => {
 
   it('keeps a key limited to units inside them: other units 403, lists filtered', async () => {
     const scoped = await backend.createKey('viewer', { name: 'unit1-only', units: ['UNIT001'] });
-    const units = await backend.request('GET', '/api/v1/scada/units', undefined, as(scoped));
-    expect(units.body.map((u: { unit_id: string }) => u.unit_id)).toEqual(['UNIT001']);
+    const units = await backend.request<{ unit_id: string }[]>('GET', '/api/v1/scada/units', undefined, as(scoped));
+    expect(units.body.map((u) => u.unit_id)).toEqual(['UNIT001']);
     expect((await backend.request('GET', '/api/v1/scada/units/UNIT001/sensors', undefined, as(scoped))).status).toBe(
       200,
     );
@@ -244,9 +246,9 @@ describe(`authentication and authorisation (${TARGET})`, () => {
     expect(created.status).toBe(201);
     const key = created.body.key as string;
     expect(key).toMatch(/^tc_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
-    const list = await backend.request('GET', '/api/v1/scada/auth/keys');
-    expect(list.text).not.toContain(key.split('_').at(-1));
-    expect(list.body.find((k: { id: string }) => k.id === created.body.id)).toMatchObject({ name: 'short-lived' });
+    const list = await backend.request<{ id: string }[]>('GET', '/api/v1/scada/auth/keys');
+    expect(list.text).not.toContain(key.slice('tc_0123456789abcdef_'.length));
+    expect(list.body.find((k) => k.id === created.body.id)).toMatchObject({ name: 'short-lived' });
     expect((await backend.request('GET', '/api/v1/scada/status', undefined, as(key))).status).toBe(200);
     expect((await backend.request('GET', '/api/v1/scada/status', undefined, { 'x-api-key': key })).status).toBe(200);
     const revoked = await backend.request('DELETE', `/api/v1/scada/auth/keys/${created.body.id}`);

@@ -29,10 +29,13 @@ describe('API keys', () => {
 
 describe('unit ids a request names', () => {
   it('are read from the path, the query and the body, single or repeated', () => {
-    expect(
-      unitIdsOf({ params: { unit_id: 'A' }, query: { unit_id: ['B', 'C'] }, body: { unit_id: 'D' } } as never),
-    ).toEqual(['A', 'B', 'C', 'D']);
-    expect(unitIdsOf({ params: {}, query: {}, body: [{ unit_id: 'X' }] } as never)).toEqual([]);
+    expect(unitIdsOf({ params: { unit_id: 'A' }, query: { unit_id: ['B', 'C'] }, body: { unit_id: 'D' } })).toEqual([
+      'A',
+      'B',
+      'C',
+      'D',
+    ]);
+    expect(unitIdsOf({ params: {}, query: {}, body: [{ unit_id: 'X' }] })).toEqual([]);
   });
 });
 
