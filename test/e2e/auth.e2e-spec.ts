@@ -78,6 +78,7 @@ describe(`authentication and authorisation (${TARGET})`, () => {
         // The matrix sends dozens of credential-less requests from one address on purpose.
         AUTH_FAILURE_LIMIT: '10000',
         AUTH_SOCKET_RECHECK_S: '1',
+        MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE: '5',
       },
     });
     keys = await backend.keysByRole();
@@ -380,6 +381,31 @@ describe(`authentication and authorisation (${TARGET})`, () => {
       });
     expect(await attempt('http://evil.example')).toBe('refused');
     expect(await attempt(backend.url)).toBe('connected');
+  });
+
+  it('limits MQTT test messages per caller (429 past MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE), not other calls', async () => {
+    const engineer = await backend.createKey('engineer', { name: 'publisher' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const reply = await backend.request(
+        'POST',
+        '/api/v1/scada/mqtt/publish',
+        { topic: `${target.topicPrefix}/RATE01/temperature`, payload: String(i) },
+        as(engineer),
+      );
+      statuses.push(reply.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect((await backend.request('GET', '/api/v1/scada/mqtt/status', undefined, as(engineer))).status).toBe(200);
+    // Another caller has its own allowance.
+    expect(
+      (
+        await backend.request('POST', '/api/v1/scada/mqtt/publish', {
+          topic: `${target.topicPrefix}/RATE01/temperature`,
+          payload: '9',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('sends security headers and keeps errors free of internals', async () => {

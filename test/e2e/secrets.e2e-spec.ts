@@ -119,3 +119,33 @@ describe(`secrets and the first admin key (${TARGET})`, () => {
     expect((await fetch(`${backend.url}/health/live`)).status).toBe(200);
   });
 });
+
+describe(`AUTH_ENABLED=false (${TARGET})`, () => {
+  let target: TestTarget;
+  let backend: BackendProcess;
+
+  beforeAll(async () => {
+    target = await createTarget('noauth');
+    backend = await BackendProcess.start({ env: { ...target.env, AUTH_ENABLED: 'false' } });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await target?.dispose();
+  });
+
+  it('warns loudly at start-up and opens everything', async () => {
+    expect(backend.token).toBeUndefined();
+    expect(backend.logs).toContain('AUTH_ENABLED=false: AUTHENTICATION IS OFF');
+    expect((await backend.request('GET', '/api/v1/scada/status')).status).toBe(200);
+    expect((await backend.request('GET', '/api/v1/scada/auth/me')).body).toMatchObject({
+      kind: 'anonymous',
+      name: 'anonymous',
+      role: 'admin',
+    });
+    const socket = await connectSocket(backend.url);
+    socket.disconnect();
+    // No first-start key either: there is nothing to log in to.
+    expect(backend.logs).not.toContain('#api_key=');
+  });
+});

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { type ExecutionContext, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../../config/app-config.js';
@@ -6,6 +6,7 @@ import { AuditController } from '../audit/audit.controller.js';
 import { AuditInterceptor } from '../audit/audit.interceptor.js';
 import { AuditLog } from '../audit/audit-log.service.js';
 import { SafeExceptionFilter } from '../http/safe-exception.filter.js';
+import { STRICT_RATE_LIMIT } from './access.js';
 import { ApiKeyService } from './api-key.service.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { AuthGuard } from './auth.guard.js';
@@ -22,7 +23,15 @@ import { UnitScopeInterceptor } from './unit-scope.interceptor.js';
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => [{ name: 'default', ttl: 60_000, limit: config.httpRateLimitPerMinute }],
+      useFactory: (config: AppConfig) => [
+        { name: 'default', ttl: 60_000, limit: config.httpRateLimitPerMinute },
+        {
+          name: 'strict',
+          ttl: 60_000,
+          limit: config.mqttPublishRateLimitPerMinute,
+          skipIf: (context: ExecutionContext) => Reflect.getMetadata(STRICT_RATE_LIMIT, context.getHandler()) !== true,
+        },
+      ],
     }),
   ],
   controllers: [ApiKeysController, AuditController],
