@@ -11,6 +11,15 @@ import type { Principal } from './principal.js';
 
 /** last_used_at is written at most this often per key: a request must not cost a write. */
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * A checked key is trusted this long without asking the database again: a request must not cost a query either
+ * (the embedded database has one connection, shared with the reading writer). Revoking here drops it at once;
+ * another instance notices within this time. While the database fails, a known key keeps working.
+ */
+const KEY_CACHE_MS = 10_000;
+const KEY_CACHE_SIZE = 10_000;
+
+type StoredKey = ApiKeyRecord & { secretHash: string };
 
 /**
  * API keys: created (the secret shown once), listed, revoked, checked. Also provisions the first admin key: from
@@ -21,6 +30,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
   private readonly repository: ApiKeyRepository;
   private readonly touched = new Map<string, number>();
+  private readonly cache = new Map<string, { key: StoredKey; at: number }>();
   private readonly revokedListeners: ((id: string) => void)[] = [];
   /** The first-start key, until main.ts prints its login URL (it knows the port). */
   private firstStartToken: string | undefined;
@@ -91,6 +101,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
     const before = await this.repository.find(id);
     if (before === undefined) throw new NotFoundException(`Unknown API key '${id}'`);
     const after = (await this.repository.revoke(id, by))!;
+    this.cache.delete(id);
     AuditTrail.change(before, after);
     for (const listener of this.revokedListeners) listener(id);
     return after;
@@ -110,7 +121,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
   async authenticate(token: string): Promise<Principal | undefined> {
     const parsed = parseApiKey(token);
     if (parsed === undefined) return undefined;
-    const stored = await this.repository.findForCheck(parsed.id);
+    const stored = await this.lookup(parsed.id);
     // The hash is compared even for a revoked key, so both refusals cost the same.
     if (stored === undefined || !secretMatches(parsed.secret, stored.secretHash) || stored.revokedAt !== null) {
       return undefined;
@@ -121,5 +132,24 @@ export class ApiKeyService implements OnApplicationBootstrap {
       this.repository.touch(stored.id).catch(() => this.touched.delete(stored.id));
     }
     return { kind: 'api_key', id: stored.id, name: stored.name, role: stored.role, units: stored.units ?? undefined };
+  }
+
+  private async lookup(id: string): Promise<StoredKey | undefined> {
+    const cached = this.cache.get(id);
+    const now = Date.now();
+    if (cached !== undefined && now - cached.at < KEY_CACHE_MS) return cached.key;
+    let key: StoredKey | undefined;
+    try {
+      key = await this.repository.findForCheck(id);
+    } catch (err) {
+      if (cached === undefined) throw err;
+      return cached.key;
+    }
+    this.cache.delete(id);
+    if (key !== undefined) {
+      if (this.cache.size >= KEY_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(id, { key, at: now });
+    }
+    return key;
   }
 }
