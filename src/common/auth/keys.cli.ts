@@ -87,9 +87,7 @@ async function main(): Promise<void> {
       const key = await keys.revoke(arg, 'cli');
       if (key === undefined) fail(`Unknown key '${arg}'`);
       console.log(show(key));
-      console.log(
-        'Running backends refuse it from the next request on; their sockets close within AUTH_SOCKET_RECHECK_S.',
-      );
+      console.log('Running backends refuse it within 10 s; their sockets close within AUTH_SOCKET_RECHECK_S.');
     }
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
