@@ -126,7 +126,7 @@ export class BackendProcess {
     this.child = child;
     const collect = (chunk: Buffer): void => {
       this.output.push(chunk.toString());
-      if (this.options.echo) process.stdout.write(chunk);
+      if (this.options.echo || process.env.E2E_ECHO === '1') process.stdout.write(chunk);
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
