@@ -427,7 +427,7 @@ async function measureLatency(
 ) {
   const total = LATENCY_RATE * (LATENCY_WARMUP_S + LATENCY_SECONDS);
   const topics = topicsFor(prefix);
-  const socket: Socket = await connectSocket(backend.url);
+  const socket: Socket = await connectSocket(backend.url, backend.token);
   try {
     const acks = await Promise.all(
       Array.from({ length: UNITS }, (_, u) =>

@@ -186,14 +186,9 @@ async function main(): Promise<void> {
   });
   const pid = backend.pid!;
   const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(backend.url + path, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
+    const reply = await backend.request<T>(method, path, body);
+    if (reply.status >= 400) throw new Error(`${method} ${path}: ${reply.status} ${reply.text}`);
+    return reply.body;
   };
   const pipeline = async (): Promise<ScadaStatus> => api<ScadaStatus>('GET', '/api/v1/scada/status');
 

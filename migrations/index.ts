@@ -4,6 +4,7 @@ import { SensorSettings1764000002000 } from './1764000002000-SensorSettings.js';
 import { UnitStatusAndMqttSubscriptions1764000003000 } from './1764000003000-UnitStatusAndMqttSubscriptions.js';
 import { OpcuaNodeMappings1764000004000 } from './1764000004000-OpcuaNodeMappings.js';
 import { HistorianStorage1764000005000 } from './1764000005000-HistorianStorage.js';
+import { ApiKeysAndAuditLog1764000006000 } from './1764000006000-ApiKeysAndAuditLog.js';
 
 /** Every migration, in order. Listed explicitly: no globbing of compiled files. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   UnitStatusAndMqttSubscriptions1764000003000,
   OpcuaNodeMappings1764000004000,
   HistorianStorage1764000005000,
+  ApiKeysAndAuditLog1764000006000,
 ];

@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module.js';
+import { AuthModule } from './common/auth/auth.module.js';
 import { BusModule } from './common/bus/bus.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
 import { MetricsModule } from './common/metrics/pipeline-stats.js';
@@ -47,6 +48,7 @@ export class AppModule {
         BusModule,
         MetricsModule,
         DatabaseModule,
+        AuthModule,
         TelemetryModule,
         ProcessorModule,
         GatewayModule,

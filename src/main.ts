@@ -5,7 +5,9 @@ import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { AppModule } from './app.module.js';
+import { ApiKeyService } from './common/auth/api-key.service.js';
 import { EmbeddedBroker } from './common/embedded/embedded-broker.js';
 import { EmbeddedDatabase } from './common/embedded/embedded-database.js';
 import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
@@ -68,19 +70,67 @@ async function bootstrap(): Promise<void> {
     brokerEmbedded: config.embeddedBroker,
   };
 
+  if (!config.authEnabled) {
+    logger.warn(
+      [
+        '',
+        '********************************************************************************',
+        '*  AUTH_ENABLED=false: AUTHENTICATION IS OFF.                                   *',
+        '*  Anyone who can reach this port can publish MQTT messages, change alarm       *',
+        '*  rules, acknowledge alarms and run the simulator. Never run a plant like this. *',
+        '********************************************************************************',
+      ].join('\n'),
+    );
+  }
+
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, runtime), {
     logger: appLogger,
+    // Same-origin by default: browsers may call the API cross-origin only from the listed origins.
+    cors:
+      config.httpCorsOrigins === '*'
+        ? { origin: true }
+        : config.httpCorsOrigins.length > 0
+          ? { origin: config.httpCorsOrigins }
+          : false,
   });
+  app.useBodyParser('json', { limit: config.httpBodyLimitBytes });
+  app.useBodyParser('urlencoded', { limit: config.httpBodyLimitBytes, extended: false });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // Swagger UI (/api/docs) and the dashboard load their scripts from this origin; Swagger UI styles inline.
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'", 'ws:', 'wss:'],
+          fontSrc: ["'self'", 'data:'],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+          // Plants often serve the HMI over plain HTTP on a LAN: upgrading requests would break it.
+          upgradeInsecureRequests: null,
+        },
+      },
+    }),
+  );
   app.use(httpLogger(rootLogger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
   mountDashboardAssets(app);
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, transform: true }),
+  );
   const openApi = new DocumentBuilder()
     .setTitle('ThermaCore SCADA Core')
     .setDescription(
       'Management API of the SCADA backend. Live data: Socket.IO on the same port (events `subscribe_unit`, `sensor_data`). Readings in: MQTT `scada/{unit_id}/{sensor_type}`.',
     )
     .setVersion(APP_VERSION)
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An API key (tc_…) or a JWT of the identity provider',
+    })
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), {
     jsonDocumentUrl: 'api/docs-json',
@@ -121,6 +171,15 @@ async function bootstrap(): Promise<void> {
   logger.log(
     `ThermaCore SCADA Core ${APP_VERSION} on http://localhost:${address.port} (dashboard /, API docs /api/docs)`,
   );
+  const firstKey = app.get(ApiKeyService).takeFirstStartToken();
+  if (firstKey !== undefined) {
+    // Printed once, to the console only (not through the logger): the next start finds a key and prints nothing.
+    console.log(
+      `\nFirst start: an admin API key was created. Open this URL once to sign in (it is not shown again):\n\n` +
+        `    http://localhost:${address.port}/#api_key=${firstKey}\n\n` +
+        `Use the same key with the API: Authorization: Bearer <key>. Create more keys: npm run keys -- --help\n`,
+    );
+  }
 }
 
 bootstrap().catch((err: unknown) => {

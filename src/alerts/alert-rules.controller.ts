@@ -21,7 +21,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { Actor, ApiActor } from '../common/auth/actor.decorator.js';
+import { Actor } from '../common/auth/actor.decorator.js';
 import { AlertsService } from './alerts.service.js';
 import {
   AlertRuleResponseDto,
@@ -39,7 +39,6 @@ export const RULE_ID = new ParseUUIDPipe({
 });
 
 @ApiTags('alerts')
-@ApiActor()
 @Controller('api/v1/scada/alerts/rules')
 export class AlertRulesController {
   constructor(private readonly alerts: AlertsService) {}

@@ -18,7 +18,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { Actor, ApiActor } from '../common/auth/actor.decorator.js';
+import { Actor } from '../common/auth/actor.decorator.js';
 import { AlertsService } from './alerts.service.js';
 import {
   AcknowledgeAlarmDto,
@@ -129,7 +129,6 @@ export class AlertsController {
   @RequireRole('operator')
   @Post(':id/acknowledge')
   @HttpCode(200)
-  @ApiActor()
   @ApiOperation({
     summary: 'Acknowledge an alarm: active → active_acknowledged, cleared_unacknowledged → cleared (closed)',
   })
@@ -148,7 +147,6 @@ export class AlertsController {
   @RequireRole('operator')
   @Post(':id/shelve')
   @HttpCode(200)
-  @ApiActor()
   @ApiOperation({
     summary: 'Shelve an alarm for some minutes: still tracked, not annunciated; shelving again replaces the period',
   })
@@ -168,7 +166,6 @@ export class AlertsController {
   @RequireRole('operator')
   @Post(':id/unshelve')
   @HttpCode(200)
-  @ApiActor()
   @ApiOperation({ summary: 'End a shelve before its time' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: AlarmResponseDto })

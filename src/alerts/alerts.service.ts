@@ -1,3 +1,4 @@
+import { AuditTrail } from '../common/audit/audit-trail.js';
 import { randomUUID } from 'node:crypto';
 import {
   BadRequestException,
@@ -133,6 +134,13 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
 
   /** Turns an engine answer into the alarm (once stored) or the HTTP error that explains the refusal. */
   private async finish(id: string, result: OperatorResult): Promise<Alarm> {
+    if (result.ok) {
+      const { transition: t, alarm } = result;
+      AuditTrail.change(
+        { alarm_id: id, unit_id: alarm.unitId, sensor_type: alarm.sensorType, state: t.from },
+        { state: t.to, action: t.action, comment: t.comment, shelved_until: t.shelvedUntil },
+      );
+    }
     if (!result.ok) {
       const { code, message } = result.error;
       if (code === 'unknown') {
@@ -194,6 +202,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     return this.changeRule(async () => {
       this.check(definition);
       const rule = await this.rules.create(definition);
+      AuditTrail.change(null, rule);
       await this.apply(rule, actor);
       return rule;
     });
@@ -214,6 +223,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
       this.check(definition);
       const rule = await this.rules.update(id, definition);
       if (!rule) throw new NotFoundException(`Unknown alert rule '${id}'`);
+      AuditTrail.change(current, rule);
       await this.apply(rule, actor);
       return rule;
     });
@@ -222,7 +232,9 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   /** Deletes a rule (kept for the history of its alarms) and closes its alarms. */
   deleteRule(id: string, actor: string): Promise<void> {
     return this.changeRule(async () => {
+      const current = await this.rules.find(id);
       if (!(await this.rules.softDelete(id))) throw new NotFoundException(`Unknown alert rule '${id}'`);
+      AuditTrail.change(current, null);
       await this.publish(this.engine.removeRule(id, Date.now(), actor));
     });
   }

@@ -12,7 +12,8 @@ describe('AppConfig', () => {
     expect(config.embeddedBroker).toBe(true);
     expect(config.mqttTopicPrefix).toBe('scada');
     expect(config.mqttClientId).toBe('thermacore_backend');
-    expect(config.websocketCorsOrigins).toBe('*');
+    expect(config.websocketCorsOrigins).toEqual([]);
+    expect(config.authEnabled).toBe(true);
   });
 
   it('reads external services and lists of origins', () => {
@@ -163,6 +164,29 @@ describe('AppConfig', () => {
     for (const [name, spec] of Object.entries(ENV_SCHEMA)) {
       expect(`${name}: ${rows.get(name)}`).toBe(`${name}: ${'default' in spec ? `\`${spec.default}\`` : '_(unset)_'}`);
     }
+  });
+
+  it('checks the authentication settings, never echoing a secret', () => {
+    expect(new AppConfig({ AUTH_ENABLED: 'false' }).authEnabled).toBe(false);
+    expect(new AppConfig({}).authJwt).toBeUndefined();
+    const jwt = new AppConfig({
+      AUTH_JWT_SECRET: 's'.repeat(32),
+      AUTH_JWT_ISSUER: 'https://idp',
+      AUTH_JWT_AUDIENCE: 'scada',
+    }).authJwt;
+    expect(jwt).toMatchObject({ issuer: 'https://idp', audience: 'scada', roleClaim: 'role', unitsClaim: 'units' });
+    expect(problemsOf({ AUTH_JWT_SECRET: 'short-secret-hunter2' })).toContain('at least 32 characters');
+    expect(problemsOf({ AUTH_JWT_SECRET: 'short-secret-hunter2' })).toContain('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE');
+    expect(problemsOf({ AUTH_JWT_SECRET: 'short-secret-hunter2' })).not.toContain('hunter2');
+    expect(problemsOf({ AUTH_BOOTSTRAP_ADMIN_KEY: 'tc_nothex_hunter2' })).toContain(
+      'AUTH_BOOTSTRAP_ADMIN_KEY must look like',
+    );
+    expect(problemsOf({ AUTH_BOOTSTRAP_ADMIN_KEY: 'tc_nothex_hunter2' })).not.toContain('hunter2');
+    expect(new AppConfig({ HTTP_CORS_ORIGINS: 'https://hmi.example/, *x' }).httpCorsOrigins).toEqual([
+      'https://hmi.example',
+      '*x',
+    ]);
+    expect(new AppConfig({ WEBSOCKET_CORS_ORIGINS: '*' }).websocketCorsOrigins).toBe('*');
   });
 
   it('starts the simulator by itself with the embedded broker only, unless told otherwise', () => {

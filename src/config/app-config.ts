@@ -8,6 +8,7 @@ import {
 } from '../opcua/opcua-security.js';
 import { planRun } from '../simulator/run-settings.js';
 import { parseDuration } from '../telemetry/history.plan.js';
+import { API_KEY_FORMAT } from '../common/auth/api-key.js';
 import { ENV_SCHEMA, type EnvName, type EnvVarSpec } from './env.schema.js';
 
 /** A configuration value that failed validation; the message names the variable. */
@@ -65,6 +66,16 @@ function parseOne(name: string, spec: EnvVarSpec, raw: string | undefined, probl
   }
 }
 
+/** A comma-separated origin list: `*` for any, unset for none but the backend's own. */
+function originList(text: string | undefined): string[] | '*' {
+  if (text === undefined) return [];
+  if (text === '*') return '*';
+  return text
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+}
+
 /**
  * Typed, validated configuration. Built once from the environment at start-up;
  * a wrong value stops the process with a message naming the variable.
@@ -114,6 +125,7 @@ export class AppConfig {
   readonly telemetryCompressAfterSeconds: number;
   readonly telemetryRetentionIntervalMs: number;
   readonly telemetryRetentionBatch: number;
+  /** Origins whose pages may open Socket.IO connections; `[]` means the backend's own origin only. */
   readonly websocketCorsOrigins: string[] | '*';
   readonly websocketPingTimeout: number;
   readonly websocketPingInterval: number;
@@ -139,6 +151,26 @@ export class AppConfig {
   readonly opcuaPkiDir: string;
   readonly opcuaDemoServer: boolean;
   readonly opcuaDemoServerPort: number;
+  /** False only when AUTH_ENABLED=false is set explicitly: then every route is open. */
+  readonly authEnabled: boolean;
+  /** An admin key to create at start-up (never logged). */
+  readonly authBootstrapAdminKey?: string;
+  /** Bearer JWT settings; undefined when neither a secret nor a JWKS URL is configured. */
+  readonly authJwt?: {
+    issuer: string;
+    audience: string;
+    secret?: string;
+    jwksUrl?: string;
+    roleClaim: string;
+    unitsClaim: string;
+  };
+  readonly authFailureLimit: number;
+  readonly authSocketRecheckMs: number;
+  /** Origins whose pages may call the REST API; `[]` means no cross-origin calls. */
+  readonly httpCorsOrigins: string[] | '*';
+  readonly httpBodyLimitBytes: number;
+  readonly httpRateLimitPerMinute: number;
+  readonly mqttPublishRateLimitPerMinute: number;
   /** Whether the simulator starts with the backend (SIMULATOR_AUTOSTART, `auto` resolved). */
   readonly simulatorAutostart: boolean;
   readonly simulatorUnits: number;
@@ -249,6 +281,31 @@ export class AppConfig {
         );
       }
     }
+    if (v.AUTH_BOOTSTRAP_ADMIN_KEY !== undefined && !API_KEY_FORMAT.test(String(v.AUTH_BOOTSTRAP_ADMIN_KEY))) {
+      // Never echo the value: it is a secret, even when malformed.
+      problems.push(
+        'AUTH_BOOTSTRAP_ADMIN_KEY must look like tc_<16 hex digits>_<32-128 characters of A-Z a-z 0-9 _ ->',
+      );
+    }
+    const jwtSecret = v.AUTH_JWT_SECRET === undefined ? undefined : String(v.AUTH_JWT_SECRET);
+    const jwksUrl = v.AUTH_JWT_JWKS_URL === undefined ? undefined : String(v.AUTH_JWT_JWKS_URL);
+    if (jwtSecret !== undefined && jwksUrl !== undefined) {
+      problems.push('AUTH_JWT_SECRET and AUTH_JWT_JWKS_URL exclude each other: set one');
+    }
+    if (jwtSecret !== undefined && jwtSecret.length < 32) {
+      problems.push('AUTH_JWT_SECRET must be at least 32 characters (HS256 needs a 256-bit key)');
+    }
+    if (jwksUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(jwksUrl)) {
+      problems.push(`AUTH_JWT_JWKS_URL must be an http(s) URL, got '${jwksUrl}'`);
+    }
+    if (
+      (jwtSecret !== undefined || jwksUrl !== undefined) &&
+      (v.AUTH_JWT_ISSUER === undefined || v.AUTH_JWT_AUDIENCE === undefined)
+    ) {
+      problems.push(
+        'AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE are needed to accept JWTs (with AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL)',
+      );
+    }
     if (problems.length > 0) throw new ConfigError(problems);
 
     const str = (name: EnvName): string => String(v[name]);
@@ -293,14 +350,26 @@ export class AppConfig {
     this.telemetryCompressAfterSeconds = durations.TELEMETRY_COMPRESS_AFTER ?? 0;
     this.telemetryRetentionIntervalMs = int('TELEMETRY_RETENTION_INTERVAL_S') * 1000;
     this.telemetryRetentionBatch = int('TELEMETRY_RETENTION_BATCH');
-    const origins = str('WEBSOCKET_CORS_ORIGINS');
-    this.websocketCorsOrigins =
-      origins === '*'
-        ? '*'
-        : origins
-            .split(',')
-            .map((o) => o.trim())
-            .filter(Boolean);
+    this.websocketCorsOrigins = originList(opt('WEBSOCKET_CORS_ORIGINS'));
+    this.httpCorsOrigins = originList(opt('HTTP_CORS_ORIGINS'));
+    this.authEnabled = v.AUTH_ENABLED !== false;
+    this.authBootstrapAdminKey = opt('AUTH_BOOTSTRAP_ADMIN_KEY');
+    this.authJwt =
+      jwtSecret === undefined && jwksUrl === undefined
+        ? undefined
+        : {
+            issuer: str('AUTH_JWT_ISSUER'),
+            audience: str('AUTH_JWT_AUDIENCE'),
+            secret: jwtSecret,
+            jwksUrl,
+            roleClaim: str('AUTH_JWT_ROLE_CLAIM'),
+            unitsClaim: str('AUTH_JWT_UNITS_CLAIM'),
+          };
+    this.authFailureLimit = int('AUTH_FAILURE_LIMIT');
+    this.authSocketRecheckMs = int('AUTH_SOCKET_RECHECK_S') * 1000;
+    this.httpBodyLimitBytes = int('HTTP_BODY_LIMIT_KB') * 1024;
+    this.httpRateLimitPerMinute = int('HTTP_RATE_LIMIT_PER_MINUTE');
+    this.mqttPublishRateLimitPerMinute = int('MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE');
     this.websocketPingTimeout = int('WEBSOCKET_PING_TIMEOUT');
     this.websocketPingInterval = int('WEBSOCKET_PING_INTERVAL');
     this.websocketFanoutIntervalMs = int('WEBSOCKET_FANOUT_INTERVAL_MS');

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
 /** Why a client event was refused; each reason is counted apart. */
-export type RejectReason = 'invalid_payload' | 'unknown_unit' | 'unknown_event' | 'rate_limited' | 'lookup_failed';
+export type RejectReason =
+  'invalid_payload' | 'unknown_unit' | 'forbidden_unit' | 'unknown_event' | 'rate_limited' | 'lookup_failed';
 
 /**
  * Plain counters of the Socket.IO side, bumped on the hot path (a property increment, no allocation) and read at
@@ -32,6 +33,7 @@ export class GatewayCounters {
   readonly rejected: Record<RejectReason, number> = {
     invalid_payload: 0,
     unknown_unit: 0,
+    forbidden_unit: 0,
     unknown_event: 0,
     rate_limited: 0,
     lookup_failed: 0,

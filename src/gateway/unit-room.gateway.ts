@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -9,7 +9,11 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { AuditLog } from '../common/audit/audit-log.service.js';
 import { RequireRole } from '../common/auth/access.js';
+import { ApiKeyService } from '../common/auth/api-key.service.js';
+import { Authenticator } from '../common/auth/authenticator.service.js';
+import { ANONYMOUS, mayAccessUnit, type Principal } from '../common/auth/principal.js';
 import { DatabasePool } from '../common/database/database.pool.js';
 import { AppConfig } from '../config/app-config.js';
 import { LatestValues } from '../telemetry/latest-values.service.js';
@@ -20,6 +24,15 @@ import type { LiveReading, SensorDataEvent } from './live-reading.js';
 import { unitRoom } from './room.js';
 import { TokenBucket } from './token-bucket.js';
 import { parseUnitSelection } from './unit-selection.parser.js';
+
+/** What the handshake leaves on each socket. */
+interface SocketData {
+  principal?: Principal;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/** setTimeout's longest delay; a later expiry is checked again when this one fires. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Answer to a client event, through its acknowledgement callback. */
 export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: string };
@@ -47,8 +60,9 @@ function latestReadings(latest: LatestValues, unitId: string): LiveReading[] {
  * is an `{ ok: false, error }` acknowledgement and a counter, never an exception or a closed connection.
  */
 @WebSocketGateway()
-export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
+export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
   private readonly logger = new Logger(UnitRoomGateway.name);
+  private recheckTimer: NodeJS.Timeout | undefined;
 
   @WebSocketServer()
   server!: Server;
@@ -60,11 +74,97 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly cluster: ClusterLink,
     private readonly latest: LatestValues,
     private readonly db: DatabasePool,
+    private readonly authenticator: Authenticator,
+    private readonly keys: ApiKeyService,
+    private readonly audit: AuditLog,
   ) {}
 
+  /**
+   * Credentials are checked in the handshake (`io(url, { auth: { token } })`): a client without valid ones never
+   * connects (connect_error `Unauthorized`). A socket is disconnected when its JWT expires or its key is revoked.
+   */
   afterInit(server: Server): void {
     this.delivery.attach(server);
     this.cluster.attach(server, () => this.connectedClients);
+    server.use((socket, next) => {
+      void this.authenticate(socket).then(
+        (error) => next(error),
+        () => next(new Error('Unauthorized')),
+      );
+    });
+    if (!this.config.authEnabled) return;
+    this.keys.onRevoked((id) => this.disconnectKeys(new Set([id])));
+    // Keys revoked on another instance: found by asking the database now and then.
+    this.recheckTimer = setInterval(() => void this.recheckKeys(), this.config.authSocketRecheckMs);
+    this.recheckTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.recheckTimer);
+  }
+
+  private async authenticate(socket: Socket): Promise<Error | undefined> {
+    const data = socket.data as SocketData;
+    if (!this.config.authEnabled) {
+      data.principal = ANONYMOUS;
+      return undefined;
+    }
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const principal = await this.authenticator.authenticate(auth?.token);
+    if (principal === undefined) {
+      void this.audit.record({
+        actor: 'unauthenticated',
+        actorKind: 'none',
+        action: 'socket.connect',
+        result: 'denied',
+        status: 401,
+        ip: socket.handshake.address,
+        detail: 'missing or invalid credentials in the Socket.IO handshake',
+      });
+      return new Error('Unauthorized');
+    }
+    data.principal = principal;
+    if (principal.expiresAt !== undefined) this.disconnectAt(socket, principal.expiresAt);
+    return undefined;
+  }
+
+  private disconnectAt(socket: Socket, expiresAt: number): void {
+    const data = socket.data as SocketData;
+    const delay = expiresAt - Date.now();
+    data.expiryTimer = setTimeout(
+      () => {
+        if (Date.now() >= expiresAt) {
+          socket.emit('auth_expired', { reason: 'credentials expired' });
+          socket.disconnect(true);
+        } else this.disconnectAt(socket, expiresAt);
+      },
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    );
+  }
+
+  private disconnectKeys(ids: Set<string>): void {
+    for (const socket of this.server?.sockets.sockets.values() ?? []) {
+      const principal = (socket.data as SocketData).principal;
+      if (principal?.kind === 'api_key' && ids.has(principal.id)) {
+        socket.emit('auth_expired', { reason: 'credentials revoked' });
+        socket.disconnect(true);
+      }
+    }
+  }
+
+  private async recheckKeys(): Promise<void> {
+    const ids = new Set<string>();
+    for (const socket of this.server?.sockets.sockets.values() ?? []) {
+      const principal = (socket.data as SocketData).principal;
+      if (principal?.kind === 'api_key') ids.add(principal.id);
+    }
+    if (ids.size === 0) return;
+    try {
+      const active = await this.keys.active([...ids]);
+      this.disconnectKeys(new Set([...ids].filter((id) => !active.has(id))));
+    } catch (err) {
+      this.logger.warn(`Socket.IO key recheck failed: ${(err as Error).message}`);
+    }
   }
 
   handleConnection(client: Socket): void {
@@ -76,6 +176,7 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
     client.on('error', () => undefined);
     client.once('disconnecting', (reason: string) => this.delivery.disconnecting(client, reason));
     client.once('disconnect', (reason: string) => {
+      clearTimeout((client.data as SocketData).expiryTimer);
       this.counters.disconnected(reason);
       this.delivery.remove(client);
     });
@@ -103,6 +204,26 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection {
   ): Promise<Ack<{ unit_id?: string; unit_ids: string[]; latest: SensorDataEvent[] }>> {
     const selection = parseUnitSelection(body);
     if (!selection.ok) return this.refuse('invalid_payload', selection.error);
+    const principal = (client.data as SocketData).principal ?? ANONYMOUS;
+    const outside = selection.unitIds.filter((unitId) => !mayAccessUnit(principal, unitId));
+    if (outside.length > 0) {
+      void this.audit.record({
+        actor: principal.name,
+        actorKind: principal.kind,
+        actorId: principal.id,
+        role: principal.role,
+        action: 'unit_room.subscribe',
+        target: { unit_ids: outside },
+        result: 'denied',
+        status: 403,
+        ip: client.handshake.address,
+        detail: `unit(s) ${outside.join(', ')} outside the caller's scope`,
+      });
+      return this.refuse(
+        'forbidden_unit',
+        `Forbidden: unit '${outside[0]}' is outside the units this credential may access`,
+      );
+    }
     let unknown: string[];
     try {
       unknown = await this.unknownUnits(selection.unitIds);

@@ -1,3 +1,4 @@
+import { AuditTrail } from '../common/audit/audit-trail.js';
 import { readFileSync } from 'node:fs';
 import {
   BadGatewayException,
@@ -230,9 +231,11 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     }
     const broker = this.settings(overrides);
     const tls = broker.tls ? this.tlsMaterial() : undefined;
+    const before = this.snapshot();
     await this.stop();
     if (broker.clientId !== this.broker.clientId) await this.loadSubscriptions(broker.clientId);
     this.broker = broker;
+    AuditTrail.change({ state: before.state, broker: before.broker }, { broker: this.snapshot().broker });
     this.start(tls);
     const connected = await until(() => this.connected && this.subscriptionsApplied, CONNECT_WAIT_MS);
     if (!connected) {
@@ -253,7 +256,9 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   private async disconnectNow(): Promise<MqttSnapshot> {
     if (!this.client)
       throw new ConflictException('MQTT is already disconnected; POST /api/v1/scada/mqtt/connect to connect');
+    const before = this.snapshot();
     await this.stop();
+    AuditTrail.change({ state: before.state, broker: before.broker }, { state: this.state });
     return this.snapshot();
   }
 

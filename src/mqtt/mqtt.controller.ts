@@ -9,6 +9,7 @@ import {
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { MqttConnectionService } from './mqtt-connection.service.js';
 import {
@@ -20,7 +21,7 @@ import {
   toMqttStatusResponse,
   UnsubscribeMqttDto,
 } from './mqtt.dto.js';
-import { RequireRole } from '../common/auth/access.js';
+import { RequireRole, StrictRateLimit } from '../common/auth/access.js';
 
 /** Manages the backend's MQTT connection: connect, disconnect, subscriptions, test messages, status. */
 @ApiTags('mqtt')
@@ -102,6 +103,7 @@ export class MqttController {
   }
 
   @RequireRole('engineer')
+  @StrictRateLimit()
   @Post('publish')
   @HttpCode(200)
   @ApiOperation({
@@ -111,6 +113,7 @@ export class MqttController {
   @ApiBadRequestResponse({ description: 'Wildcards or $ in the topic, invalid QoS or unknown fields' })
   @ApiPayloadTooLargeResponse({ description: 'Payload over 16 KiB' })
   @ApiServiceUnavailableResponse({ description: 'Not connected, or the broker did not acknowledge' })
+  @ApiTooManyRequestsResponse({ description: 'Over MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE test messages this minute' })
   async publish(@Body() body: PublishMqttDto): Promise<MqttPublishResponse> {
     const bytes = await this.mqtt.publish(body.topic, body.payload, body.qos, body.retain);
     return { topic: body.topic, qos: body.qos, retain: body.retain, bytes };

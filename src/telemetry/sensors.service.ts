@@ -1,3 +1,4 @@
+import { AuditTrail } from '../common/audit/audit-trail.js';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
@@ -81,6 +82,7 @@ export class SensorsService {
       throw err;
     }
     const updated = await this.sensors.findOneByOrFail({ id });
+    AuditTrail.change(toSensorResponse(sensor), toSensorResponse(updated));
     this.sync.apply(updated);
     return toSensorResponse(updated);
   }

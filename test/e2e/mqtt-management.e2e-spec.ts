@@ -63,13 +63,8 @@ suite(title, () => {
   const sockets: Socket[] = [];
 
   async function api<T = any>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Reply<T>> {
-    const res = await fetch(`${backend.url}/api/v1/scada/mqtt${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+    const reply = await backend.request<T>(method, `/api/v1/scada/mqtt${path}`, body);
+    return { status: reply.status, body: reply.body, text: reply.text };
   }
 
   async function status(): Promise<MqttStatus> {
@@ -112,7 +107,7 @@ suite(title, () => {
   }
 
   async function socketIn(unitId: string): Promise<Socket> {
-    const s = await connectSocket(backend.url);
+    const s = await connectSocket(backend.url, backend.token);
     sockets.push(s);
     // The gateway refuses units it has never seen; this one may not have reported yet.
     await registerUnits(target.databaseUrl, [unitId]);
@@ -177,7 +172,7 @@ suite(title, () => {
     const health = await backend.getJson('/health');
     expect(health.mqtt).toMatchObject({ connected: true, state: 'connected', subscribed_topics: [`${p}/#`] });
     for (const path of ['/api/v1/scada/mqtt/status', '/api/v1/scada/status', '/health', '/api/docs-json']) {
-      expect(await (await fetch(backend.url + path)).text()).not.toContain(TEST_PASSWORD);
+      expect((await backend.request('GET', path)).text).not.toContain(TEST_PASSWORD);
     }
     const docs = await backend.getJson('/api/docs-json');
     expect(Object.keys(docs.paths)).toEqual(

@@ -39,14 +39,14 @@ describe(`pipeline end to end (${TARGET})`, () => {
   });
 
   async function socket(): Promise<Socket> {
-    const s = await connectSocket(backend.url);
+    const s = await connectSocket(backend.url, backend.token);
     sockets.push(s);
     return s;
   }
 
   it('confirms a Socket.IO connection with the client id and server time', async () => {
     // Listen before the handshake completes: the confirmation is the first thing the server sends.
-    const s = io(backend.url, { transports: ['websocket'], reconnection: false });
+    const s = io(backend.url, { transports: ['websocket'], reconnection: false, auth: { token: backend.token } });
     sockets.push(s);
     const confirmed = await new Promise<{ client_id: string; server_time: string }>((resolve) =>
       s.once('connection_confirmed', resolve),

@@ -95,12 +95,8 @@ describe(`sensors end to end (${TARGET})`, () => {
   }
 
   async function api<T = any>(method: 'GET' | 'PATCH', path: string, body?: unknown): Promise<Response<T>> {
-    const res = await fetch(backend.url + path, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
+    const reply = await backend.request<T>(method, path, body);
+    return { status: reply.status, body: reply.body };
   }
 
   /** Publishes a reading (QoS 1) with the next free timestamp, and returns that timestamp. */
@@ -144,7 +140,7 @@ describe(`sensors end to end (${TARGET})`, () => {
     backend = await BackendProcess.start({ env: target.env });
     publisher = await connectPublisher(target.mqttHost, target.mqttPort, { clientId: `${target.topicPrefix}_pub` });
     await openDb();
-    live = await connectSocket(backend.url);
+    live = await connectSocket(backend.url, backend.token);
     live.on('sensor_data', (event: { unit_id: string; readings: LiveReading[] }) => {
       if (event.unit_id === 'BOILER1') liveReadings.push(...event.readings);
     });

@@ -65,7 +65,7 @@ describe(`simulator end to end (${TARGET})`, () => {
       published.push({ unitId, sensor, ...(JSON.parse(payload.toString()) as object) } as Published);
     });
     await listener.subscribeAsync(`${target.topicPrefix}/#`, { qos: 0 });
-    socket = await connectSocket(backend.url);
+    socket = await connectSocket(backend.url, backend.token);
     socket.on('sensor_data', (event: { unit_id: string; readings: { sensor_type: string; value: number }[] }) => {
       live.set(event.unit_id, [...(live.get(event.unit_id) ?? []), ...event.readings]);
     });
@@ -84,12 +84,8 @@ describe(`simulator end to end (${TARGET})`, () => {
   });
 
   async function api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Api> {
-    const res = await fetch(`${backend.url}/api/v1/scada/simulator${path}`, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
+    const reply = await backend.request(method, `/api/v1/scada/simulator${path}`, body);
+    return { status: reply.status, body: reply.body };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,20 @@ export interface HttpReply<T> {
   headers: Headers;
 }
 
+/** The roles of src/common/auth/access.ts. */
+export type TestRole = 'viewer' | 'operator' | 'engineer' | 'admin';
+
+/** A new API key in the backend's format, for AUTH_BOOTSTRAP_ADMIN_KEY. */
+export function newApiKey(): string {
+  return `tc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`;
+}
+
 export interface BackendOptions {
-  /** Environment for the backend, on top of a clean one (no inherited configuration). */
+  /**
+   * Environment for the backend, on top of a clean one (no inherited configuration). Authentication is on, as by
+   * default, with an admin key provisioned through AUTH_BOOTSTRAP_ADMIN_KEY (generated unless given here); set
+   * AUTH_ENABLED=false to run without, or AUTH_BOOTSTRAP_ADMIN_KEY='' for no key (the first-start login URL).
+   */
   env: Record<string, string>;
   /** Print the backend's output as it comes (for the benchmark). */
   echo?: boolean;
@@ -29,19 +42,58 @@ export class BackendProcess {
   private output: string[] = [];
   readonly port: number;
 
+  /** The admin API key the backend was started with (undefined with AUTH_ENABLED=false). */
+  readonly token: string | undefined;
+
+  /**
+   * Headers every harness request carries: the admin key, so specs that go through `request`/`getJson` act as an
+   * admin. Specs that test access control pass their own `authorization` header (or an empty one) per request.
+   */
+  readonly defaultHeaders: Record<string, string> = {};
+
   private constructor(
     private readonly options: BackendOptions,
     port: number,
   ) {
     this.port = port;
+    this.token = options.env.AUTH_ENABLED === 'false' ? undefined : options.env.AUTH_BOOTSTRAP_ADMIN_KEY || undefined;
+    if (this.token !== undefined) this.defaultHeaders.authorization = `Bearer ${this.token}`;
   }
 
   static async start(options: BackendOptions): Promise<BackendProcess> {
     const port = Number(options.env.PORT ?? (await freePort()));
-    const backend = new BackendProcess({ ...options, env: { ...options.env, PORT: String(port) } }, port);
+    const env: Record<string, string> = { ...options.env, PORT: String(port) };
+    if (env.AUTH_ENABLED !== 'false' && env.AUTH_BOOTSTRAP_ADMIN_KEY === undefined) {
+      env.AUTH_BOOTSTRAP_ADMIN_KEY = newApiKey();
+    }
+    const backend = new BackendProcess({ ...options, env }, port);
     await backend.restart();
     return backend;
   }
+
+  /** Creates an API key with this role (as the admin) and returns the key itself. */
+  async createKey(role: TestRole, options: { name?: string; units?: string[] } = {}): Promise<string> {
+    const reply = await this.request<{ key: string }>('POST', '/api/v1/scada/auth/keys', {
+      name: options.name ?? `test-${role}`,
+      role,
+      ...(options.units === undefined ? {} : { units: options.units }),
+    });
+    if (reply.status !== 201) throw new Error(`creating a ${role} key: ${reply.status} ${reply.text}`);
+    return reply.body.key;
+  }
+
+  /** One key of each role, created once per backend. */
+  async keysByRole(): Promise<Record<TestRole, string>> {
+    this.roleKeys ??= (async () => ({
+      viewer: await this.createKey('viewer'),
+      operator: await this.createKey('operator'),
+      engineer: await this.createKey('engineer'),
+      admin: await this.createKey('admin'),
+    }))();
+    return this.roleKeys;
+  }
+
+  private roleKeys?: Promise<Record<TestRole, string>>;
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -74,7 +126,7 @@ export class BackendProcess {
     this.child = child;
     const collect = (chunk: Buffer): void => {
       this.output.push(chunk.toString());
-      if (this.options.echo) process.stdout.write(chunk);
+      if (this.options.echo || process.env.E2E_ECHO === '1') process.stdout.write(chunk);
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
@@ -84,9 +136,11 @@ export class BackendProcess {
         const res = await fetch(`${this.url}/health/ready`);
         if (res.status !== 200) throw new Error(`not ready: ${res.status} ${await res.text()}`);
       },
-      60_000,
+      // Generous: on a shared 2-core machine, PGlite's WebAssembly start alone has taken over a minute.
+      120_000,
       200,
     ).catch((err: Error) => {
+      child.kill('SIGKILL'); // a backend that never became ready must not outlive the test
       throw new Error(`${err.message}\n--- backend output ---\n${this.logs}`);
     });
   }
@@ -100,12 +154,6 @@ export class BackendProcess {
   async kill(): Promise<number | null> {
     return this.signal('SIGKILL');
   }
-
-  /**
-   * Headers every harness request carries. One place on purpose: credentials (issue 9) are added here, so specs
-   * that go through `request`/`getJson` need no change when authentication is on.
-   */
-  readonly defaultHeaders: Record<string, string> = {};
 
   async getJson<T = any>(path: string): Promise<T> {
     const res = await fetch(this.url + path, { headers: this.defaultHeaders });

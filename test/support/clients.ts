@@ -14,9 +14,17 @@ export async function connectPublisher(
   return client;
 }
 
-/** A Socket.IO client connected to the backend (websocket transport, as HMIs use it). */
-export async function connectSocket(url: string): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false });
+/**
+ * A Socket.IO client connected to the backend (websocket transport, as HMIs use it), authenticated with `token`
+ * (an API key or a JWT; pass `backend.token` for the harness's admin key). Rejects with the server's
+ * connect_error (`Unauthorized`) when the handshake is refused.
+ */
+export async function connectSocket(url: string, token?: string): Promise<Socket> {
+  const socket = io(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    ...(token === undefined ? {} : { auth: { token } }),
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);

@@ -36,3 +36,11 @@ export const RequireRole = (role: Role): MethodDecorator & ClassDecorator =>
  * kept as metadata so the route-enumeration test can list the exceptions.
  */
 export const PublicAccess = (reason: string): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ACCESS, reason);
+
+export const STRICT_RATE_LIMIT = 'scada:strict-rate-limit';
+
+/**
+ * Puts the route under the strict per-caller rate limit (MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE) on top of the general
+ * one: for actions that reach the plant, such as publishing MQTT messages.
+ */
+export const StrictRateLimit = (): MethodDecorator & ClassDecorator => SetMetadata(STRICT_RATE_LIMIT, true);
