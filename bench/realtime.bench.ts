@@ -105,7 +105,7 @@ async function clientProcess(url: string, count: number, first: number): Promise
     for (let i = 0; i < count; i += CONNECT_BATCH) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(CONNECT_BATCH, count - i) }, async (_, j) => {
-          const socket = await connectSocket(url);
+          const socket = await connectSocket(url, process.env.BENCH_RT_TOKEN);
           socket.on('sensor_data', onData);
           socket.on('disconnect', (reason: string) => {
             if (errors.length < 10) errors.push(`socket ${i + j} disconnected: ${reason}`);
@@ -241,6 +241,8 @@ async function runPhase(
     children.push(
       fork(fileURLToPath(import.meta.url), ['--clients', backend.url, String(count), String(first)], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        // The key travels in the environment, not on the command line where any process listing would show it.
+        env: { ...process.env, BENCH_RT_TOKEN: backend.token },
       }),
     );
     first += count;

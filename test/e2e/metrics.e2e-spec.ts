@@ -74,7 +74,7 @@ describe(`GET /metrics (${TARGET})`, () => {
 
   it('moves with readings, rejects, Socket.IO clients and alarms', async () => {
     const before = await scrape();
-    socket = await connectSocket(backend.url);
+    socket = await connectSocket(backend.url, backend.token);
     // The gateway refuses units it has never seen; MET1 has not reported yet.
     await registerUnits(target.databaseUrl, ['MET1']);
     expect(await request(socket, 'subscribe_unit', { unit_id: 'MET1' })).toMatchObject({ ok: true, unit_id: 'MET1' });

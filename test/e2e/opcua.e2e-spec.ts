@@ -94,7 +94,7 @@ describe(`OPC UA end to end (${TARGET})`, () => {
   }
 
   async function watchUnit001(): Promise<void> {
-    const socket = await connectSocket(backend.url);
+    const socket = await connectSocket(backend.url, backend.token);
     sockets.push(socket);
     socket.on('sensor_data', (m: SensorData) => roomData.push(m));
     socket.on('system_alert', (a: SystemAlert) => alerts.push(a));

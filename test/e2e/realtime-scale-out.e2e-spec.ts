@@ -71,7 +71,7 @@ suite(title, () => {
   }
 
   async function socketOn(backend: BackendProcess, seen: SensorData[]): Promise<Socket> {
-    const s = await connectSocket(backend.url);
+    const s = await connectSocket(backend.url, backend.token);
     sockets.push(s);
     s.on('sensor_data', (e: SensorData) => seen.push(e));
     return s;
@@ -161,7 +161,7 @@ suite(title, () => {
     expect(healthB.websocket.redis.reading_messages_out).toBe(0);
 
     // B's snapshot for a new subscriber now holds A's latest value.
-    const late = await connectSocket(b.url);
+    const late = await connectSocket(b.url, b.token);
     sockets.push(late);
     expect(await request(late, 'subscribe_unit', { unit_id: 'SOA' })).toMatchObject({
       ok: true,
@@ -170,7 +170,7 @@ suite(title, () => {
   });
 
   it('carries unit_status from A to the room on B', async () => {
-    const clientB = await connectSocket(b.url);
+    const clientB = await connectSocket(b.url, b.token);
     sockets.push(clientB);
     const statuses: { unit_id: string; status: string }[] = [];
     clientB.on('unit_status', (e: { unit_id: string; status: string }) => statuses.push(e));

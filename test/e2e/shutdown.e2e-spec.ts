@@ -128,7 +128,7 @@ suite(title, () => {
   it('SIGTERM mid-stream: exits 0 within SHUTDOWN_TIMEOUT_MS, and after a restart every reading is stored once', async () => {
     const units = ['SIGU1', 'SIGU2'];
     const readings = plan(target.topicPrefix, units, ['temperature', 'pressure', 'flow'], 6000);
-    const socket: Socket = await connectSocket(backend.url);
+    const socket: Socket = await connectSocket(backend.url, backend.token);
     const socketClosed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
     const before = await status();
 

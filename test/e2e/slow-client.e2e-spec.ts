@@ -70,7 +70,7 @@ describe('Socket.IO slow client among fast ones (real backend, real Socket.IO cl
   it('keeps the fast clients fed, bounds what it holds for the slow one, and disconnects it', async () => {
     const fast: { socket: Socket; lastRound: number }[] = [];
     for (let i = 0; i < 3; i++) {
-      const socket = await connectSocket(backend.url);
+      const socket = await connectSocket(backend.url, backend.token);
       sockets.push(socket);
       const entry = { socket, lastRound: -1 };
       socket.on('sensor_data', (e: { readings: { sensor_type: string; value: number }[] }) => {
@@ -79,7 +79,7 @@ describe('Socket.IO slow client among fast ones (real backend, real Socket.IO cl
       expect(await request(socket, 'subscribe_unit', { unit_id: 'SLOW1' })).toMatchObject({ ok: true });
       fast.push(entry);
     }
-    const slow = await connectSocket(backend.url);
+    const slow = await connectSocket(backend.url, backend.token);
     sockets.push(slow);
     let slowReason: string | undefined;
     slow.on('disconnect', (reason: string) => (slowReason = reason));

@@ -40,7 +40,7 @@ describe('Socket.IO hostile client events (real backend, real Socket.IO clients)
     (await backend.getJson<{ websocket: WebsocketHealth }>('/health')).websocket;
 
   async function socket(): Promise<Socket> {
-    const s = await connectSocket(backend.url);
+    const s = await connectSocket(backend.url, backend.token);
     sockets.push(s);
     return s;
   }

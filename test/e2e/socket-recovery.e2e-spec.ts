@@ -31,7 +31,7 @@ describe('Socket.IO connection-state recovery (real backend, real Socket.IO clie
   });
 
   it('replays what was published while the connection was down, and keeps the room', async () => {
-    const s = await connectSocket(backend.url);
+    const s = await connectSocket(backend.url, backend.token);
     socket = s;
     const values: number[] = [];
     s.on('sensor_data', (e: { unit_id: string; readings: { value: number }[] }) => {
