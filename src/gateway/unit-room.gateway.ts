@@ -213,7 +213,7 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
         actorId: principal.id,
         role: principal.role,
         action: 'unit_room.subscribe',
-        target: { unit_ids: outside },
+        target: outside.length === 1 ? { unit_id: outside[0] } : { unit_ids: outside },
         result: 'denied',
         status: 403,
         ip: client.handshake.address,

@@ -12,7 +12,7 @@ const ISSUER = 'https://idp.test.example';
 const AUDIENCE = 'thermacore-e2e';
 
 /** Routes open to anyone, on purpose (health probes, docs). Everything else must need a role. */
-const PUBLIC_ROUTES = ['GET /health', 'GET /health/live', 'GET /health/ready'];
+const PUBLIC_ROUTES = ['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /metrics'];
 
 interface Operation {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -333,7 +333,7 @@ describe(`authentication and authorisation (${TARGET})`, () => {
   it('lets a viewer limited to UNIT001 join UNIT001 and refuses UNIT002', async () => {
     const scoped = await backend.createKey('viewer', { name: 'hmi-unit1', units: ['UNIT001'] });
     const s = await socket(scoped);
-    expect(await request(s, 'subscribe_unit', { unit_id: 'UNIT001' })).toEqual({ ok: true, unit_id: 'UNIT001' });
+    expect(await request(s, 'subscribe_unit', { unit_id: 'UNIT001' })).toMatchObject({ ok: true, unit_id: 'UNIT001' });
     expect(await request(s, 'subscribe_unit', { unit_id: 'UNIT002' })).toEqual({
       ok: false,
       error: expect.stringContaining('Forbidden'),

@@ -53,7 +53,8 @@ function commandProblems(where: string, command: unknown, facts: AppFacts): stri
   if (program === 'npm' && args[0] === 'run') {
     const script = facts.scripts[args[1]];
     if (script === undefined) return [`${where}: npm script ${args[1]} does not exist`];
-    return /\b(nest|tsc)\b/.test(script)
+    // A script that builds (directly, or through the build script) needs the dev dependencies.
+    return /\b(nest|tsc)\b|\bnpm run build\b/.test(script)
       ? [`${where}: npm run ${args[1]} needs dev tools the image does not have`]
       : [];
   }
