@@ -4,6 +4,7 @@ import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { MosquittoProcess, mosquittoInstalled } from '../support/mosquitto.js';
+import { planReadings, publishAll, type PlannedReading } from '../support/qos1-stream.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
 /** The parts of /api/v1/scada/status these tests read. */
@@ -13,42 +14,6 @@ interface Status {
 }
 
 /** One reading to publish, and how it must come back out of sensor_readings. */
-interface PlannedReading {
-  topic: string;
-  payload: string;
-  /** `unit/sensor@ISO time`: the row's identity. */
-  key: string;
-  value: number;
-}
-
-/**
- * `count` readings spread round-robin over every unit × sensor pair, each with an explicit ISO timestamp that is
- * unique for its sensor (1 ms apart, an hour ago) and a value that is unique in the plan.
- */
-function planReadings(prefix: string, units: string[], sensors: string[], count: number): PlannedReading[] {
-  const pairs = units.flatMap((unit) => sensors.map((sensor) => `${unit}/${sensor}`));
-  const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
-  return Array.from({ length: count }, (_, i) => {
-    const pair = pairs[i % pairs.length];
-    const timestamp = new Date(base + Math.floor(i / pairs.length)).toISOString();
-    return {
-      topic: `${prefix}/${pair}`,
-      payload: JSON.stringify({ value: i, timestamp }),
-      key: `${pair}@${timestamp}`,
-      value: i,
-    };
-  });
-}
-
-/**
- * Publishes at QoS 1, a chunk at a time. The promises settle on the broker's PUBACK to the publisher (Mosquitto
- * sends it on receipt): they say the broker has the message, not that the backend stored it.
- */
-async function publishAll(client: MqttClient, readings: PlannedReading[], chunk = 500): Promise<void> {
-  for (let i = 0; i < readings.length; i += chunk) {
-    await Promise.all(readings.slice(i, i + chunk).map((r) => client.publishAsync(r.topic, r.payload, { qos: 1 })));
-  }
-}
 
 /** The unit ids a plan uses, as a SQL array literal (they are test constants: letters and digits only). */
 function unitsSql(units: string[]): string {

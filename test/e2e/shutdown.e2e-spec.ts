@@ -5,6 +5,7 @@ import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher, connectSocket } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { MosquittoProcess, mosquittoInstalled } from '../support/mosquitto.js';
+import { planReadings, publishAll } from '../support/qos1-stream.js';
 import {
   createDatabase,
   createTarget,
@@ -22,23 +23,6 @@ interface Status {
 }
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
-
-/** `count` QoS 1 readings over units × sensors, each with a timestamp unique for its sensor (1 ms apart). */
-function plan(prefix: string, units: string[], sensors: string[], count: number) {
-  const pairs = units.flatMap((unit) => sensors.map((sensor) => `${unit}/${sensor}`));
-  const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
-  return Array.from({ length: count }, (_, i) => ({
-    topic: `${prefix}/${pairs[i % pairs.length]}`,
-    payload: JSON.stringify({ value: i, timestamp: new Date(base + Math.floor(i / pairs.length)).toISOString() }),
-  }));
-}
-
-/** Publishes at QoS 1 a chunk at a time (each chunk waits for the broker's PUBACKs), so the stream takes a while. */
-async function publishAll(client: MqttClient, readings: { topic: string; payload: string }[], chunk = 100) {
-  for (let i = 0; i < readings.length; i += chunk) {
-    await Promise.all(readings.slice(i, i + chunk).map((r) => client.publishAsync(r.topic, r.payload, { qos: 1 })));
-  }
-}
 
 const postgres = await realPostgresReachable();
 const suite = mosquittoInstalled ? describe : describe.skip;
@@ -127,12 +111,12 @@ suite(title, () => {
 
   it('SIGTERM mid-stream: exits 0 within SHUTDOWN_TIMEOUT_MS, and after a restart every reading is stored once', async () => {
     const units = ['SIGU1', 'SIGU2'];
-    const readings = plan(target.topicPrefix, units, ['temperature', 'pressure', 'flow'], 6000);
+    const readings = planReadings(target.topicPrefix, units, ['temperature', 'pressure', 'flow'], 6000);
     const socket: Socket = await connectSocket(backend.url, backend.token);
     const socketClosed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
     const before = await status();
 
-    const stream = publishAll(publisher, readings);
+    const stream = publishAll(publisher, readings, 100);
     await eventually(
       async () => expect((await status()).pipeline.received - before.pipeline.received).toBeGreaterThanOrEqual(1500),
       60_000,
@@ -176,11 +160,11 @@ suite(title, () => {
 
   it('SIGTERM while the database fails: readiness 503 at once, exit within the timeout, nothing acknowledged', async () => {
     const units = ['DOWNU1'];
-    const readings = plan(target.topicPrefix, units, ['temperature', 'level'], 500);
+    const readings = planReadings(target.topicPrefix, units, ['temperature', 'level'], 500);
     const before = await status();
     // Every insert now fails (NOT VALID: rows already stored are not checked); reads, start-up included, still work.
     await sql('ALTER TABLE sensor_readings ADD CONSTRAINT e2e_refuse_writes CHECK (value < -1e300) NOT VALID');
-    await publishAll(publisher, readings);
+    await publishAll(publisher, readings, 100);
     await eventually(
       async () => {
         const s = await status();
