@@ -14,7 +14,11 @@ import {
 const schema: EnvSchema = {
   PORT: { kind: 'int', default: '3000', min: 0, max: 65535, description: 'HTTP port.' },
   ADDED_LATER: { kind: 'bool', default: 'false', description: 'Added next to PORT by someone else.' },
-  DB_URL: { kind: 'string', secret: true, description: 'Database URL, e.g. postgres://u@h|x <host>; see PORT.' },
+  DB_URL: {
+    kind: 'string',
+    secret: true,
+    description: 'Database URL, e.g. postgres://u@h|x <host>; see PORT, tc_<hex>.',
+  },
   MODE: { kind: 'enum', default: 'a', values: ['a', 'b'], description: 'Mode.' },
 };
 const groups: EnvGroup[] = [
@@ -42,7 +46,7 @@ describe('config docs generator', () => {
     expect(example).toContain(`by \`${CONFIG_DOCS_COMMAND}\``);
     expect(example).toContain('# ---- Database (optional) ----\n');
     expect(example).toContain(
-      '# Database URL, e.g. postgres://u@h|x <host>; see PORT. (secret: never logged)\nDB_URL=\n',
+      '# Database URL, e.g. postgres://u@h|x <host>; see PORT, tc_<hex>. (secret: never logged)\nDB_URL=\n',
     );
     expect(example).toContain('# Mode. One of: a, b.\nMODE=a\n');
   });
@@ -52,7 +56,7 @@ describe('config docs generator', () => {
     expect(reference).toContain('| `PORT` | `3000` | integer 0–65535 | HTTP port. |');
     expect(reference).toContain('| `ADDED_LATER` | `false` | true, false | Added next to `PORT` by someone else. |');
     expect(reference).toContain(
-      '| `DB_URL` | _(unset)_ |  | Database URL, e.g. postgres://u@h\\|x &lt;host>; see `PORT`. **Secret:** never logged',
+      '| `DB_URL` | _(unset)_ |  | Database URL, e.g. postgres://u@h\\|x &lt;host>; see `PORT`, tc\\_&lt;hex>. **Secret:** never logged',
     );
     expect(reference).toContain('### Database\n\nOptional.\n');
   });

@@ -123,9 +123,17 @@ export function renderEnvExample(schema: EnvSchema, groups: readonly EnvGroup[] 
   return `${lines.join('\n')}\n`;
 }
 
-/** Markdown-safe cell text: pipes would split the cell, `<…>` would read as an HTML tag. */
+/**
+ * Markdown-safe cell text: pipes would split the cell, `<…>` would read as an HTML tag, and an underscore next to
+ * punctuation could open emphasis (one inside a word, as in a variable name, cannot).
+ */
 function cellText(text: string, varNames?: RegExp): string {
-  const safe = text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('<', '&lt;').replace(/\s+/g, ' ');
+  const safe = text
+    .replaceAll('\\', '\\\\')
+    .replaceAll('|', '\\|')
+    .replaceAll('<', '&lt;')
+    .replace(/\s+/g, ' ')
+    .replace(/_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_/g, '\\_');
   return varNames ? safe.replace(varNames, '`$1`') : safe;
 }
 
