@@ -25,7 +25,7 @@ const CONTINUOUS_AGGREGATES = [
  *   them at every start (so changing TELEMETRY_RETENTION needs no migration).
  * - Without TimescaleDB the Timescale part is skipped, and the migration log says why.
  *
- * The statements are checked against the TimescaleDB documentation in the README (Historian → TimescaleDB).
+ * The statements are checked against the TimescaleDB documentation in docs/historian.md (TimescaleDB).
  */
 export class HistorianStorage1764000005000 implements MigrationInterface {
   name = 'HistorianStorage1764000005000';

@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `audit_log`: append-only. A trigger refuses UPDATE, DELETE and TRUNCATE, whoever sends them, so a bug or a
  *   compromised backend cannot rewrite history through the application's connection. An owner of the table can
  *   still drop the trigger: where that matters, let a separate role own the table and grant the backend's role
- *   only INSERT and SELECT on it (see the README, Security).
+ *   only INSERT and SELECT on it (see docs/security.md, Audit log).
  */
 export class ApiKeysAndAuditLog1764000006000 implements MigrationInterface {
   name = 'ApiKeysAndAuditLog1764000006000';

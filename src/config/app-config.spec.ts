@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig, ConfigError } from './app-config.js';
+import { CONFIG_DOCS_COMMAND, staleConfigDocs } from './config-docs.js';
 import { ENV_SCHEMA } from './env.schema.js';
 
 describe('AppConfig', () => {
@@ -154,16 +155,13 @@ describe('AppConfig', () => {
     expect(problemsOf({ OPCUA_PASSWORD: 'hunter2' })).not.toContain('hunter2');
   });
 
-  it('is documented: the README configuration table lists every variable with its default', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const rows = new Map<string, string>();
-    for (const line of readme.split('\n')) {
-      const match = /^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*([^|]*?)\s*\|/.exec(line);
-      if (match) rows.set(match[1], match[2]);
-    }
-    for (const [name, spec] of Object.entries(ENV_SCHEMA)) {
-      expect(`${name}: ${rows.get(name)}`).toBe(`${name}: ${'default' in spec ? `\`${spec.default}\`` : '_(unset)_'}`);
-    }
+  it(`is documented: .env.example and docs/configuration.md are generated from the schema (${CONFIG_DOCS_COMMAND})`, () => {
+    const read = (path: string): string | undefined => {
+      const file = new URL(`../../${path}`, import.meta.url);
+      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    };
+    // Each message names the stale file and the command that regenerates it.
+    expect(staleConfigDocs(ENV_SCHEMA, read)).toEqual([]);
   });
 
   it('checks the authentication settings, never echoing a secret', () => {

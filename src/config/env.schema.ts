@@ -1,6 +1,7 @@
 /**
  * Every environment variable the backend reads, in one place: its type, default and a one-line description.
- * `.env.example` and the README's configuration table are checked against this list by a unit test.
+ * `.env.example` and the variable reference in docs/configuration.md are generated from it (`npm run docs:config`);
+ * a unit test fails while they are stale.
  */
 
 export type EnvKind = 'string' | 'int' | 'number' | 'bool' | 'enum';

@@ -55,7 +55,7 @@ function latestReadings(latest: LatestValues, unitId: string): LiveReading[] {
 
 /**
  * Socket.IO entry point for HMIs: clients join unit rooms to receive their live readings. The whole contract, with
- * payloads, is in docs/realtime-api.md. Every client event passes a per-connection token bucket and a known-event
+ * payloads, is in docs/realtime.md. Every client event passes a per-connection token bucket and a known-event
  * check before its handler, and each handler validates its payload itself (gateways get no global pipe); a refusal
  * is an `{ ok: false, error }` acknowledgement and a counter, never an exception or a closed connection.
  */

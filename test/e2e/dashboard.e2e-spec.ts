@@ -16,7 +16,7 @@ if (!HAVE_CHROMIUM) {
 const describeInBrowser = HAVE_CHROMIUM ? describe : describe.skip;
 
 const ARTIFACTS = join(repoRoot(), 'test-artifacts', 'dashboard');
-/** Set to write the README's screenshot (docs/dashboard.png) from the alarm step. */
+/** Set to write the screenshot shown in README.md and docs/dashboard.md (docs/dashboard.png) from the alarm step. */
 const README_SCREENSHOT = process.env.DASHBOARD_README_SCREENSHOT === 'true';
 
 const UNITS = ['UNIT001', 'UNIT002', 'UNIT003'];

@@ -8,7 +8,7 @@ import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
 const UNITS = ['UNIT001', 'UNIT002', 'UNIT003', 'UNIT004', 'UNIT005'];
 const SENSORS = ['temperature', 'pressure', 'flow_rate', 'power'];
-/** The documented normal-operation ranges (README, issue 7). */
+/** The documented normal-operation ranges (docs/simulator.md, issue 7). */
 const RANGES: Record<string, [number, number]> = {
   temperature: [-10, 40],
   pressure: [0.5, 8],
