@@ -429,12 +429,11 @@ async function measureLatency(
   const topics = topicsFor(prefix);
   const socket: Socket = await connectSocket(backend.url, backend.token);
   try {
-    const acks = await Promise.all(
-      Array.from({ length: UNITS }, (_, u) =>
-        request<{ ok: boolean }>(socket, 'subscribe_unit', { unit_id: unitId(u) }),
-      ),
-    );
-    if (!acks.every((a) => a.ok)) throw new Error('subscribe_unit refused');
+    // One event for every unit: one per unit would run into the per-connection event rate limit (burst 40).
+    const ack = await request<{ ok: boolean; error?: string }>(socket, 'subscribe_unit', {
+      unit_ids: Array.from({ length: UNITS }, (_, u) => unitId(u)),
+    });
+    if (!ack.ok) throw new Error(`subscribe_unit refused: ${ack.error}`);
 
     const latencies = new Float64Array(total);
     let measured = 0;

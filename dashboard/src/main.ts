@@ -5,9 +5,9 @@ import { byId } from './dom.js';
 import { sensorName } from './format.js';
 import { type ConnectionState, LiveConnection } from './live.js';
 import { Overview } from './overview.js';
-import { PlantState } from './plant.js';
+import { PlantState, TRAIL_MS } from './plant.js';
 import { SimulatorPanel } from './simulator.js';
-import type { Alarm, LatestResponse, SensorInfo, UnitInfo } from './types.js';
+import type { Alarm, HistoryResponse, LatestResponse, SensorInfo, UnitInfo } from './types.js';
 import { UnitView } from './unit-view.js';
 
 /** Cards on screen at once; each is a Socket.IO room. A large plant is browsed with the filter. */
@@ -207,9 +207,51 @@ async function loadSensors(unitId: string): Promise<void> {
     const sensors = await api.get<SensorInfo[]>(`${API}/units/${encodeURIComponent(unitId)}/sensors`);
     for (const s of sensors) plant.sensor(unitId, s.sensor_type).settings = s;
     overview.refresh(unitId);
+    void loadTrails(
+      unitId,
+      sensors.map((s) => s.sensor_type),
+    );
   } catch {
     // Settings only label the values; the next new sensor type asks again.
   }
+}
+
+/** Sparklines start with the stored last minutes, from the historian: about one averaged point per second. */
+const TRAIL_POINTS = Math.round(TRAIL_MS / 1000);
+const trailsLoaded = new Set<string>();
+let historyMissing = false;
+
+async function loadTrails(unitId: string, sensorTypes: readonly string[]): Promise<void> {
+  const to = new Date();
+  const from = new Date(to.getTime() - TRAIL_MS);
+  await Promise.all(
+    sensorTypes.map(async (type) => {
+      const key = `${unitId}/${type}`;
+      if (historyMissing || trailsLoaded.has(key)) return;
+      trailsLoaded.add(key);
+      const query = new URLSearchParams({
+        unit_id: unitId,
+        sensor_type: type,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        max_points: String(TRAIL_POINTS),
+        agg: 'avg',
+      });
+      try {
+        const history = await api.get<HistoryResponse>(`${API}/telemetry/history?${query.toString()}`);
+        const points = history.points.flatMap((p) =>
+          typeof p.avg === 'number' ? [{ t: Date.parse(p.time), v: p.avg }] : [],
+        );
+        if (plant.prefill(unitId, type, points)) overview.changed(unitId, [type]);
+      } catch (err) {
+        // Without the historian route (Nest's own 404, "Cannot GET …") trails fill live only; other failures try
+        // again the next time the unit's sensors load.
+        if (err instanceof ApiError && err.status === 404 && err.message.startsWith('Cannot GET'))
+          historyMissing = true;
+        else trailsLoaded.delete(key);
+      }
+    }),
+  );
 }
 
 /** Latest values for the first screen, from the historian's latest endpoint (contract of issue 8). */

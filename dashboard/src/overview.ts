@@ -173,5 +173,6 @@ export class Overview {
     row.quality.className = `quality quality-${quality.toLowerCase()}`;
     row.value.title = sensor.time === undefined ? '' : `at ${formatTime(sensor.time)}`;
     drawSparkline(row.spark, sensor.trail, quality === 'BAD' ? '#9ca3af' : '#2563eb');
+    row.spark.dataset.points = String(sensor.trail.t.length);
   }
 }

@@ -82,6 +82,21 @@ export class PlantState {
     for (const type of changed) trim(this.sensor(unitId, type).trail);
     return changed;
   }
+
+  /**
+   * Puts stored history (oldest first) in front of a sensor's trail, so a sparkline starts with the last minutes
+   * instead of empty. Only points older than the trail's first are taken: live readings that arrived meanwhile stay.
+   */
+  prefill(unitId: string, type: string, points: readonly { t: number; v: number }[]): boolean {
+    const trail = this.sensor(unitId, type).trail;
+    const first = trail.t.length > 0 ? trail.t[0] : Infinity;
+    const older = points.filter((p) => p.t < first && Number.isFinite(p.v));
+    if (older.length === 0) return false;
+    trail.t.unshift(...older.map((p) => p.t));
+    trail.v.unshift(...older.map((p) => p.v));
+    trim(trail);
+    return true;
+  }
 }
 
 function trim(trail: { t: number[]; v: number[] }): void {

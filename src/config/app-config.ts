@@ -133,6 +133,8 @@ export class AppConfig {
   readonly websocketMaxMessageBytes: number;
   readonly websocketRateLimitPerS: number;
   readonly websocketRateLimitBurst: number;
+  /** Unit rooms one Socket.IO connection may be in at once. */
+  readonly websocketMaxRoomsPerClient: number;
   readonly websocketSlowClientMaxQueued: number;
   readonly websocketSlowClientTimeoutMs: number;
   readonly websocketRecoveryWindowMs: number;
@@ -376,6 +378,7 @@ export class AppConfig {
     this.websocketMaxMessageBytes = int('WEBSOCKET_MAX_MESSAGE_BYTES');
     this.websocketRateLimitPerS = int('WEBSOCKET_RATE_LIMIT_PER_S');
     this.websocketRateLimitBurst = int('WEBSOCKET_RATE_LIMIT_BURST');
+    this.websocketMaxRoomsPerClient = int('WEBSOCKET_MAX_ROOMS_PER_CLIENT');
     this.websocketSlowClientMaxQueued = int('WEBSOCKET_SLOW_CLIENT_MAX_QUEUED');
     this.websocketSlowClientTimeoutMs = int('WEBSOCKET_SLOW_CLIENT_TIMEOUT_MS');
     this.websocketRecoveryWindowMs = int('WEBSOCKET_RECOVERY_WINDOW_MS');

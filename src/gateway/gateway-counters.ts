@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 /** Why a client event was refused; each reason is counted apart. */
 export type RejectReason =
-  'invalid_payload' | 'unknown_unit' | 'forbidden_unit' | 'unknown_event' | 'rate_limited' | 'lookup_failed';
+  'invalid_payload' | 'room_limit' | 'forbidden_unit' | 'unknown_event' | 'rate_limited' | 'lookup_failed';
 
 /**
  * Plain counters of the Socket.IO side, bumped on the hot path (a property increment, no allocation) and read at
@@ -32,7 +32,7 @@ export class GatewayCounters {
   eventsAccepted = 0;
   readonly rejected: Record<RejectReason, number> = {
     invalid_payload: 0,
-    unknown_unit: 0,
+    room_limit: 0,
     forbidden_unit: 0,
     unknown_event: 0,
     rate_limited: 0,

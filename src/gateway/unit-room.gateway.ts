@@ -37,6 +37,19 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** Answer to a client event, through its acknowledgement callback. */
 export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: string };
 
+/** The acknowledgement of an accepted subscribe_unit (docs/realtime.md). */
+export interface SubscribeAnswer {
+  /** Repeated for a `{ unit_id }` request. */
+  unit_id?: string;
+  unit_ids: string[];
+  /** False when at least one unit has never reported (nor is in the units table); its room is joined all the same. */
+  known: boolean;
+  /** The requested units never seen, which have no entry in `latest` yet. */
+  unknown_unit_ids: string[];
+  /** The latest value of each sensor of every known unit requested (`readings: []` when it has none yet). */
+  latest: SensorDataEvent[];
+}
+
 /** Client events the gateway answers; anything else is refused and counted before it reaches a handler. */
 const CLIENT_EVENTS = new Set(['subscribe_unit', 'unsubscribe_unit', 'get_status']);
 /** A connection that has this many times its burst refused within FLOOD_WINDOW_MS is disconnected. */
@@ -198,10 +211,7 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
 
   @RequireRole('viewer')
   @SubscribeMessage('subscribe_unit')
-  async subscribe(
-    @ConnectedSocket() client: Socket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ unit_id?: string; unit_ids: string[]; latest: SensorDataEvent[] }>> {
+  async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: unknown): Promise<Ack<SubscribeAnswer>> {
     const selection = parseUnitSelection(body);
     if (!selection.ok) return this.refuse('invalid_payload', selection.error);
     const principal = (client.data as SocketData).principal ?? ANONYMOUS;
@@ -224,25 +234,31 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
         `Forbidden: unit '${outside[0]}' is outside the units this credential may access`,
       );
     }
-    let unknown: string[];
+    const overLimitNow = this.roomLimitError(client, selection.unitIds);
+    if (overLimitNow) return this.refuse('room_limit', overLimitNow);
+    let unknown: Set<string>;
     try {
       unknown = await this.unknownUnits(selection.unitIds);
     } catch (err) {
       this.logger.warn(`Unit lookup failed: ${err instanceof Error ? err.message : String(err)}`);
       return this.refuse('lookup_failed', 'Could not check the unit ids right now; try again');
     }
-    if (unknown.length > 0) {
-      const names = unknown.slice(0, 10).map((id) => `'${id}'`);
-      if (unknown.length > 10) names.push(`and ${unknown.length - 10} more`);
-      return this.refuse('unknown_unit', `Unknown unit ${names.join(', ')}`);
-    }
+    // Checked again after the lookup's await, right before the join: concurrent requests of one connection cannot
+    // both pass.
+    const overLimit = this.roomLimitError(client, selection.unitIds);
+    if (overLimit) return this.refuse('room_limit', overLimit);
+    // A unit never seen is joined all the same: its room gets the unit's readings from its first report on.
     await client.join(selection.unitIds.map(unitRoom));
     this.counters.eventsAccepted++;
     return {
       ok: true,
       ...(selection.single ? { unit_id: selection.unitIds[0] } : {}),
       unit_ids: selection.unitIds,
-      latest: selection.unitIds.map((unitId) => ({ unit_id: unitId, readings: latestReadings(this.latest, unitId) })),
+      known: unknown.size === 0,
+      unknown_unit_ids: selection.unitIds.filter((unitId) => unknown.has(unitId)),
+      latest: selection.unitIds
+        .filter((unitId) => !unknown.has(unitId))
+        .map((unitId) => ({ unit_id: unitId, readings: latestReadings(this.latest, unitId) })),
     };
   }
 
@@ -325,13 +341,25 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     return { ok: false, error };
   }
 
+  /** Why joining these units would take the client past WEBSOCKET_MAX_ROOMS_PER_CLIENT, if it would. */
+  private roomLimitError(client: Socket, unitIds: string[]): string | undefined {
+    const joined = new Set(this.unitsOf(client));
+    const adding = unitIds.filter((unitId) => !joined.has(unitId)).length;
+    const max = this.config.websocketMaxRoomsPerClient;
+    if (joined.size + adding <= max) return undefined;
+    return (
+      `Room limit: a connection may watch at most ${max} units; this one watches ${joined.size} and asked for ` +
+      `${adding} more (unsubscribe_unit first, or open another connection)`
+    );
+  }
+
   /** Units neither LatestValues nor the units table has ever seen. */
-  private async unknownUnits(unitIds: string[]): Promise<string[]> {
+  private async unknownUnits(unitIds: string[]): Promise<Set<string>> {
     const missing = unitIds.filter((id) => !this.latest.has(id));
-    if (missing.length === 0) return [];
+    if (missing.length === 0) return new Set();
     const rows = await this.db.query<{ id: string }>('SELECT id FROM units WHERE id = ANY ($1::varchar[])', [missing]);
     const found = new Set(rows.map((r) => r.id));
-    return missing.filter((id) => !found.has(id));
+    return new Set(missing.filter((id) => !found.has(id)));
   }
 
   /**

@@ -13,12 +13,14 @@ import { EventBus } from '../common/bus/event-bus.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { AppConfig } from '../config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
+import { SensorDeclarations } from '../telemetry/sensor-declaration.service.js';
 import { OpcuaDemoService } from './opcua-demo.service.js';
 import { PlantModel, type ActiveScenario } from './plant-model.js';
 import { RateMeter } from './rate-meter.js';
 import { planRun, SEEDED_MODEL_START_MS, type RunDefaults, type RunPlan, type RunRequest } from './run-settings.js';
 import { isScenarioName, SCENARIO_NAMES } from './scenarios.js';
 import type { Seed } from './seeded-random.js';
+import { simulatedSensors } from './sensor-labels.js';
 import { SimulatorPublisher } from './simulator.publisher.js';
 import { SENSOR_COUNT } from './unit-model.js';
 
@@ -107,6 +109,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
     private readonly bus: EventBus,
     private readonly opcuaDemo: OpcuaDemoService,
+    private readonly sensorDeclarations: SensorDeclarations,
   ) {
     this.defaults = {
       units: config.simulatorUnits,
@@ -227,6 +230,8 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       qos: this.config.simulatorQos,
     });
     await publisher.waitConnected(CONNECT_WAIT_MS);
+    // Before the time grid is laid: however long the database takes, no tick of the run is late because of it.
+    await this.declareSensors(plan.units);
 
     const startedAt = Date.now();
     // Ticks on whole seconds and their multiples of the interval, as a polling gateway stamps its readings.
@@ -269,6 +274,21 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
         (publisher.connected ? '' : `; broker ${this.runtime.brokerHost}:${this.runtime.brokerPort} not answering yet`),
     );
     return this.status();
+  }
+
+  /**
+   * Registers the plant's sensors with their engineering units and display names (where an engineer has not set
+   * others), so screens label the values from the first one on. A failure only costs the labels: the run goes on.
+   */
+  private async declareSensors(units: number): Promise<void> {
+    try {
+      const labelled = await this.sensorDeclarations.declare(simulatedSensors(units));
+      if (labelled > 0) this.logger.log(`Simulator sensors labelled with units and names: ${labelled}`);
+    } catch (err) {
+      this.logger.warn(
+        `Simulator sensors not registered (their readings register them, unlabelled): ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   status(): SimulatorSnapshot {

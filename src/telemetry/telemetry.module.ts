@@ -6,6 +6,7 @@ import { Unit } from './entities/unit.entity.js';
 import { HistoryService } from './history.service.js';
 import { LatestValues } from './latest-values.service.js';
 import { ReadingWriter } from './reading.writer.js';
+import { SensorDeclarations } from './sensor-declaration.service.js';
 import { SensorRegistry } from './sensor.registry.js';
 import { SensorSettingsSync } from './sensor-settings.sync.js';
 import { SensorsController } from './sensors.controller.js';
@@ -21,6 +22,7 @@ import { UnitStatusWriter } from './unit-status.writer.js';
   providers: [
     LatestValues,
     SensorRegistry,
+    SensorDeclarations,
     UnitStatusWriter,
     ReadingWriter,
     SensorSettingsSync,
@@ -29,6 +31,6 @@ import { UnitStatusWriter } from './unit-status.writer.js';
     TelemetryRepository,
     HistoryService,
   ],
-  exports: [SensorRegistry, ReadingWriter, LatestValues, StoragePolicyService],
+  exports: [SensorRegistry, SensorDeclarations, ReadingWriter, LatestValues, StoragePolicyService],
 })
 export class TelemetryModule {}

@@ -76,21 +76,12 @@ describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
       interval_ms: 500,
     });
     expect(started.status).toBe(200);
-    // An engineer has set the units of measure: the cards must show them next to the values.
+    // The simulator registers its sensors with their units of measure before it publishes: nobody sets them here.
     for (const unit of UNITS) {
-      const sensors = await eventually(async () => {
-        const list = await backend.getJson<{ id: number; sensor_type: string }[]>(
-          `/api/v1/scada/units/${unit}/sensors`,
-        );
-        expect(Array.isArray(list) && list.length).toBe(4);
-        return list;
-      }, 30_000);
-      for (const s of sensors) {
-        const res = await backend.request('PATCH', `/api/v1/scada/sensors/${s.id}`, {
-          engineering_unit: ENGINEERING_UNITS[s.sensor_type],
-        });
-        expect(res.status).toBe(200);
-      }
+      const sensors = await backend.getJson<{ sensor_type: string; engineering_unit: string | null }[]>(
+        `/api/v1/scada/units/${unit}/sensors`,
+      );
+      expect(Object.fromEntries(sensors.map((s) => [s.sensor_type, s.engineering_unit]))).toEqual(ENGINEERING_UNITS);
     }
     profileDir = mkdtempSync(join(tmpdir(), 'tc-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
@@ -269,6 +260,24 @@ describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
     expect((await backend.getJson('/api/v1/scada/simulator/status')).running).toBe(false);
     await shot('07-simulator-stopped');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('labels the simulator sensors by themselves, and starts sparklines from history on a fresh page', async () => {
+    // Nobody set these either: the simulator registered its display names.
+    expect(await page.locator('article[data-unit="UNIT003"] tr[data-sensor="power"] th').textContent()).toBe(
+      'Pump power',
+    );
+    // The simulator is stopped: nothing arrives live, so points beyond the latest value come from history.
+    const tab = await context.newPage();
+    try {
+      await tab.goto(pageUrl());
+      const spark = tab.locator('article[data-unit="UNIT001"] tr[data-sensor="temperature"] canvas.spark');
+      await spark.waitFor();
+      await eventually(async () => expect(Number(await spark.getAttribute('data-points'))).toBeGreaterThan(10), 20_000);
+      await tab.screenshot({ path: join(ARTIFACTS, '08-sparklines-from-history.png') });
+    } finally {
+      await tab.close();
+    }
   });
 });
 

@@ -86,6 +86,43 @@ describe(`pipeline end to end (${TARGET})`, () => {
     expect(seenByOther).toEqual([]);
   });
 
+  it('lets an HMI open a unit that has never reported, and delivers its first reading live', async () => {
+    const hmi = await socket();
+    // UNIT005 is in neither the units table nor memory: the HMI started before the device.
+    expect(await request(hmi, 'subscribe_unit', { unit_id: 'UNIT005' })).toEqual({
+      ok: true,
+      unit_id: 'UNIT005',
+      unit_ids: ['UNIT005'],
+      known: false,
+      unknown_unit_ids: ['UNIT005'],
+      latest: [],
+    });
+    // A list mixing a known unit (registered, no readings) and a never-seen one is accepted whole.
+    expect(await request(hmi, 'subscribe_unit', { unit_ids: ['UNIT002', 'UNIT006'] })).toEqual({
+      ok: true,
+      unit_ids: ['UNIT002', 'UNIT006'],
+      known: false,
+      unknown_unit_ids: ['UNIT006'],
+      latest: [{ unit_id: 'UNIT002', readings: [] }],
+    });
+    const received = new Promise<any>((resolve) => hmi.once('sensor_data', resolve));
+
+    await publisher.publishAsync(`${target.topicPrefix}/UNIT005/power`, '71.25', { qos: 1 });
+
+    expect(await received).toEqual({
+      unit_id: 'UNIT005',
+      readings: [{ sensor_type: 'power', value: 71.25, quality: 'GOOD', timestamp: expect.any(String) }],
+    });
+    // Reported once, the unit is known, and a new subscriber gets its snapshot.
+    const late = await socket();
+    expect(await request(late, 'subscribe_unit', { unit_id: 'UNIT005' })).toMatchObject({
+      ok: true,
+      known: true,
+      unknown_unit_ids: [],
+      latest: [{ unit_id: 'UNIT005', readings: [expect.objectContaining({ sensor_type: 'power', value: 71.25 })] }],
+    });
+  });
+
   it('stores a JSON reading with its own quality and timestamp', async () => {
     const timestamp = new Date(Date.now() - 60_000).toISOString();
     await publisher.publishAsync(

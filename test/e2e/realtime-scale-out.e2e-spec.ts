@@ -139,10 +139,6 @@ suite(title, () => {
     expect(ack).toMatchObject({ ok: true, unit_id: 'SOA', unit_ids: ['SOA'] });
     expect(await request(otherB, 'subscribe_unit', { unit_id: 'SOB' })).toMatchObject({ ok: true });
     expect(await request(clientA, 'subscribe_unit', { unit_ids: ['SOA'] })).toMatchObject({ ok: true });
-    expect(await request(clientB, 'subscribe_unit', { unit_id: 'NEVERSEEN' })).toEqual({
-      ok: false,
-      error: "Unknown unit 'NEVERSEEN'",
-    });
 
     await publish('SOA', 42);
     await eventually(() => expect(valuesOf(onB, 'SOA')).toContain(42));
@@ -167,6 +163,23 @@ suite(title, () => {
       ok: true,
       latest: [{ unit_id: 'SOA', readings: [expect.objectContaining({ sensor_type: 'temperature', value: 42 })] }],
     });
+  });
+
+  it('delivers the first reading of a unit never seen by either instance to a room joined on B before it reported', async () => {
+    const onB: SensorData[] = [];
+    const clientB = await socketOn(b, onB);
+    expect(await request(clientB, 'subscribe_unit', { unit_id: 'SONEW' })).toMatchObject({
+      ok: true,
+      known: false,
+      unknown_unit_ids: ['SONEW'],
+      latest: [],
+    });
+    await publish('SONEW', 7);
+    await eventually(() => expect(valuesOf(onB, 'SONEW')).toEqual([7]));
+    // Both instances know it now: B from the shared units table (and A's reading, via Redis).
+    const late = await connectSocket(b.url, b.token);
+    sockets.push(late);
+    expect(await request(late, 'subscribe_unit', { unit_id: 'SONEW' })).toMatchObject({ ok: true, known: true });
   });
 
   it('carries unit_status from A to the room on B', async () => {

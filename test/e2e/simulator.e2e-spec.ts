@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../support/backend.js';
-import { connectDb, connectPublisher, connectSocket, registerUnits, request } from '../support/clients.js';
+import { connectDb, connectPublisher, connectSocket, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
@@ -69,8 +69,7 @@ describe(`simulator end to end (${TARGET})`, () => {
     socket.on('sensor_data', (event: { unit_id: string; readings: { sensor_type: string; value: number }[] }) => {
       live.set(event.unit_id, [...(live.get(event.unit_id) ?? []), ...event.readings]);
     });
-    // The gateway refuses units it has never seen; the simulator may not have published yet.
-    await registerUnits(target.databaseUrl, UNITS);
+    // The simulator has not published yet: the gateway accepts units it has never seen.
     for (const unit_id of UNITS)
       expect(await request(socket, 'subscribe_unit', { unit_id })).toMatchObject({ ok: true });
   });
@@ -326,6 +325,33 @@ describe(`simulator end to end (${TARGET})`, () => {
     );
     expect(late.n).toBe(0);
     expect((await api('POST', '/stop')).status).toBe(200);
+  });
+
+  it('registers its sensors with engineering units and display names, and keeps what an engineer changed', async () => {
+    const sensorsOf = (unit: string) =>
+      backend.getJson<
+        { id: number; sensor_type: string; engineering_unit: string | null; display_name: string | null }[]
+      >(`/api/v1/scada/units/${unit}/sensors`);
+    for (const unit of UNITS) {
+      expect((await sensorsOf(unit)).map((s) => [s.sensor_type, s.engineering_unit, s.display_name])).toEqual([
+        ['flow_rate', 'L/min', 'Flow rate'],
+        ['power', 'kW', 'Pump power'],
+        ['pressure', 'bar', 'Supply pressure'],
+        ['temperature', '°C', 'Process temperature'],
+      ]);
+    }
+    const temperature = (await sensorsOf('UNIT002')).find((s) => s.sensor_type === 'temperature')!;
+    expect(
+      (await backend.request('PATCH', `/api/v1/scada/sensors/${temperature.id}`, { engineering_unit: 'K' })).status,
+    ).toBe(200);
+    // A new run of a larger plant labels its new units, and leaves the engineer's unit of measure alone.
+    expect((await api('POST', '/start', { units: 6, interval_ms: INTERVAL_MS })).status).toBe(200);
+    expect((await api('POST', '/stop')).status).toBe(200);
+    expect((await sensorsOf('UNIT002')).find((s) => s.sensor_type === 'temperature')).toMatchObject({
+      engineering_unit: 'K',
+      display_name: 'Process temperature',
+    });
+    expect((await sensorsOf('UNIT006')).map((s) => s.engineering_unit)).toEqual(['L/min', 'kW', 'bar', '°C']);
   });
 
   it('repeats a run tick for tick with the same seed, and not with another', async () => {

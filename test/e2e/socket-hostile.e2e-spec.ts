@@ -21,6 +21,7 @@ interface WebsocketHealth {
 const MAX_MESSAGE_BYTES = 4096;
 const RATE = 20;
 const BURST = 40;
+const MAX_ROOMS = 30;
 
 /**
  * Client events that are wrong in every way a client (or an attacker) can make them: each gets an error
@@ -53,6 +54,7 @@ describe('Socket.IO hostile client events (real backend, real Socket.IO clients)
         WEBSOCKET_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
         WEBSOCKET_RATE_LIMIT_PER_S: String(RATE),
         WEBSOCKET_RATE_LIMIT_BURST: String(BURST),
+        WEBSOCKET_MAX_ROOMS_PER_CLIENT: String(MAX_ROOMS),
       },
     });
     publisher = await connectPublisher(target.mqttHost, target.mqttPort, { clientId: `${target.topicPrefix}_pub` });
@@ -96,18 +98,25 @@ describe('Socket.IO hostile client events (real backend, real Socket.IO clients)
     expect(s.connected).toBe(true);
   });
 
-  it('refuses units it has never seen, naming them, and joins none of a list that holds one', async () => {
+  it(`refuses a subscribe past ${MAX_ROOMS} rooms per connection whole, counts it, and keeps what was joined`, async () => {
     const s = await socket();
-    expect(await request(s, 'subscribe_unit', { unit_id: 'NOPE1' })).toEqual({
+    const before = (await health()).events.client_events_rejected.room_limit;
+    const first = Array.from({ length: MAX_ROOMS - 1 }, (_, i) => `ROOM${i}`);
+    expect(await request(s, 'subscribe_unit', { unit_ids: first })).toMatchObject({ ok: true, known: false });
+    expect(await request(s, 'subscribe_unit', { unit_ids: ['ROOMX', 'ROOMY'] })).toEqual({
       ok: false,
-      error: "Unknown unit 'NOPE1'",
+      error: `Room limit: a connection may watch at most ${MAX_ROOMS} units; this one watches ${MAX_ROOMS - 1} and asked for 2 more (unsubscribe_unit first, or open another connection)`,
     });
-    expect(await request(s, 'subscribe_unit', { unit_ids: ['HOST1', 'NOPE2'] })).toEqual({
-      ok: false,
-      error: "Unknown unit 'NOPE2'",
-    });
-    expect((await request(s, 'get_status')).subscribed_units).toEqual([]);
-    expect((await health()).events.client_events_rejected.unknown_unit).toBeGreaterThanOrEqual(2);
+    expect((await request(s, 'get_status')).subscribed_units).toHaveLength(MAX_ROOMS - 1);
+    // Rooms already joined do not count twice; the last free one can still be taken.
+    expect(await request(s, 'subscribe_unit', { unit_ids: ['ROOM0', 'ROOMX'] })).toMatchObject({ ok: true });
+    expect(await request(s, 'subscribe_unit', { unit_id: 'ROOMY' })).toMatchObject({ ok: false });
+    expect((await request(s, 'get_status')).subscribed_units).toHaveLength(MAX_ROOMS);
+    expect((await health()).events.client_events_rejected.room_limit).toBe(before + 2);
+    // After leaving one, a new unit fits again.
+    expect(await request(s, 'unsubscribe_unit', { unit_id: 'ROOM1' })).toMatchObject({ ok: true });
+    expect(await request(s, 'subscribe_unit', { unit_id: 'ROOMY' })).toMatchObject({ ok: true });
+    expect(s.connected).toBe(true);
   });
 
   it('answers unknown events with an acknowledgement by an error, drops those without one, and counts both', async () => {

@@ -59,9 +59,9 @@ export async function storedReadings(
 }
 
 /**
- * Makes units known to the backend (as if they had reported before), for specs that subscribe over Socket.IO before
- * the first reading: subscribe_unit refuses a unit the backend has never seen. Literal SQL: PGlite multiplexes one
- * session.
+ * Makes units known to the backend (as if they had reported before): subscribe_unit then answers `known: true` for
+ * them, with `readings: []` until they report (a unit never seen is accepted too, with `known: false`). Literal SQL:
+ * PGlite multiplexes one session.
  */
 export async function registerUnits(databaseUrl: string, unitIds: string[]): Promise<void> {
   const db = await connectDb(databaseUrl);
