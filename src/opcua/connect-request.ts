@@ -10,7 +10,10 @@ export type ConnectDecision = { action: 'open' } | { action: 'current' } | { act
 /** Scheme and host are case-insensitive and a trailing slash names the same endpoint; the path is kept as given. */
 export function sameEndpoint(a: string, b: string): boolean {
   const norm = (url: string): string =>
-    url.trim().replace(/\/+$/, '').replace(/^([a-z][a-z0-9.+-]*:\/\/[^/]*)/i, (head) => head.toLowerCase());
+    url
+      .trim()
+      .replace(/\/+$/, '')
+      .replace(/^([a-z][a-z0-9.+-]*:\/\/[^/]*)/i, (head) => head.toLowerCase());
   return norm(a) === norm(b);
 }
 
