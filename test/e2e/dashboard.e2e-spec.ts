@@ -1,19 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { BackendProcess } from '../support/backend.js';
 import { eventually } from '../support/eventually.js';
 import { repoRoot } from '../support/paths.js';
+import { chromiumAt, describeWith } from '../support/prerequisites.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
 /** Debian's chromium (installed by .ci/run); no browser download. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  console.warn(`dashboard e2e SKIPPED: no Chromium at ${CHROMIUM} (install Debian's chromium, as .ci/run does)`);
-}
-const describeInBrowser = HAVE_CHROMIUM ? describe : describe.skip;
 
 const ARTIFACTS = join(repoRoot(), 'test-artifacts', 'dashboard');
 /** Set to write the README's screenshot (docs/dashboard.png) from the alarm step. */
@@ -49,7 +45,7 @@ const CHROMIUM_ARGS = [
  * The operator dashboard as an operator meets it: served by the built backend at `/`, driven in headless Chromium,
  * fed by the real simulator over the real MQTT → processor → Socket.IO path, alarms raised by the real engine.
  */
-describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
+describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => {
   let target: TestTarget;
   let backend: BackendProcess;
   let profileDir: string;
