@@ -117,7 +117,7 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
     await eventually(async () => {
       expect(await row.locator('.eu').textContent()).toBe('°C');
       expect(await row.locator('.quality').textContent()).toBe('GOOD');
-      expect(await row.locator('.value').textContent()).toMatch(/^-?[\d,]+\.\d$/);
+      expectDashboardNumber(await row.locator('.value').textContent());
     }, 20_000);
     // Live: the simulator ticks every 500 ms, so the shown values move without a reload.
     const before = await page.locator('article[data-unit="UNIT001"] .value').allTextContents();
@@ -267,6 +267,21 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
     expect(pageErrors).toEqual([]);
   });
 });
+
+/**
+ * Checks a shown reading against the dashboard's number format (dashboard/src/format.ts) for the value it shows, so
+ * the check holds for any value the simulator sends: en-GB digit grouping, two decimals below 10, one up to 1,000,
+ * none above. The rounded value may sit on a boundary (9.996 is shown as 10.00), hence the inclusive limits.
+ */
+function expectDashboardNumber(shown: string | null): void {
+  const match = /^-?\d{1,3}(?:,\d{3})*(?:\.(\d+))?$/.exec(shown ?? '');
+  expect({ shown, wellFormed: match !== null }).toEqual({ shown, wellFormed: true });
+  const decimals = match?.[1]?.length ?? 0;
+  const magnitude = Math.abs(Number((shown ?? '').replace(/,/g, '')));
+  const allowed =
+    magnitude < 10 ? [2] : magnitude === 10 ? [1, 2] : magnitude < 1000 ? [1] : magnitude === 1000 ? [0, 1] : [0];
+  expect({ shown, decimals, allowed: allowed.includes(decimals) }).toEqual({ shown, decimals, allowed: true });
+}
 
 /**
  * Pixels of a history chart drawn in the average line's colour (#2563eb, anti-aliasing aside): more than a handful
