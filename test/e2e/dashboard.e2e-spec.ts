@@ -180,24 +180,13 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
     await page.getByRole('button', { name: 'Open unit UNIT001' }).click();
     const figure = page.locator('#unit-view figure[data-sensor="temperature"]');
     await figure.waitFor();
-    await eventually(
-      async () => expect(await figure.getAttribute('data-state')).toMatch(/^(ready|unavailable)$/),
-      20_000,
-    );
+    await eventually(async () => expect(await figure.getAttribute('data-state')).toBe('ready'), 20_000);
     const to = new Date();
     const from = new Date(to.getTime() - 3_600_000);
     const probe = await backend.request(
       'GET',
       `/api/v1/scada/telemetry/history?unit_id=UNIT001&sensor_type=temperature&from=${from.toISOString()}&to=${to.toISOString()}&max_points=10`,
     );
-    // The historian (issue 8) is merged separately: until then the view must say history is unavailable. Once it is
-    // merged the probe answers 200 and the chart assertions run; the merge makes them unconditional.
-    if (probe.status === 404) {
-      expect(await figure.getAttribute('data-state')).toBe('unavailable');
-      expect(await figure.locator('.chart-note').textContent()).toContain('History unavailable');
-      await shot('04-unit-view-no-historian');
-      return;
-    }
     expect(probe.status).toBe(200);
     await eventually(async () => expect(Number(await figure.getAttribute('data-points'))).toBeGreaterThan(0), 20_000);
     expect(await seriesPixels(page, 'temperature')).toBeGreaterThan(50);
