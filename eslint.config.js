@@ -14,6 +14,8 @@ export default tseslint.config(
       'test-artifacts/',
       'eslint.config.js',
       'jest.config.js',
+      // Plain JavaScript (Jest loads reporters untransformed), outside the TypeScript project.
+      'test/support/prerequisite-reporter.js',
     ],
   },
   eslint.configs.recommended,

@@ -7,6 +7,8 @@ const common = {
 };
 
 export default {
+  // Lists what was skipped for a missing prerequisite at the end of a run (test/support/prerequisites.ts).
+  reporters: ['default', '<rootDir>/test/support/prerequisite-reporter.js'],
   projects: [
     {
       ...common,

@@ -1,14 +1,17 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { PublicAccess } from '../common/auth/access.js';
 import { HealthService } from './health.service.js';
+import { failingIndicatorsOf, ReadinessLog } from './readiness.log.js';
 import { ShutdownService } from './shutdown.service.js';
 
 @ApiTags('health')
 @PublicAccess('Kubernetes probes and monitoring must work without credentials')
 @Controller('health')
 export class HealthController {
+  private readonly readiness = new ReadinessLog(new Logger('Readiness'));
+
   constructor(
     private readonly health: HealthService,
     private readonly checks: HealthCheckService,
@@ -41,7 +44,11 @@ export class HealthController {
   })
   @ApiOkResponse({ description: 'Ready to take traffic' })
   @ApiServiceUnavailableResponse({ description: 'Shutting down, database unreachable or MQTT disconnected' })
-  ready() {
+  ready(): Promise<HealthCheckResult> {
+    return this.observed(this.readyChecks());
+  }
+
+  private readyChecks(): Promise<HealthCheckResult> {
     // From the signal on, at once and without asking the database: traffic must go elsewhere while this drains.
     if (this.shutdown.draining) {
       return this.checks.check([() => this.indicators.check('lifecycle').down({ message: 'shutting down' })]);
@@ -60,5 +67,17 @@ export class HealthController {
           : check.down({ state: mqtt.state, message: mqtt.last_error ?? 'not connected' });
       },
     ]);
+  }
+
+  /** Readiness is logged when it changes (ReadinessLog), not per probe: Terminus's own failure log is off. */
+  private async observed(probe: Promise<HealthCheckResult>): Promise<HealthCheckResult> {
+    try {
+      const result = await probe;
+      this.readiness.observe({});
+      return result;
+    } catch (err) {
+      if (err instanceof ServiceUnavailableException) this.readiness.observe(failingIndicatorsOf(err.getResponse()));
+      throw err;
+    }
   }
 }

@@ -16,7 +16,8 @@ import { StatusController } from './status.controller.js';
 
 @Module({
   imports: [
-    TerminusModule,
+    // Terminus would log every failing probe as an error; the health controller logs changes of readiness instead.
+    TerminusModule.forRoot({ logger: false }),
     MqttModule,
     OpcuaModule,
     GatewayModule,

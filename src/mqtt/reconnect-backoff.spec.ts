@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { reconnectDelay, type BackoffPolicy } from './reconnect-backoff.js';
 
 describe('reconnectDelay', () => {
@@ -47,8 +48,14 @@ describe('reconnectDelay', () => {
   });
 
   it('uses Math.random by default', () => {
-    const d = reconnectDelay(1, policy);
-    expect(d).toBeGreaterThanOrEqual(1000);
-    expect(d).toBeLessThanOrEqual(2000);
+    // Math.random pinned, so the spec sees that the default source is used and stays deterministic.
+    const random = jest.spyOn(Math, 'random').mockReturnValueOnce(0).mockReturnValueOnce(0.5);
+    try {
+      expect(reconnectDelay(1, policy)).toBe(2000);
+      expect(reconnectDelay(1, policy)).toBe(1500);
+      expect(random).toHaveBeenCalledTimes(2);
+    } finally {
+      random.mockRestore();
+    }
   });
 });

@@ -40,6 +40,7 @@ import { describeOpcuaError, type OpcuaErrorKind } from './opcua-errors.js';
 import type { OpcuaSecurityMode, OpcuaSecurityPolicy } from './opcua-security.js';
 import { MetricsCollectorRegistry } from '../common/metrics/metrics-collector.registry.js';
 import { opcuaSamples } from './opcua.metrics.js';
+import { decideConnect } from './connect-request.js';
 
 /**
  * `disabled`: never configured nor connected. `connecting`: first connection (start-up retries included).
@@ -197,15 +198,14 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
   }
 
   /**
-   * Connects now, or fails with a clear error (nothing is retried then: the caller fixes the settings). Refused
-   * while a connection exists or is being made.
+   * Connects now, or fails with a clear error (nothing is retried then: the caller fixes the settings). Asked for the
+   * connection that exists or is being made (a repeated call, or a call racing the start-up connection), answers
+   * with its state; asked for another one meanwhile, refuses (409) naming the endpoint in use.
    */
   async connect(settings: OpcuaConnectSettings): Promise<OpcuaSnapshot> {
-    if (this.state === 'connected' || this.state === 'reconnecting' || this.state === 'connecting') {
-      throw new ConflictException(
-        `OPC UA is ${this.state} (${this.settings?.endpointUrl ?? 'no endpoint'}): POST /api/v1/scada/opcua/disconnect first`,
-      );
-    }
+    const decision = decideConnect(this.state, this.settings, settings);
+    if (decision.action === 'current') return this.snapshot();
+    if (decision.action === 'conflict') throw new ConflictException(decision.reason);
     const generation = ++this.generation;
     clearTimeout(this.retryTimer);
     this.settings = settings;

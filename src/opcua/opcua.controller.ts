@@ -76,9 +76,14 @@ export class OpcuaController {
       're-established by itself (with its subscription and monitored items) until POST /disconnect. The overrides ' +
       'hold until the next connect or a restart.',
   })
-  @ApiOkResponse({ type: OpcuaStatusResponse, description: 'Connected' })
+  @ApiOkResponse({
+    type: OpcuaStatusResponse,
+    description: 'Connected, or already connected or connecting with these settings (the current state is returned)',
+  })
   @ApiBadRequestResponse({ description: 'Invalid fields, or a security mode/policy the server does not offer' })
-  @ApiConflictResponse({ description: 'Already connected or connecting: disconnect first' })
+  @ApiConflictResponse({
+    description: 'Connected or connecting with other settings (the reason names the endpoint in use): disconnect first',
+  })
   @ApiBadGatewayResponse({ description: 'Endpoint unreachable, certificate not trusted, or user rejected' })
   async connect(@Body() body: ConnectOpcuaDto = {}): Promise<OpcuaStatusResponse> {
     const endpointUrl = body.endpoint_url ?? this.config.opcuaServerUrl;

@@ -1,19 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { BackendProcess } from '../support/backend.js';
 import { eventually } from '../support/eventually.js';
 import { repoRoot } from '../support/paths.js';
+import { chromiumAt, describeWith } from '../support/prerequisites.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
 /** Debian's chromium (installed by .ci/run); no browser download. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  console.warn(`dashboard e2e SKIPPED: no Chromium at ${CHROMIUM} (install Debian's chromium, as .ci/run does)`);
-}
-const describeInBrowser = HAVE_CHROMIUM ? describe : describe.skip;
 
 const ARTIFACTS = join(repoRoot(), 'test-artifacts', 'dashboard');
 /** Set to write the screenshot shown in README.md and docs/dashboard.md (docs/dashboard.png) from the alarm step. */
@@ -49,7 +45,7 @@ const CHROMIUM_ARGS = [
  * The operator dashboard as an operator meets it: served by the built backend at `/`, driven in headless Chromium,
  * fed by the real simulator over the real MQTT → processor → Socket.IO path, alarms raised by the real engine.
  */
-describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
+describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => {
   let target: TestTarget;
   let backend: BackendProcess;
   let profileDir: string;
@@ -112,7 +108,7 @@ describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
     await eventually(async () => {
       expect(await row.locator('.eu').textContent()).toBe('°C');
       expect(await row.locator('.quality').textContent()).toBe('GOOD');
-      expect(await row.locator('.value').textContent()).toMatch(/^-?[\d,]+\.\d$/);
+      expectDashboardNumber(await row.locator('.value').textContent());
     }, 20_000);
     // Live: the simulator ticks every 500 ms, so the shown values move without a reload.
     const before = await page.locator('article[data-unit="UNIT001"] .value').allTextContents();
@@ -175,24 +171,13 @@ describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
     await page.getByRole('button', { name: 'Open unit UNIT001' }).click();
     const figure = page.locator('#unit-view figure[data-sensor="temperature"]');
     await figure.waitFor();
-    await eventually(
-      async () => expect(await figure.getAttribute('data-state')).toMatch(/^(ready|unavailable)$/),
-      20_000,
-    );
+    await eventually(async () => expect(await figure.getAttribute('data-state')).toBe('ready'), 20_000);
     const to = new Date();
     const from = new Date(to.getTime() - 3_600_000);
     const probe = await backend.request(
       'GET',
       `/api/v1/scada/telemetry/history?unit_id=UNIT001&sensor_type=temperature&from=${from.toISOString()}&to=${to.toISOString()}&max_points=10`,
     );
-    // The historian (issue 8) is merged separately: until then the view must say history is unavailable. Once it is
-    // merged the probe answers 200 and the chart assertions run; the merge makes them unconditional.
-    if (probe.status === 404) {
-      expect(await figure.getAttribute('data-state')).toBe('unavailable');
-      expect(await figure.locator('.chart-note').textContent()).toContain('History unavailable');
-      await shot('04-unit-view-no-historian');
-      return;
-    }
     expect(probe.status).toBe(200);
     await eventually(async () => expect(Number(await figure.getAttribute('data-points'))).toBeGreaterThan(0), 20_000);
     expect(await seriesPixels(page, 'temperature')).toBeGreaterThan(50);
@@ -280,6 +265,21 @@ describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
     }
   });
 });
+
+/**
+ * Checks a shown reading against the dashboard's number format (dashboard/src/format.ts) for the value it shows, so
+ * the check holds for any value the simulator sends: en-GB digit grouping, two decimals below 10, one up to 1,000,
+ * none above. The rounded value may sit on a boundary (9.996 is shown as 10.00), hence the inclusive limits.
+ */
+function expectDashboardNumber(shown: string | null): void {
+  const match = /^-?\d{1,3}(?:,\d{3})*(?:\.(\d+))?$/.exec(shown ?? '');
+  expect({ shown, wellFormed: match !== null }).toEqual({ shown, wellFormed: true });
+  const decimals = match?.[1]?.length ?? 0;
+  const magnitude = Math.abs(Number((shown ?? '').replace(/,/g, '')));
+  const allowed =
+    magnitude < 10 ? [2] : magnitude === 10 ? [1, 2] : magnitude < 1000 ? [1] : magnitude === 1000 ? [0, 1] : [0];
+  expect({ shown, decimals, allowed: allowed.includes(decimals) }).toEqual({ shown, decimals, allowed: true });
+}
 
 /**
  * Pixels of a history chart drawn in the average line's colour (#2563eb, anti-aliasing aside): more than a handful

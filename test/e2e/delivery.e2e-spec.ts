@@ -3,7 +3,8 @@ import type pg from 'pg';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
-import { MosquittoProcess, mosquittoInstalled } from '../support/mosquitto.js';
+import { MOSQUITTO, MosquittoProcess } from '../support/mosquitto.js';
+import { describeWith } from '../support/prerequisites.js';
 import { planReadings, publishAll, type PlannedReading } from '../support/qos1-stream.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
@@ -20,19 +21,12 @@ function unitsSql(units: string[]): string {
   return `ARRAY[${units.map((u) => `'${u}'`).join(',')}]::varchar[]`;
 }
 
-const suite = mosquittoInstalled ? describe : describe.skip;
-const title = mosquittoInstalled
-  ? `delivery guarantees with a real Mosquitto (${TARGET})`
-  : `delivery guarantees (${TARGET}): SKIPPED, mosquitto is not installed (apt-get install mosquitto)`;
-// Jest does not list the tests of a file that skips them all, so say it out loud too.
-if (!mosquittoInstalled) console.warn(title);
-
 /**
  * The delivery contract: a QoS 1 reading is acknowledged to the broker only once it is committed, intake never
  * waits for that, and the persistent session plus idempotent writes make "at least once in" become "exactly once
  * stored" across a killed backend, a failing database and a restarted broker.
  */
-suite(title, () => {
+describeWith([MOSQUITTO], `delivery guarantees with a real Mosquitto (${TARGET})`, () => {
   let broker: MosquittoProcess;
   let target: TestTarget;
   let backend: BackendProcess;

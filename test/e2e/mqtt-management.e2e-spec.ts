@@ -6,10 +6,11 @@ import { EmbeddedBroker } from '../../src/common/embedded/embedded-broker.js';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher, connectSocket, registerUnits, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
-import { MosquittoProcess, mosquittoInstalled } from '../support/mosquitto.js';
+import { MOSQUITTO, MosquittoProcess } from '../support/mosquitto.js';
+import { describeWith, itWith } from '../support/prerequisites.js';
 import { freePort } from '../support/ports.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
-import { createTestPki, opensslInstalled, type TestPki } from '../support/tls.js';
+import { createTestPki, OPENSSL, type TestPki } from '../support/tls.js';
 
 /** GET /api/v1/scada/mqtt/status, as far as these tests read it. */
 interface MqttStatus {
@@ -39,20 +40,12 @@ interface Reply<T = any> {
 /** Never sent anywhere but in configuration and a request body: it must never come back out. */
 const TEST_PASSWORD = 'pw-3f9c1e7d-never-echo';
 
-const suite = mosquittoInstalled ? describe : describe.skip;
-const title = mosquittoInstalled
-  ? `MQTT management API with a real Mosquitto (${TARGET})`
-  : `MQTT management API (${TARGET}): SKIPPED, mosquitto is not installed (apt-get install mosquitto)`;
-if (!mosquittoInstalled) console.warn(title);
-const tlsIt = opensslInstalled ? it : it.skip;
-if (!opensslInstalled) console.warn('MQTT over TLS: SKIPPED, openssl is not installed to make test certificates');
-
 /**
  * The management API end to end: the backend's connection to its own Mosquitto is driven over REST (connect,
  * disconnect, subscribe, unsubscribe, publish), unit status messages update the unit and reach its room, and
  * every refusal is a clear 4xx or a 409/503 that says why.
  */
-suite(title, () => {
+describeWith([MOSQUITTO], `MQTT management API with a real Mosquitto (${TARGET})`, () => {
   let broker: MosquittoProcess;
   let target: TestTarget;
   let backend: BackendProcess;
@@ -119,7 +112,7 @@ suite(title, () => {
     broker = await MosquittoProcess.start();
     target = await createTarget('mqtt_mgmt', broker.port);
     p = target.topicPrefix;
-    pki = opensslInstalled ? createTestPki() : undefined;
+    pki = OPENSSL.met ? createTestPki() : undefined;
     backend = await BackendProcess.start({
       env: {
         ...target.env,
@@ -483,44 +476,52 @@ suite(title, () => {
     expect(backend.logs).not.toContain(TEST_PASSWORD);
   });
 
-  tlsIt('connects over TLS with the configured CA and client certificate, and not without TLS', async () => {
-    const tls = pki!;
-    const secure = await MosquittoProcess.start(undefined, {
-      ca: tls.ca,
-      cert: tls.serverCert,
-      key: tls.serverKey,
-      requireCertificate: true,
-    });
-    try {
-      // Plain MQTT to a TLS listener gets nowhere.
-      const plain = await api('POST', '/connect', { port: secure.port, client_id: `${p}_tls` });
-      expect(plain.status).toBe(503);
-      expect((await api('POST', '/disconnect')).status).toBe(200);
+  itWith(
+    [OPENSSL],
+    'connects over TLS with the configured CA and client certificate, and not without TLS',
+    async () => {
+      const tls = pki!;
+      const secure = await MosquittoProcess.start(undefined, {
+        ca: tls.ca,
+        cert: tls.serverCert,
+        key: tls.serverKey,
+        requireCertificate: true,
+      });
+      try {
+        // Plain MQTT to a TLS listener gets nowhere.
+        const plain = await api('POST', '/connect', { port: secure.port, client_id: `${p}_tls` });
+        expect(plain.status).toBe(503);
+        expect((await api('POST', '/disconnect')).status).toBe(200);
 
-      const reply = await api<MqttStatus>('POST', '/connect', { port: secure.port, tls: true, client_id: `${p}_tls` });
-      expect(reply.status).toBe(200);
-      expect(reply.body).toMatchObject({
-        state: 'connected',
-        broker_port: secure.port,
-        tls: true,
-        protocol: 'MQTT 5',
-        subscribed_topics: [`${p}/#`],
-      });
-      const tlsPublisher = await connectPublisher('127.0.0.1', secure.port, {
-        protocol: 'mqtts',
-        ca: readFileSync(tls.ca),
-        cert: readFileSync(tls.clientCert),
-        key: readFileSync(tls.clientKey),
-        clientId: `${p}_tls_pub`,
-      });
-      await tlsPublisher.publishAsync(`${p}/MGMT06/temperature`, '6', { qos: 1 });
-      await tlsPublisher.endAsync();
-      await eventually(async () => expect(await storedValues('MGMT06', 'temperature')).toEqual([6]));
-    } finally {
-      expect((await api('POST', '/disconnect')).status).toBe(200);
-      await secure.stop();
-    }
-  });
+        const reply = await api<MqttStatus>('POST', '/connect', {
+          port: secure.port,
+          tls: true,
+          client_id: `${p}_tls`,
+        });
+        expect(reply.status).toBe(200);
+        expect(reply.body).toMatchObject({
+          state: 'connected',
+          broker_port: secure.port,
+          tls: true,
+          protocol: 'MQTT 5',
+          subscribed_topics: [`${p}/#`],
+        });
+        const tlsPublisher = await connectPublisher('127.0.0.1', secure.port, {
+          protocol: 'mqtts',
+          ca: readFileSync(tls.ca),
+          cert: readFileSync(tls.clientCert),
+          key: readFileSync(tls.clientKey),
+          clientId: `${p}_tls_pub`,
+        });
+        await tlsPublisher.publishAsync(`${p}/MGMT06/temperature`, '6', { qos: 1 });
+        await tlsPublisher.endAsync();
+        await eventually(async () => expect(await storedValues('MGMT06', 'temperature')).toEqual([6]));
+      } finally {
+        expect((await api('POST', '/disconnect')).status).toBe(200);
+        await secure.stop();
+      }
+    },
+  );
 
   it('answers 503 while a broker cannot be reached, keeps retrying with growing delays, and stops on disconnect', async () => {
     const nowhere = await freePort();

@@ -298,6 +298,10 @@ describe(`OPC UA end to end (${TARGET})`, () => {
     expect(before.monitored_items).toBe(1);
     await server.stop();
     await eventually(async () => expect((await status()).state).toBe('reconnecting'), 30_000, 200);
+    // A connect for the same server while the connection is being re-established is not an error: it reports that.
+    const meanwhile = await api('POST', '/connect', {});
+    expect(meanwhile.status).toBe(200);
+    expect(meanwhile.body).toMatchObject({ state: 'reconnecting', connected: false });
     expect((await backend.getJson('/health')).opcua).toMatchObject({ available: true, connected: false });
     await sleep(5000); // the server stays away for several seconds, through several failed attempts
     expect((await status()).connected).toBe(false);
@@ -340,7 +344,17 @@ describe(`OPC UA end to end (${TARGET})`, () => {
   });
 
   it('answers connection errors clearly and never echoes the password', async () => {
-    expect((await api('POST', '/connect', {})).status).toBe(409); // already connected
+    // Connect is idempotent: asking again for the connection there is answers with it; another endpoint is refused.
+    const again = await api('POST', '/connect', {});
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ state: 'connected', connected: true, endpoint_url: server.endpointUrl });
+    const trailingSlash = await api('POST', '/connect', { endpoint_url: `${server.endpointUrl}/` });
+    expect(trailingSlash.status).toBe(200);
+    const elsewhere = await api('POST', '/connect', { endpoint_url: 'opc.tcp://127.0.0.1:1' });
+    expect(elsewhere.status).toBe(409);
+    expect(elsewhere.body.message).toContain(`OPC UA is connected to ${server.endpointUrl}`);
+    expect(elsewhere.body.message).toContain('differs in endpoint_url');
+    expect((await status()).connected).toBe(true);
     const off = await api('POST', '/disconnect');
     expect(off.status).toBe(200);
     expect(off.body).toMatchObject({ state: 'disconnected', connected: false, monitored_items: 0 });

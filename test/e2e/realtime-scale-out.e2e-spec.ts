@@ -4,9 +4,10 @@ import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher, connectSocket, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
-import { MosquittoProcess, mosquittoInstalled } from '../support/mosquitto.js';
-import { RedisProcess, redisInstalled } from '../support/redis.js';
-import { createDatabase, realPostgresReachable, testId, type TestDatabase } from '../support/target.js';
+import { MOSQUITTO, MosquittoProcess } from '../support/mosquitto.js';
+import { describeWith, realPostgres } from '../support/prerequisites.js';
+import { REDIS, RedisProcess } from '../support/redis.js';
+import { createDatabase, testId, type TestDatabase } from '../support/target.js';
 
 interface SensorData {
   unit_id: string;
@@ -27,27 +28,16 @@ interface Status {
 }
 
 // Two instances need one database and one broker between them: the real PostgreSQL and our own Mosquitto, plus
-// our own Redis. The spec skips, saying which is missing, where the machine has none.
-const postgres = await realPostgresReachable();
-const missing = !redisInstalled
-  ? 'redis-server is not installed (apt-get install redis-server)'
-  : !mosquittoInstalled
-    ? 'mosquitto is not installed (apt-get install mosquitto)'
-    : !postgres
-      ? 'no PostgreSQL at PG_URL (default 127.0.0.1:5432) for the database both instances share'
-      : undefined;
-const suite = missing === undefined ? describe : describe.skip;
-const title =
-  missing === undefined
-    ? 'Socket.IO scale-out: a reading ingested by instance A reaches a client of instance B (real Redis, Mosquitto, PostgreSQL)'
-    : `Socket.IO scale-out: SKIPPED, ${missing}`;
-if (missing !== undefined) console.warn(title);
+// our own Redis (describeWith: fails with CI=true where one is missing, skips loudly elsewhere).
+const prerequisites = [REDIS, MOSQUITTO, await realPostgres()];
+const TITLE =
+  'Socket.IO scale-out: a reading ingested by instance A reaches a client of instance B (real Redis, Mosquitto, PostgreSQL)';
 
 /**
  * Instance A ingests (it subscribes to the readings' topic prefix); instance B subscribes to a prefix nobody
  * publishes on, so whatever B's clients receive came from A through Redis.
  */
-suite(title, () => {
+describeWith(prerequisites, TITLE, () => {
   let redis: RedisProcess;
   let broker: MosquittoProcess;
   let database: TestDatabase;

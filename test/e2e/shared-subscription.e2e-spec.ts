@@ -3,8 +3,9 @@ import type pg from 'pg';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
-import { MosquittoProcess, mosquittoInstalled } from '../support/mosquitto.js';
-import { createDatabase, realPostgresReachable, testId, type TestDatabase } from '../support/target.js';
+import { MOSQUITTO, MosquittoProcess } from '../support/mosquitto.js';
+import { describeWith, realPostgres } from '../support/prerequisites.js';
+import { createDatabase, testId, type TestDatabase } from '../support/target.js';
 
 /** The parts of the two status endpoints these tests read. */
 interface Status {
@@ -21,26 +22,17 @@ interface Status {
 const READINGS = 10_000;
 
 // Both instances must write to one database: the embedded one lives inside a single process, so this spec
-// always uses the real PostgreSQL, whatever E2E_TARGET says, and skips (saying why) where there is none.
-const postgres = await realPostgresReachable();
-const missing = !mosquittoInstalled
-  ? 'mosquitto is not installed (apt-get install mosquitto)'
-  : !postgres
-    ? 'no PostgreSQL at PG_URL (default 127.0.0.1:5432) for the database both instances share'
-    : undefined;
-const suite = missing === undefined ? describe : describe.skip;
-const title =
-  missing === undefined
-    ? 'shared subscriptions: two backends split one stream (real Mosquitto, real PostgreSQL)'
-    : `shared subscriptions: SKIPPED, ${missing}`;
-if (missing !== undefined) console.warn(title);
+// always uses the real PostgreSQL, whatever E2E_TARGET says (describeWith: fails with CI=true where there is none,
+// skips loudly elsewhere).
+const prerequisites = [MOSQUITTO, await realPostgres()];
+const TITLE = 'shared subscriptions: two backends split one stream (real Mosquitto, real PostgreSQL)';
 
 /**
  * Scale-out: two backend instances in one MQTT_SHARED_GROUP on one Mosquitto, one with MQTT 5 and one with
  * MQTT 3.1.1, writing to one database. The broker gives each message to one of them: every reading is stored
  * exactly once, and each instance takes a share.
  */
-suite(title, () => {
+describeWith(prerequisites, TITLE, () => {
   let broker: MosquittoProcess;
   let database: TestDatabase;
   let db: pg.Client;

@@ -4,7 +4,8 @@ import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher, connectSocket } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
-import { MosquittoProcess, mosquittoInstalled } from '../support/mosquitto.js';
+import { MOSQUITTO, MosquittoProcess } from '../support/mosquitto.js';
+import { describeWith } from '../support/prerequisites.js';
 import { planReadings, publishAll } from '../support/qos1-stream.js';
 import {
   createDatabase,
@@ -25,18 +26,14 @@ interface Status {
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 const postgres = await realPostgresReachable();
-const suite = mosquittoInstalled ? describe : describe.skip;
-const title = mosquittoInstalled
-  ? `graceful shutdown (real Mosquitto, ${postgres ? 'real PostgreSQL' : 'embedded PGlite'})`
-  : 'graceful shutdown: SKIPPED, mosquitto is not installed (apt-get install mosquitto)';
-if (!mosquittoInstalled) console.warn(title);
+const title = `graceful shutdown (real Mosquitto, ${postgres ? 'real PostgreSQL' : 'embedded PGlite'})`;
 
 /**
  * SIGTERM as Kubernetes sends it on a rolling update: the backend stops taking messages, writes and acknowledges
  * what it took in, and exits within SHUTDOWN_TIMEOUT_MS; the broker keeps the rest for the next session. After a
  * restart every reading published is stored exactly once.
  */
-suite(title, () => {
+describeWith([MOSQUITTO], title, () => {
   let broker: MosquittoProcess;
   let target: TestTarget;
   let database: TestDatabase | undefined;

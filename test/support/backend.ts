@@ -17,6 +17,27 @@ export interface HttpReply<T> {
 /** The roles of src/common/auth/access.ts. */
 export type TestRole = 'viewer' | 'operator' | 'engineer' | 'admin';
 
+/**
+ * The simulator seed every test backend runs with unless its spec sets SIMULATOR_SEED itself. A seeded run pins the
+ * model clock (its daily cycle starts at the same instant whatever the hour), so what the simulator publishes in a
+ * test does not depend on the time of day or the date the test runs at.
+ */
+export const TEST_SIMULATOR_SEED = '20260101';
+
+/**
+ * The clock of the test run, passed on to the processes it starts (whose environment is otherwise clean): the time
+ * zone, and libfaketime's settings when a run is made under `faketime` to prove it holds at any hour and date.
+ */
+export function clockEnv(): Record<string, string> {
+  const names = ['TZ', 'LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC', 'FAKETIME_NO_CACHE', 'FAKETIME_FMT'];
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
 /** A new API key in the backend's format, for AUTH_BOOTSTRAP_ADMIN_KEY. */
 export function newApiKey(): string {
   return `tc_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`;
@@ -115,6 +136,8 @@ export class BackendProcess {
       HOME: process.env.HOME ?? '/tmp',
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
+      ...clockEnv(),
+      SIMULATOR_SEED: TEST_SIMULATOR_SEED,
       ...this.options.env,
     };
     // BACKEND_MAIN lets parallel work trees test their own build instead of the shared dist/.

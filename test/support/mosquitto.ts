@@ -12,6 +12,13 @@ const CONF = join(repoRoot(), 'docker/mosquitto/mosquitto.conf');
 /** Whether a real Mosquitto binary is installed (tests that need their own broker skip, saying so, if not). */
 export const mosquittoInstalled = spawnSync('mosquitto', ['-h']).error === undefined;
 
+/** A Prerequisite (test/support/prerequisites.ts) of specs that start their own Mosquitto. */
+export const MOSQUITTO = {
+  name: 'mosquitto binary',
+  met: mosquittoInstalled,
+  hint: 'apt-get install mosquitto',
+};
+
 function portAnswers(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import type { Quality } from '../../src/common/bus/event-map.js';
 import type { DemoCommand, DemoReply } from '../../src/simulator/opcua-demo.main.js';
+import { clockEnv } from './backend.js';
 import { repoRoot } from './paths.js';
 
 /**
@@ -30,6 +31,7 @@ export class OpcuaServerProcess {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',
+        ...clockEnv(),
         OPCUA_DEMO_SERVER_PORT: String(port),
         OPCUA_PKI_DIR: pkiDir,
         SIMULATOR_UNITS: String(units),

@@ -6,6 +6,13 @@ import { freePort } from './ports.js';
 /** Whether a real redis-server binary is installed (tests that need Redis skip, saying so, if not). */
 export const redisInstalled = spawnSync('redis-server', ['--version']).error === undefined;
 
+/** A Prerequisite (test/support/prerequisites.ts) of specs that start their own Redis. */
+export const REDIS = {
+  name: 'redis-server binary',
+  met: redisInstalled,
+  hint: 'apt-get install redis-server',
+};
+
 function portAnswers(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');

@@ -6,6 +6,13 @@ import { join } from 'node:path';
 /** Whether the openssl command is there to make test certificates (TLS tests skip, saying so, if not). */
 export const opensslInstalled = spawnSync('openssl', ['version']).error === undefined;
 
+/** A Prerequisite (test/support/prerequisites.ts) of tests that make their own certificates. */
+export const OPENSSL = {
+  name: 'openssl binary',
+  met: opensslInstalled,
+  hint: 'apt-get install openssl, to make test certificates',
+};
+
 /** A throwaway CA with a server certificate for 127.0.0.1/localhost and a client certificate, as PEM files. */
 export interface TestPki {
   dir: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
+import type { LevelWithSilent, Logger } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 
 /** A caller's X-Request-Id is kept only when it is a plain token: it ends up in logs and in a response header. */
@@ -13,6 +13,17 @@ const ROUTINE = /^\/(health(\/(live|ready))?|metrics)(\?|$)/;
 export function requestIdOf(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   return value !== undefined && REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+/**
+ * The level of a request's log line. Probes and scrapes stay at debug whatever they answer: a failing readiness
+ * probe answers 503 every few seconds for as long as the outage lasts, and the health module logs the change of
+ * readiness itself, once. Everything else: errors and 5xx at error, 4xx at warn, the rest at info.
+ */
+export function httpLogLevel(url: string | undefined, statusCode: number, err?: Error): LevelWithSilent {
+  if (ROUTINE.test(url ?? '')) return 'debug';
+  if (err !== undefined || statusCode >= 500) return 'error';
+  return statusCode >= 400 ? 'warn' : 'info';
 }
 
 /**
@@ -30,11 +41,7 @@ export function httpLogger(root: Logger): HttpLogger {
       return id;
     },
     customProps: (req) => ({ reqId: req.id }),
-    customLogLevel: (req, res, err) => {
-      if (err !== undefined || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      return ROUTINE.test(req.url ?? '') ? 'debug' : 'info';
-    },
+    customLogLevel: (req, res, err) => httpLogLevel(req.url, res.statusCode, err),
     customSuccessMessage: (req, res, ms) => `${req.method} ${req.url} ${res.statusCode} ${Math.round(ms)} ms`,
     customErrorMessage: (req, res, err) => `${req.method} ${req.url} ${res.statusCode} failed: ${err.message}`,
   });
