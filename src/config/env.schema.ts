@@ -41,6 +41,7 @@ export const ENV_SCHEMA = {
   MQTT_PROTOCOL_VERSION: { kind: 'enum', default: '5', values: ['4', '5'], description: 'MQTT protocol: 5 (MQTT 5, large Receive Maximum) or 4 (3.1.1). The embedded broker speaks 3.1.1.' },
   MQTT_RECEIVE_MAXIMUM: { kind: 'int', default: '20000', min: 1, max: 65535, description: 'MQTT 5 Receive Maximum: QoS 1 messages the broker may have in flight to us while their PUBACKs wait for the commit.' },
   MQTT_SESSION_EXPIRY: { kind: 'int', default: '86400', min: 0, description: 'MQTT 5 session expiry in seconds: how long the broker keeps unacknowledged readings while the backend is down.' },
+  MQTT_MAX_PACKET_SIZE: { kind: 'int', default: '262144', min: 1024, max: 268435455, description: 'Largest MQTT packet the backend accepts from the broker (MQTT 5 Maximum Packet Size, and the client\'s parser limit); the embedded broker refuses larger packets from publishers too.' },
   MQTT_RECONNECT_MIN_MS: { kind: 'int', default: '1000', min: 100, max: 600000, description: 'First reconnect delay after the broker connection is lost; it doubles with each failed attempt, minus up to 50% random jitter.' },
   MQTT_RECONNECT_MAX_MS: { kind: 'int', default: '30000', min: 100, max: 3600000, description: 'Longest delay between two reconnect attempts (the cap of the exponential backoff).' },
   MQTT_SHARED_GROUP: { kind: 'string', description: 'Shared-subscription group: instances with the same group split the stream ($share/<group>/<prefix>/#), each message going to one of them. Needs an external broker.' },
@@ -54,6 +55,9 @@ export const ENV_SCHEMA = {
   INGEST_BATCH_WINDOW_MS: { kind: 'int', default: '5', min: 0, max: 1000, description: 'Longest a reading waits for its batch to fill before the batch moves on.' },
   WRITER_MAX_ROWS: { kind: 'int', default: '5000', min: 1, max: 100000, description: 'Most rows written in one INSERT statement.' },
   WRITER_MAX_PENDING: { kind: 'int', default: '200000', min: 1000, description: 'Readings waiting for the database before unacknowledged (QoS 0) batches are dropped and counted.' },
+  MAX_UNITS: { kind: 'int', default: '10000', min: 1, max: 1000000, description: 'Most units the backend knows; a reading or status of a further unit is rejected (cardinality_limit) and nothing is created.' },
+  MAX_SENSORS_PER_UNIT: { kind: 'int', default: '256', min: 1, max: 100000, description: 'Most sensors one unit may have; a reading of a further sensor is rejected (cardinality_limit) and nothing is created.' },
+  MAX_NEW_SENSORS_PER_MINUTE: { kind: 'int', default: '1000', min: 1, max: 1000000, description: 'New sensors registered per minute (token bucket, this many at once); readings of further new sensors are rejected (cardinality_limit) until it refills.' },
   READING_MAX_FUTURE_S: { kind: 'int', default: '300', min: 0, description: 'Readings stamped further than this in the future are rejected (clock skew bound).' },
   READING_MAX_AGE_S: { kind: 'int', default: '2592000', min: 0, description: 'Readings stamped further than this in the past are rejected (default 30 days).' },
 
