@@ -92,7 +92,8 @@ export class AppConfig {
   readonly databaseUrl?: string;
   readonly databasePoolSize: number;
   readonly databaseMigrateOnStart: boolean;
-  readonly embeddedDatabasePort: number;
+  /** Loopback TCP port of the embedded database (0: any free one); undefined: its Unix socket only. */
+  readonly embeddedDatabasePort?: number;
   /** External broker host; undefined means the embedded broker. */
   readonly mqttBrokerHost?: string;
   readonly mqttBrokerPort: number;
@@ -327,7 +328,7 @@ export class AppConfig {
     this.databaseUrl = opt('DATABASE_URL');
     this.databasePoolSize = int('DATABASE_POOL_SIZE');
     this.databaseMigrateOnStart = v.DATABASE_MIGRATE_ON_START === true;
-    this.embeddedDatabasePort = int('EMBEDDED_DATABASE_PORT');
+    this.embeddedDatabasePort = v.EMBEDDED_DATABASE_PORT === undefined ? undefined : int('EMBEDDED_DATABASE_PORT');
     this.mqttBrokerHost = opt('MQTT_BROKER_HOST');
     this.mqttBrokerPort = int('MQTT_BROKER_PORT');
     this.mqttUsername = opt('MQTT_USERNAME');

@@ -24,12 +24,12 @@ export const ENV_SCHEMA = {
   HOST: { kind: 'string', default: '0.0.0.0', description: 'Interface the HTTP server binds to.' },
   LOG_LEVEL: { kind: 'enum', default: 'log', values: ['error', 'warn', 'log', 'debug', 'verbose'], description: 'Most detailed log level printed.' },
   SHUTDOWN_TIMEOUT_MS: { kind: 'int', default: '20000', min: 1000, max: 600000, description: 'On SIGTERM/SIGINT: longest the backend spends writing pending batches and sending their PUBACKs before it exits anyway (keep it below the orchestrator grace period).' },
-  DATA_DIR: { kind: 'string', default: './data', description: 'Directory for the embedded database files (used only when DATABASE_URL is unset).' },
+  DATA_DIR: { kind: 'string', default: './data', description: 'Directory for the embedded database files and its Unix socket (used only when DATABASE_URL is unset); made private to the backend\'s OS user (0700).' },
 
   DATABASE_URL: { kind: 'string', secret: true, description: 'PostgreSQL/TimescaleDB connection URL. Unset: an in-process PostgreSQL (PGlite) under DATA_DIR.' },
   DATABASE_POOL_SIZE: { kind: 'int', default: '10', min: 1, max: 200, description: 'Connections in the pool to an external database (the embedded one always uses 1).' },
   DATABASE_MIGRATE_ON_START: { kind: 'bool', default: 'true', description: 'Apply pending migrations at start-up. Set false where a deploy job (node dist/src/telemetry/migrate.cli.js) migrates before the rollout, so replicas never race.' },
-  EMBEDDED_DATABASE_PORT: { kind: 'int', default: '0', min: 0, max: 65535, description: 'Loopback port on which the embedded PostgreSQL also accepts psql/pg clients (0 picks a free port).' },
+  EMBEDDED_DATABASE_PORT: { kind: 'int', min: 0, max: 65535, description: 'Loopback TCP port on which the embedded PostgreSQL also accepts psql/pg clients, with the password kept in DATA_DIR/embedded-database.password (0 picks a free port). Unset: only the Unix socket in DATA_DIR, for this OS user.' },
 
   MQTT_BROKER_HOST: { kind: 'string', description: 'External MQTT broker host. Unset: an in-process broker listens on 127.0.0.1:MQTT_BROKER_PORT.' },
   MQTT_BROKER_PORT: { kind: 'int', default: '1883', min: 0, max: 65535, description: 'MQTT broker port (the embedded broker listens here; 0 picks a free port).' },
