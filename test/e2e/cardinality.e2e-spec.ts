@@ -137,8 +137,11 @@ describe(`cardinality limits under a flood of random topics (${TARGET})`, () => 
     expect(after.pipeline.dropped).toBe(0);
     // In memory too: the registry knows exactly the sensors that exist, the latest values the units that exist.
     expect(after.database.known_sensors).toBe(sensorCount);
-    const latest = await backend.getJson<{ units: { unit_id: string }[] }>('/api/v1/scada/latest');
+    const latest = await backend.getJson<{ units: { unit_id: string; sensors: unknown[] }[] }>(
+      '/api/v1/scada/telemetry/latest',
+    );
     expect(latest.units.length).toBeLessThanOrEqual(MAX_UNITS);
+    expect(latest.units.reduce((n, u) => n + u.sensors.length, 0)).toBe(sensorCount);
 
     const metrics = await (await fetch(`${backend.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`scada_readings_rejected_total\\{reason="cardinality_limit"\\} ${rejected}\\b`));

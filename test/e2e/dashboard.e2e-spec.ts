@@ -79,11 +79,11 @@ describeInBrowser(`dashboard in Chromium (${TARGET})`, () => {
     // An engineer has set the units of measure: the cards must show them next to the values.
     for (const unit of UNITS) {
       const sensors = await eventually(async () => {
-        const list = await backend.getJson<{ id: number; sensor_type: string }[]>(
+        const page = await backend.getJson<{ items: { id: number; sensor_type: string }[] }>(
           `/api/v1/scada/units/${unit}/sensors`,
         );
-        expect(Array.isArray(list) && list.length).toBe(4);
-        return list;
+        expect(page.items).toHaveLength(4);
+        return page.items;
       }, 30_000);
       for (const s of sensors) {
         const res = await backend.request('PATCH', `/api/v1/scada/sensors/${s.id}`, {
