@@ -22,7 +22,15 @@ function privateDirectory(dir: string): void {
   if (mode & 0o1000) {
     throw new Error(`DATA_DIR ${dir} is a shared directory (sticky bit set): give the backend a directory of its own`);
   }
-  if ((mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+  if ((mode & 0o777) === 0o700) return;
+  try {
+    chmodSync(dir, 0o700);
+  } catch (err) {
+    throw new Error(
+      `Cannot make DATA_DIR ${dir} private (mode 0700): ${(err as Error).message}. Give the backend's user a directory it owns.`,
+      { cause: err },
+    );
+  }
 }
 
 /** Resolves when nothing listens on the socket file (a stale one is removed); rejects when something does. */
