@@ -48,10 +48,19 @@ async function bootstrap(): Promise<void> {
   // Embedded services start first, so the application sees them exactly like external ones.
   let databaseUrl = config.databaseUrl;
   if (databaseUrl === undefined) {
-    const db = await EmbeddedDatabase.start(config.dataDir, config.embeddedDatabasePort);
+    const db = await EmbeddedDatabase.start(config.dataDir, { port: config.embeddedDatabasePort });
     stops.unshift(() => db.stop());
     databaseUrl = db.url;
-    logger.log(`Embedded PostgreSQL (PGlite) in ${db.dataDir}, also reachable at ${db.url}`);
+    logger.log(
+      `Embedded PostgreSQL (PGlite) in ${db.dataDir}, on the Unix socket ${db.socketPath} (this OS user only)`,
+    );
+    if (db.tcp) {
+      const where = `postgres://postgres:<password>@127.0.0.1:${db.tcp.port}/postgres`;
+      logger.log(`Embedded PostgreSQL also on ${where}, the password in ${db.tcp.passwordFile}`);
+      // Printed this once, when it is generated (as AUTH's first-start login URL is): later starts only name the file.
+      if (db.tcp.createdPassword)
+        logger.warn(`Embedded PostgreSQL password (new, shown once): ${db.tcp.createdPassword}`);
+    }
   }
   let brokerHost = config.mqttBrokerHost;
   let brokerPort = config.mqttBrokerPort;

@@ -20,6 +20,12 @@ function messageOf(body: unknown): string | undefined {
   return typeof message === 'string' ? message : undefined;
 }
 
+/** One page of a list endpoint (units, sensors). */
+interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
 /**
  * REST client: JSON in and out, credentials as `Authorization: Bearer` when the user signed in. A 401 means the
  * credentials are missing, wrong or expired: the page then asks for a key (onUnauthorized) and the call fails.
@@ -32,6 +38,20 @@ export class ApiClient {
 
   get<T>(path: string): Promise<T> {
     return this.call<T>('GET', path);
+  }
+
+  /** Every item of a paged list (`{ items, next_cursor }`), following the cursors to the last page. */
+  async getAll<T>(path: string): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page<T> = await this.get<Page<T>>(
+        cursor === null ? path : `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`,
+      );
+      items.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    return items;
   }
 
   post<T>(path: string, body: unknown = {}): Promise<T> {

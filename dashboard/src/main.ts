@@ -68,7 +68,7 @@ byId<HTMLFormElement>('sign-in-form').addEventListener('submit', (event) => {
   credentials.set(key);
   void (async () => {
     try {
-      await api.get<UnitInfo[]>(`${API}/units`);
+      await api.get(`${API}/units?limit=1`);
     } catch (err) {
       signInError.textContent =
         err instanceof ApiError && err.status === 401 ? 'This key was refused.' : (err as Error).message;
@@ -171,7 +171,7 @@ let latestMissing = false;
 async function loadUnits(): Promise<void> {
   let units: UnitInfo[];
   try {
-    units = await api.get<UnitInfo[]>(`${API}/units`);
+    units = await api.getAll<UnitInfo>(`${API}/units`);
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 401)) toast(`Units unavailable: ${(err as Error).message}`, true);
     return;
@@ -204,7 +204,7 @@ filter.addEventListener('input', () => pickUnits());
 async function loadSensors(unitId: string): Promise<void> {
   sensorsFetched.set(unitId, Date.now());
   try {
-    const sensors = await api.get<SensorInfo[]>(`${API}/units/${encodeURIComponent(unitId)}/sensors`);
+    const sensors = await api.getAll<SensorInfo>(`${API}/units/${encodeURIComponent(unitId)}/sensors`);
     for (const s of sensors) plant.sensor(unitId, s.sensor_type).settings = s;
     overview.refresh(unitId);
     void loadTrails(

@@ -92,7 +92,8 @@ export class AppConfig {
   readonly databaseUrl?: string;
   readonly databasePoolSize: number;
   readonly databaseMigrateOnStart: boolean;
-  readonly embeddedDatabasePort: number;
+  /** Loopback TCP port of the embedded database (0: any free one); undefined: its Unix socket only. */
+  readonly embeddedDatabasePort?: number;
   /** External broker host; undefined means the embedded broker. */
   readonly mqttBrokerHost?: string;
   readonly mqttBrokerPort: number;
@@ -100,6 +101,8 @@ export class AppConfig {
   readonly mqttPassword?: string;
   readonly mqttClientId: string;
   readonly mqttKeepalive: number;
+  /** Largest MQTT packet accepted (bytes): the backend's client, and the embedded broker. */
+  readonly mqttMaxPacketSize: number;
   readonly mqttTopicPrefix: string;
   readonly mqttProtocolVersion: 4 | 5;
   readonly mqttReceiveMaximum: number;
@@ -117,6 +120,10 @@ export class AppConfig {
   readonly ingestBatchWindowMs: number;
   readonly writerMaxRows: number;
   readonly writerMaxPending: number;
+  /** Caps on what readings may register (processor/sensor-catalog.ts): beyond them a reading is rejected. */
+  readonly maxUnits: number;
+  readonly maxSensorsPerUnit: number;
+  readonly maxNewSensorsPerMinute: number;
   readonly readingMaxFutureMs: number;
   readonly readingMaxAgeMs: number;
   /** Age (seconds) past which raw readings are deleted; 0 keeps them forever. */
@@ -323,13 +330,14 @@ export class AppConfig {
     this.databaseUrl = opt('DATABASE_URL');
     this.databasePoolSize = int('DATABASE_POOL_SIZE');
     this.databaseMigrateOnStart = v.DATABASE_MIGRATE_ON_START === true;
-    this.embeddedDatabasePort = int('EMBEDDED_DATABASE_PORT');
+    this.embeddedDatabasePort = v.EMBEDDED_DATABASE_PORT === undefined ? undefined : int('EMBEDDED_DATABASE_PORT');
     this.mqttBrokerHost = opt('MQTT_BROKER_HOST');
     this.mqttBrokerPort = int('MQTT_BROKER_PORT');
     this.mqttUsername = opt('MQTT_USERNAME');
     this.mqttPassword = opt('MQTT_PASSWORD');
     this.mqttClientId = str('MQTT_CLIENT_ID');
     this.mqttKeepalive = int('MQTT_KEEPALIVE');
+    this.mqttMaxPacketSize = int('MQTT_MAX_PACKET_SIZE');
     this.mqttTopicPrefix = prefix;
     this.mqttProtocolVersion = int('MQTT_PROTOCOL_VERSION') === 4 ? 4 : 5;
     this.mqttReceiveMaximum = int('MQTT_RECEIVE_MAXIMUM');
@@ -346,6 +354,9 @@ export class AppConfig {
     this.ingestBatchWindowMs = int('INGEST_BATCH_WINDOW_MS');
     this.writerMaxRows = int('WRITER_MAX_ROWS');
     this.writerMaxPending = int('WRITER_MAX_PENDING');
+    this.maxUnits = int('MAX_UNITS');
+    this.maxSensorsPerUnit = int('MAX_SENSORS_PER_UNIT');
+    this.maxNewSensorsPerMinute = int('MAX_NEW_SENSORS_PER_MINUTE');
     this.readingMaxFutureMs = int('READING_MAX_FUTURE_S') * 1000;
     this.readingMaxAgeMs = int('READING_MAX_AGE_S') * 1000;
     this.telemetryRetentionSeconds = durations.TELEMETRY_RETENTION ?? 0;

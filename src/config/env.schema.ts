@@ -25,12 +25,12 @@ export const ENV_SCHEMA = {
   HOST: { kind: 'string', default: '0.0.0.0', description: 'Interface the HTTP server binds to.' },
   LOG_LEVEL: { kind: 'enum', default: 'log', values: ['error', 'warn', 'log', 'debug', 'verbose'], description: 'Most detailed log level printed.' },
   SHUTDOWN_TIMEOUT_MS: { kind: 'int', default: '20000', min: 1000, max: 600000, description: 'On SIGTERM/SIGINT: longest the backend spends writing pending batches and sending their PUBACKs before it exits anyway (keep it below the orchestrator grace period).' },
-  DATA_DIR: { kind: 'string', default: './data', description: 'Directory for the embedded database files (used only when DATABASE_URL is unset).' },
+  DATA_DIR: { kind: 'string', default: './data', description: 'Directory for the embedded database files and its Unix socket (used only when DATABASE_URL is unset); made private to the backend\'s OS user (0700).' },
 
   DATABASE_URL: { kind: 'string', secret: true, description: 'PostgreSQL/TimescaleDB connection URL. Unset: an in-process PostgreSQL (PGlite) under DATA_DIR.' },
   DATABASE_POOL_SIZE: { kind: 'int', default: '10', min: 1, max: 200, description: 'Connections in the pool to an external database (the embedded one always uses 1).' },
   DATABASE_MIGRATE_ON_START: { kind: 'bool', default: 'true', description: 'Apply pending migrations at start-up. Set false where a deploy job (node dist/src/telemetry/migrate.cli.js) migrates before the rollout, so replicas never race.' },
-  EMBEDDED_DATABASE_PORT: { kind: 'int', default: '0', min: 0, max: 65535, description: 'Loopback port on which the embedded PostgreSQL also accepts psql/pg clients (0 picks a free port).' },
+  EMBEDDED_DATABASE_PORT: { kind: 'int', min: 0, max: 65535, description: 'Loopback TCP port on which the embedded PostgreSQL also accepts psql/pg clients, with the password kept in DATA_DIR/embedded-database.password (0 picks a free port). Unset: only the Unix socket in DATA_DIR, for this OS user.' },
 
   MQTT_BROKER_HOST: { kind: 'string', description: 'External MQTT broker host. Unset: an in-process broker listens on 127.0.0.1:MQTT_BROKER_PORT.' },
   MQTT_BROKER_PORT: { kind: 'int', default: '1883', min: 0, max: 65535, description: 'MQTT broker port (the embedded broker listens here; 0 picks a free port).' },
@@ -42,6 +42,7 @@ export const ENV_SCHEMA = {
   MQTT_PROTOCOL_VERSION: { kind: 'enum', default: '5', values: ['4', '5'], description: 'MQTT protocol: 5 (MQTT 5, large Receive Maximum) or 4 (3.1.1). The embedded broker speaks 3.1.1.' },
   MQTT_RECEIVE_MAXIMUM: { kind: 'int', default: '20000', min: 1, max: 65535, description: 'MQTT 5 Receive Maximum: QoS 1 messages the broker may have in flight to us while their PUBACKs wait for the commit.' },
   MQTT_SESSION_EXPIRY: { kind: 'int', default: '86400', min: 0, description: 'MQTT 5 session expiry in seconds: how long the broker keeps unacknowledged readings while the backend is down.' },
+  MQTT_MAX_PACKET_SIZE: { kind: 'int', default: '262144', min: 1024, max: 268435455, description: 'Largest MQTT packet (bytes) the backend accepts from an MQTT 5 broker (Maximum Packet Size: the broker drops larger ones for it). MQTT 3.1.1 and the embedded broker have no such field: the broker\'s own limit applies.' },
   MQTT_RECONNECT_MIN_MS: { kind: 'int', default: '1000', min: 100, max: 600000, description: 'First reconnect delay after the broker connection is lost; it doubles with each failed attempt, minus up to 50% random jitter.' },
   MQTT_RECONNECT_MAX_MS: { kind: 'int', default: '30000', min: 100, max: 3600000, description: 'Longest delay between two reconnect attempts (the cap of the exponential backoff).' },
   MQTT_SHARED_GROUP: { kind: 'string', description: 'Shared-subscription group: instances with the same group split the stream ($share/<group>/<prefix>/#), each message going to one of them. Needs an external broker.' },
@@ -55,6 +56,9 @@ export const ENV_SCHEMA = {
   INGEST_BATCH_WINDOW_MS: { kind: 'int', default: '5', min: 0, max: 1000, description: 'Longest a reading waits for its batch to fill before the batch moves on.' },
   WRITER_MAX_ROWS: { kind: 'int', default: '5000', min: 1, max: 100000, description: 'Most rows written in one INSERT statement.' },
   WRITER_MAX_PENDING: { kind: 'int', default: '200000', min: 1000, description: 'Readings waiting for the database before unacknowledged (QoS 0) batches are dropped and counted.' },
+  MAX_UNITS: { kind: 'int', default: '10000', min: 1, max: 1000000, description: 'Most units the backend knows; a reading or status of a further unit is rejected (cardinality_limit) and nothing is created.' },
+  MAX_SENSORS_PER_UNIT: { kind: 'int', default: '256', min: 1, max: 100000, description: 'Most sensors one unit may have; a reading of a further sensor is rejected (cardinality_limit) and nothing is created.' },
+  MAX_NEW_SENSORS_PER_MINUTE: { kind: 'int', default: '1000', min: 1, max: 1000000, description: 'New sensors registered per minute (token bucket, this many at once); readings of further new sensors are rejected (cardinality_limit) until it refills.' },
   READING_MAX_FUTURE_S: { kind: 'int', default: '300', min: 0, description: 'Readings stamped further than this in the future are rejected (clock skew bound).' },
   READING_MAX_AGE_S: { kind: 'int', default: '2592000', min: 0, description: 'Readings stamped further than this in the past are rejected (default 30 days).' },
 

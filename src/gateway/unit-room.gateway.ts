@@ -22,7 +22,7 @@ import { ClusterLink } from './cluster-link.service.js';
 import { GatewayCounters, type RejectReason } from './gateway-counters.js';
 import type { LiveReading, SensorDataEvent } from './live-reading.js';
 import { unitRoom } from './room.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../common/token-bucket.js';
 import { parseUnitSelection } from './unit-selection.parser.js';
 
 /** What the handshake leaves on each socket. */

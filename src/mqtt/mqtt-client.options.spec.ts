@@ -11,9 +11,15 @@ describe('clientOptions', () => {
     clientId: 'thermacore_backend',
     keepalive: 60,
   };
-  const v5: SessionTuning = { protocolVersion: 5, sessionExpiry: 86_400, receiveMaximum: 20_000, reconnectPeriod: 800 };
+  const v5: SessionTuning = {
+    protocolVersion: 5,
+    sessionExpiry: 86_400,
+    receiveMaximum: 20_000,
+    maxPacketSize: 262_144,
+    reconnectPeriod: 800,
+  };
 
-  it('asks for a persistent MQTT 5 session with a large Receive Maximum', () => {
+  it('asks for a persistent MQTT 5 session with a large Receive Maximum and a bounded packet size', () => {
     expect(clientOptions(broker, v5)).toMatchObject({
       host: 'broker.plant.local',
       port: 1883,
@@ -24,7 +30,7 @@ describe('clientOptions', () => {
       keepalive: 60,
       clean: false,
       protocolVersion: 5,
-      properties: { sessionExpiryInterval: 86_400, receiveMaximum: 20_000 },
+      properties: { sessionExpiryInterval: 86_400, receiveMaximum: 20_000, maximumPacketSize: 262_144 },
       reconnectPeriod: 800,
       resubscribe: false,
     });

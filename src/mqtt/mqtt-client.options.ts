@@ -28,6 +28,11 @@ export interface SessionTuning {
   sessionExpiry: number;
   /** MQTT 5 only: QoS 1 messages in flight to us while their PUBACKs wait for the commit. */
   receiveMaximum: number;
+  /**
+   * MQTT 5 only: the largest packet (bytes) the broker may send us; it drops larger ones for us, and mqtt.js closes
+   * a connection whose broker sends one anyway. MQTT 3.1.1 has no such field: the broker's own limit applies.
+   */
+  maxPacketSize: number;
   /** First reconnect delay; MqttConnectionService adjusts it before every later attempt. */
   reconnectPeriod: number;
 }
@@ -53,7 +58,11 @@ export function clientOptions(broker: BrokerSettings, session: SessionTuning, tl
     clean: false,
     protocolVersion: session.protocolVersion,
     properties: v5
-      ? { sessionExpiryInterval: session.sessionExpiry, receiveMaximum: session.receiveMaximum }
+      ? {
+          sessionExpiryInterval: session.sessionExpiry,
+          receiveMaximum: session.receiveMaximum,
+          maximumPacketSize: session.maxPacketSize,
+        }
       : undefined,
     reconnectPeriod: session.reconnectPeriod,
     reconnectOnConnackError: true,

@@ -468,6 +468,7 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
           protocolVersion: this.preferredProtocol(broker),
           sessionExpiry: this.config.mqttSessionExpiry,
           receiveMaximum: this.config.mqttReceiveMaximum,
+          maxPacketSize: this.config.mqttMaxPacketSize,
           reconnectPeriod: reconnectDelay(0, this.policy),
         },
         tls ?? (broker.tls ? this.tlsMaterial() : undefined),

@@ -3,10 +3,26 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ReadingHandlerRunner } from './reading-handler.runner.js';
 import { ReadingProcessorService } from './reading-processor.service.js';
 import { SensorSettingsCache } from './sensor-settings.cache.js';
+import { AppConfig } from '../config/app-config.js';
+import { SensorCatalog } from './sensor-catalog.js';
 
 @Module({
   imports: [DiscoveryModule],
-  providers: [ReadingProcessorService, SensorSettingsCache, ReadingHandlerRunner],
-  exports: [ReadingProcessorService, SensorSettingsCache, ReadingHandlerRunner],
+  providers: [
+    ReadingProcessorService,
+    SensorSettingsCache,
+    ReadingHandlerRunner,
+    {
+      provide: SensorCatalog,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        new SensorCatalog({
+          maxUnits: config.maxUnits,
+          maxSensorsPerUnit: config.maxSensorsPerUnit,
+          maxNewSensorsPerMinute: config.maxNewSensorsPerMinute,
+        }),
+    },
+  ],
+  exports: [ReadingProcessorService, SensorSettingsCache, ReadingHandlerRunner, SensorCatalog],
 })
 export class ProcessorModule {}

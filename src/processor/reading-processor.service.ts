@@ -8,9 +8,10 @@ import type {
   ReadingBatch,
 } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { PipelineStats, type RejectReason } from '../common/metrics/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
 import { normalizeReading, normalizeUnitStatus, type NormalizerLimits } from './reading.normalizer.js';
+import { SensorCatalog } from './sensor-catalog.js';
 import { SensorSettingsCache } from './sensor-settings.cache.js';
 
 /**
@@ -27,6 +28,7 @@ export class ReadingProcessorService implements OnModuleInit {
     private readonly bus: EventBus,
     private readonly stats: PipelineStats,
     private readonly settings: SensorSettingsCache,
+    private readonly catalog: SensorCatalog,
     config: AppConfig,
   ) {
     this.limits = { maxFutureMs: config.readingMaxFutureMs, maxAgeMs: config.readingMaxAgeMs };
@@ -42,8 +44,9 @@ export class ReadingProcessorService implements OnModuleInit {
     for (const raw of batch.readings) {
       const result = normalizeReading(raw, this.limits, now, this.settings.get(raw.unitId, raw.sensorType));
       if (typeof result === 'string') {
-        this.stats.reject(result);
-        this.logger.warn(result, `Rejected reading ${raw.unitId}/${raw.sensorType}: ${result}`);
+        this.reject(result, raw.unitId, raw.sensorType);
+      } else if (!this.catalog.admit(result.unitId, result.sensorType)) {
+        this.reject('cardinality_limit', raw.unitId, raw.sensorType);
       } else {
         out.push(result);
       }
@@ -55,8 +58,9 @@ export class ReadingProcessorService implements OnModuleInit {
       for (const raw of batch.statuses) {
         const result = normalizeUnitStatus(raw, this.limits, now);
         if (typeof result === 'string') {
-          this.stats.reject(result);
-          this.logger.warn(result, `Rejected status of ${raw.unitId}: ${result}`);
+          this.reject(result, raw.unitId);
+        } else if (!this.catalog.admitUnit(result.unitId)) {
+          this.reject('cardinality_limit', raw.unitId);
         } else {
           statuses.push(result);
         }
@@ -64,5 +68,15 @@ export class ReadingProcessorService implements OnModuleInit {
       this.stats.statusAccepted += statuses.length;
     }
     this.bus.emit('readings.processed', { readings: out, statuses, ack: batch.ack });
+  }
+
+  /** Counts a rejection; its log line (one per reason every few seconds) is only built when it is written. */
+  private reject(reason: RejectReason, unitId: string, sensorType?: string): void {
+    this.stats.reject(reason);
+    this.logger.warn(reason, () =>
+      sensorType === undefined
+        ? `Rejected status of ${unitId}: ${reason}`
+        : `Rejected reading ${unitId}/${sensorType}: ${reason}`,
+    );
   }
 }

@@ -11,7 +11,7 @@ import { AppConfig, ConfigError } from '../config/app-config.js';
  */
 async function main(): Promise<void> {
   const config = new AppConfig(process.env);
-  const embedded = config.databaseUrl === undefined ? await EmbeddedDatabase.start(config.dataDir, 0) : undefined;
+  const embedded = config.databaseUrl === undefined ? await EmbeddedDatabase.start(config.dataDir) : undefined;
   const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, 1));
   try {
     await dataSource.initialize();

@@ -1,40 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import { DatabasePool } from '../common/database/database.pool.js';
-
-const key = (unitId: string, sensorType: string): string => unitId + '/' + sensorType;
+import { SensorCatalog } from '../processor/sensor-catalog.js';
 
 /**
- * Sensor ids by unit and type, held in memory so a reading needs no database round trip to find its sensor.
- * Unknown sensors (and their units) are created in one statement per batch that brings any; instances
- * racing to create the same sensor all get its one id (ON CONFLICT … RETURNING).
+ * Database side of the SensorCatalog: loads every known unit and sensor id into it at start-up, so a reading needs
+ * no database round trip to find its sensor, and creates the sensors (and units) the processor admitted in one
+ * statement per batch that brings any; instances racing to create the same sensor all get its one id
+ * (ON CONFLICT … RETURNING).
  */
 @Injectable()
 export class SensorRegistry {
-  private readonly ids = new Map<string, number>();
-
-  constructor(private readonly db: DatabasePool) {}
+  constructor(
+    private readonly db: DatabasePool,
+    private readonly catalog: SensorCatalog,
+  ) {}
 
   async load(): Promise<void> {
+    for (const row of await this.db.query<{ id: string }>('SELECT id FROM units')) this.catalog.addUnit(row.id);
     const rows = await this.db.query<{ id: number; unit_id: string; sensor_type: string }>(
       'SELECT id, unit_id, sensor_type FROM sensors',
     );
-    for (const row of rows) this.ids.set(key(row.unit_id, row.sensor_type), row.id);
+    for (const row of rows) this.catalog.setId(row.unit_id, row.sensor_type, row.id);
   }
 
+  /** Known sensors. */
   get size(): number {
-    return this.ids.size;
+    return this.catalog.size;
   }
 
   idOf(unitId: string, sensorType: string): number | undefined {
-    return this.ids.get(key(unitId, sensorType));
+    return this.catalog.idOf(unitId, sensorType);
   }
 
   /** Makes sure every (unit, sensor type) pair has a sensor id. Does nothing when all are known. */
   async ensure(pairs: Iterable<{ unitId: string; sensorType: string }>): Promise<void> {
     const missing = new Map<string, { unitId: string; sensorType: string }>();
     for (const p of pairs) {
-      const k = key(p.unitId, p.sensorType);
-      if (!this.ids.has(k) && !missing.has(k)) missing.set(k, p);
+      if (this.catalog.idOf(p.unitId, p.sensorType) !== undefined) continue;
+      const k = p.unitId + '/' + p.sensorType;
+      if (!missing.has(k)) missing.set(k, p);
     }
     if (missing.size === 0) return;
     const units = [...new Set([...missing.values()].map((p) => p.unitId))];
@@ -46,6 +50,6 @@ export class SensorRegistry {
        RETURNING id, unit_id, sensor_type`,
       [[...missing.values()].map((p) => p.unitId), [...missing.values()].map((p) => p.sensorType)],
     );
-    for (const row of rows) this.ids.set(key(row.unit_id, row.sensor_type), row.id);
+    for (const row of rows) this.catalog.setId(row.unit_id, row.sensor_type, row.id);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { SensorParamsDto, SensorResponseDto, UpdateSensorDto } from './dto/sensor.dto.js';
-import { UnitParamsDto, UnitResponseDto } from './dto/unit.dto.js';
+import { ListPageQueryDto, SensorPageDto, UnitPageDto, UnitParamsDto } from './dto/unit.dto.js';
 import { SensorsService } from './sensors.service.js';
 import { RequireRole } from '../common/auth/access.js';
 
@@ -19,21 +19,30 @@ export class SensorsController {
 
   @RequireRole('viewer')
   @Get('units')
-  @ApiOperation({ summary: 'Every unit the backend has heard of, with its status, first/last seen and sensor count' })
-  @ApiOkResponse({ type: [UnitResponseDto] })
-  listUnits(): Promise<UnitResponseDto[]> {
-    return this.sensors.listUnits();
+  @ApiOperation({
+    summary: 'The units the backend has heard of, with status, first/last seen and sensor count, a page at a time',
+    description:
+      'By unit id, `limit` per page (default and most 1000); `cursor` = the previous `next_cursor` (keyset paging: ' +
+      'units added meanwhile do not shift the pages), null on the last page.',
+  })
+  @ApiOkResponse({ type: UnitPageDto })
+  @ApiBadRequestResponse({ description: 'A page size out of range, or a cursor this API did not give out' })
+  listUnits(@Query() page: ListPageQueryDto): Promise<UnitPageDto> {
+    return this.sensors.listUnits(page);
   }
 
   @RequireRole('viewer')
   @Get('units/:unit_id/sensors')
-  @ApiOperation({ summary: "A unit's sensors with their processing settings and first/last seen" })
+  @ApiOperation({
+    summary: "A unit's sensors with their processing settings and first/last seen, a page at a time",
+    description: 'By sensor type, `limit` per page (default and most 1000); `cursor` = the previous `next_cursor`.',
+  })
   @ApiParam({ name: 'unit_id', example: 'UNIT001' })
-  @ApiOkResponse({ type: [SensorResponseDto] })
-  @ApiBadRequestResponse({ description: 'Malformed unit id' })
+  @ApiOkResponse({ type: SensorPageDto })
+  @ApiBadRequestResponse({ description: 'Malformed unit id, a page size out of range or a foreign cursor' })
   @ApiNotFoundResponse({ description: "Unknown unit (`Unknown unit 'UNIT009'`)" })
-  listSensors(@Param() params: UnitParamsDto): Promise<SensorResponseDto[]> {
-    return this.sensors.listSensors(params.unit_id);
+  listSensors(@Param() params: UnitParamsDto, @Query() page: ListPageQueryDto): Promise<SensorPageDto> {
+    return this.sensors.listSensors(params.unit_id, page);
   }
 
   @RequireRole('engineer')

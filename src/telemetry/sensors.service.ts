@@ -1,13 +1,34 @@
 import { AuditTrail } from '../common/audit/audit-trail.js';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type Repository } from 'typeorm';
+import { MoreThan, QueryFailedError, type Repository } from 'typeorm';
+import { IDENTIFIER } from '../common/identifier.js';
+import { decodeCursor, encodeCursor, FOREIGN_CURSOR } from '../common/paging.js';
 import { settingsProblem } from '../processor/sensor-settings.js';
 import { type SensorResponseDto, toSensorResponse, type UpdateSensorDto } from './dto/sensor.dto.js';
-import { toUnitResponse, type UnitResponseDto, type UnitRow } from './dto/unit.dto.js';
+import {
+  type ListPageQueryDto,
+  MAX_LIST_PAGE,
+  type SensorPageDto,
+  toUnitResponse,
+  type UnitPageDto,
+  type UnitRow,
+} from './dto/unit.dto.js';
 import { Sensor } from './entities/sensor.entity.js';
 import { Unit } from './entities/unit.entity.js';
 import { SensorSettingsSync, settingsOf } from './sensor-settings.sync.js';
+
+/** Tags of the list cursors (keyset: the last unit id, the last sensor type). */
+const UNITS_CURSOR = 'units1';
+const SENSORS_CURSOR = 'sensors1';
+
+/** The keyset value of a list cursor; a 400 for a cursor this API did not give out. */
+function afterKey(tag: string, cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const key = decodeCursor(tag, cursor, 1)?.[0];
+  if (key === undefined || !IDENTIFIER.test(key)) throw new BadRequestException(FOREIGN_CURSOR);
+  return key;
+}
 
 /** PostgreSQL's SQLSTATE for a CHECK constraint violation. */
 const CHECK_VIOLATION = '23514';
@@ -33,8 +54,11 @@ export class SensorsService {
     private readonly sync: SensorSettingsSync,
   ) {}
 
-  async listUnits(): Promise<UnitResponseDto[]> {
-    const rows = await this.units
+  /** A page of units by id, after the cursor's unit. */
+  async listUnits(page: ListPageQueryDto = {}): Promise<UnitPageDto> {
+    const limit = page.limit ?? MAX_LIST_PAGE;
+    const after = afterKey(UNITS_CURSOR, page.cursor);
+    const query = this.units
       .createQueryBuilder('u')
       .leftJoin('u.sensors', 's')
       .select('u.id', 'unit_id')
@@ -44,14 +68,38 @@ export class SensorsService {
       .addSelect('count(s.id)::int', 'sensor_count')
       .groupBy('u.id')
       .orderBy('u.id')
-      .getRawMany<UnitRow>();
-    return rows.map(toUnitResponse);
+      .limit(limit + 1); // one more than the page tells whether another follows
+    if (after !== undefined) query.where('u.id > :after', { after });
+    const [rows, total] = await Promise.all([query.getRawMany<UnitRow>(), this.units.count()]);
+    const items = rows.slice(0, limit);
+    return {
+      items: items.map(toUnitResponse),
+      total,
+      limit,
+      next_cursor: rows.length > limit ? encodeCursor(UNITS_CURSOR, [items[items.length - 1].unit_id]) : null,
+    };
   }
 
-  async listSensors(unitId: string): Promise<SensorResponseDto[]> {
+  /** A page of a unit's sensors by type, after the cursor's sensor type. */
+  async listSensors(unitId: string, page: ListPageQueryDto = {}): Promise<SensorPageDto> {
+    const limit = page.limit ?? MAX_LIST_PAGE;
+    const after = afterKey(SENSORS_CURSOR, page.cursor);
     if (!(await this.units.existsBy({ id: unitId }))) throw new NotFoundException(`Unknown unit '${unitId}'`);
-    const sensors = await this.sensors.find({ where: { unitId }, order: { sensorType: 'ASC' } });
-    return sensors.map(toSensorResponse);
+    const [rows, total] = await Promise.all([
+      this.sensors.find({
+        where: { unitId, ...(after === undefined ? {} : { sensorType: MoreThan(after) }) },
+        order: { sensorType: 'ASC' },
+        take: limit + 1,
+      }),
+      this.sensors.countBy({ unitId }),
+    ]);
+    const items = rows.slice(0, limit);
+    return {
+      items: items.map(toSensorResponse),
+      total,
+      limit,
+      next_cursor: rows.length > limit ? encodeCursor(SENSORS_CURSOR, [items[items.length - 1].sensorType]) : null,
+    };
   }
 
   /** Changes the settings sent, and puts them into effect for the next reading processed here. */

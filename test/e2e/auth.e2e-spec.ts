@@ -86,7 +86,7 @@ describe(`authentication and authorisation (${TARGET})`, () => {
     for (const unit of ['UNIT001', 'UNIT002']) {
       await publisher.publishAsync(`${target.topicPrefix}/${unit}/temperature`, '20', { qos: 1 });
     }
-    await eventually(async () => expect((await backend.getJson('/api/v1/scada/units')).length).toBe(2));
+    await eventually(async () => expect((await backend.getJson('/api/v1/scada/units')).items).toHaveLength(2));
   });
 
   afterAll(async () => {
@@ -228,8 +228,13 @@ describe(`authentication and authorisation (${TARGET})`, () => {
 
   it('keeps a key limited to units inside them: other units 403, lists filtered', async () => {
     const scoped = await backend.createKey('viewer', { name: 'unit1-only', units: ['UNIT001'] });
-    const units = await backend.request<{ unit_id: string }[]>('GET', '/api/v1/scada/units', undefined, as(scoped));
-    expect(units.body.map((u) => u.unit_id)).toEqual(['UNIT001']);
+    const units = await backend.request<{ items: { unit_id: string }[] }>(
+      'GET',
+      '/api/v1/scada/units',
+      undefined,
+      as(scoped),
+    );
+    expect(units.body.items.map((u) => u.unit_id)).toEqual(['UNIT001']);
     expect((await backend.request('GET', '/api/v1/scada/units/UNIT001/sensors', undefined, as(scoped))).status).toBe(
       200,
     );

@@ -74,9 +74,13 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
     expect(started.status).toBe(200);
     // The simulator registers its sensors with their units of measure before it publishes: nobody sets them here.
     for (const unit of UNITS) {
-      const sensors = await backend.getJson<{ sensor_type: string; engineering_unit: string | null }[]>(
-        `/api/v1/scada/units/${unit}/sensors`,
-      );
+      const sensors = await eventually(async () => {
+        const page = await backend.getJson<{ items: { sensor_type: string; engineering_unit: string | null }[] }>(
+          `/api/v1/scada/units/${unit}/sensors`,
+        );
+        expect(page.items).toHaveLength(4);
+        return page.items;
+      }, 30_000);
       expect(Object.fromEntries(sensors.map((s) => [s.sensor_type, s.engineering_unit]))).toEqual(ENGINEERING_UNITS);
     }
     profileDir = mkdtempSync(join(tmpdir(), 'tc-chromium-'));

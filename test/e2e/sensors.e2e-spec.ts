@@ -17,6 +17,14 @@ interface StoredRow {
   quality: string;
 }
 
+/** A page of a list endpoint. */
+interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  next_cursor: string | null;
+}
+
 /** GET /api/v1/scada/units, one element. */
 interface UnitJson {
   unit_id: string;
@@ -131,8 +139,8 @@ describe(`sensors end to end (${TARGET})`, () => {
   }
 
   async function sensorOf(unitId: string, sensorType: string): Promise<SensorJson> {
-    const { body } = await api<SensorJson[]>('GET', `/api/v1/scada/units/${unitId}/sensors`);
-    return body.find((s) => s.sensor_type === sensorType)!;
+    const { body } = await api<Page<SensorJson>>('GET', `/api/v1/scada/units/${unitId}/sensors`);
+    return body.items.find((s) => s.sensor_type === sensorType)!;
   }
 
   beforeAll(async () => {
@@ -166,10 +174,15 @@ describe(`sensors end to end (${TARGET})`, () => {
     expect(await storedAt('BOILER1', 'temperature', first)).toMatchObject({ value: 2981.5, quality: 'GOOD' });
 
     const units = await eventually(async () => {
-      const { status, body } = await api<UnitJson[]>('GET', '/api/v1/scada/units');
+      const { status, body } = await api<Page<UnitJson>>('GET', '/api/v1/scada/units');
       expect(status).toBe(200);
-      expect(body).toEqual([expect.objectContaining({ unit_id: 'BOILER1', sensor_count: 2 })]);
-      return body;
+      expect(body).toEqual({
+        items: [expect.objectContaining({ unit_id: 'BOILER1', sensor_count: 2 })],
+        total: 1,
+        limit: 1000,
+        next_cursor: null,
+      });
+      return body.items;
     });
     expect(units[0]).toEqual({
       unit_id: 'BOILER1',
@@ -179,8 +192,10 @@ describe(`sensors end to end (${TARGET})`, () => {
       sensor_count: 2,
     });
 
-    const { status, body } = await api<SensorJson[]>('GET', '/api/v1/scada/units/BOILER1/sensors');
+    const { status, body: page } = await api<Page<SensorJson>>('GET', '/api/v1/scada/units/BOILER1/sensors');
     expect(status).toBe(200);
+    expect(page).toMatchObject({ total: 2, limit: 1000, next_cursor: null });
+    const body = page.items;
     expect(body.map((s) => s.sensor_type)).toEqual(['pressure', 'temperature']);
     const temperature = body[1];
     expect(temperature).toEqual({
@@ -244,7 +259,7 @@ describe(`sensors end to end (${TARGET})`, () => {
 
   it('moves last_seen of the sensor and of its unit when a reading is stored', async () => {
     const before = await sensorOf('BOILER1', 'temperature');
-    const unitBefore = (await api<UnitJson[]>('GET', '/api/v1/scada/units')).body[0];
+    const unitBefore = (await api<Page<UnitJson>>('GET', '/api/v1/scada/units')).body.items[0];
     expect(Date.parse(before.last_seen)).toBeGreaterThanOrEqual(Date.parse(before.first_seen));
     expect(Date.parse(unitBefore.last_seen!)).toBeGreaterThanOrEqual(Date.parse(before.last_seen));
 
@@ -255,7 +270,7 @@ describe(`sensors end to end (${TARGET})`, () => {
       expect(Date.parse(sensor.last_seen)).toBeGreaterThan(Date.parse(before.last_seen));
       return sensor;
     });
-    const unitAfter = (await api<UnitJson[]>('GET', '/api/v1/scada/units')).body[0];
+    const unitAfter = (await api<Page<UnitJson>>('GET', '/api/v1/scada/units')).body.items[0];
     expect(unitAfter.last_seen).toBe(after.last_seen);
     expect(unitAfter.first_seen).toBe(unitBefore.first_seen);
     // A sensor with no new reading keeps its last_seen.
@@ -341,6 +356,45 @@ describe(`sensors end to end (${TARGET})`, () => {
 
     const timestamp = await publish('BOILER1', 'temperature', 10);
     expect(await storedAt('BOILER1', 'temperature', timestamp)).toMatchObject({ value: 6, quality: 'GOOD' });
+  });
+
+  it('pages the unit and sensor lists by keyset, refusing foreign cursors and page sizes out of range', async () => {
+    for (const unit of ['AAA1', 'ZZZ9']) await storedAt(unit, 'level', await publish(unit, 'level', 1));
+    const ids: string[] = [];
+    let path = '/api/v1/scada/units?limit=2';
+    for (;;) {
+      const { status, body } = await api<Page<UnitJson>>('GET', path);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ total: 3, limit: 2 });
+      expect(body.items.length).toBeLessThanOrEqual(2);
+      ids.push(...body.items.map((u) => u.unit_id));
+      if (body.next_cursor === null) break;
+      path = `/api/v1/scada/units?limit=2&cursor=${body.next_cursor}`;
+    }
+    expect(ids).toEqual(['AAA1', 'BOILER1', 'ZZZ9']);
+
+    const first = await api<Page<SensorJson>>('GET', '/api/v1/scada/units/BOILER1/sensors?limit=1');
+    expect(first.body).toMatchObject({ total: 2, limit: 1, items: [{ sensor_type: 'pressure' }] });
+    const second = await api<Page<SensorJson>>(
+      'GET',
+      `/api/v1/scada/units/BOILER1/sensors?limit=1&cursor=${first.body.next_cursor}`,
+    );
+    expect(second.body).toMatchObject({ items: [{ sensor_type: 'temperature' }], next_cursor: null });
+
+    // A units cursor is not a sensors cursor, and made-up ones are refused too.
+    const unitsCursor = (await api<Page<UnitJson>>('GET', '/api/v1/scada/units?limit=1')).body.next_cursor!;
+    for (const path of [
+      `/api/v1/scada/units/BOILER1/sensors?cursor=${unitsCursor}`,
+      '/api/v1/scada/units?cursor=bm9wZQ',
+      '/api/v1/scada/units?cursor=a%20b',
+    ]) {
+      expect(await api('GET', path)).toMatchObject({
+        status: 400,
+        body: { message: 'cursor is not one this API gave out; start again without it' },
+      });
+    }
+    for (const limit of ['0', '1001', 'x'])
+      expect((await api('GET', `/api/v1/scada/units?limit=${limit}`)).status).toBe(400);
   });
 
   it('documents the sensors API and counts no custom reading handlers in the stock build', async () => {

@@ -328,10 +328,12 @@ describe(`simulator end to end (${TARGET})`, () => {
   });
 
   it('registers its sensors with engineering units and display names, and keeps what an engineer changed', async () => {
-    const sensorsOf = (unit: string) =>
-      backend.getJson<
-        { id: number; sensor_type: string; engineering_unit: string | null; display_name: string | null }[]
-      >(`/api/v1/scada/units/${unit}/sensors`);
+    const sensorsOf = async (unit: string) =>
+      (
+        await backend.getJson<{
+          items: { id: number; sensor_type: string; engineering_unit: string | null; display_name: string | null }[];
+        }>(`/api/v1/scada/units/${unit}/sensors`)
+      ).items;
     for (const unit of UNITS) {
       expect((await sensorsOf(unit)).map((s) => [s.sensor_type, s.engineering_unit, s.display_name])).toEqual([
         ['flow_rate', 'L/min', 'Flow rate'],

@@ -52,6 +52,11 @@ export async function createDatabase(id: string): Promise<TestDatabase> {
   };
 }
 
+/** The URL of an embedded database's Unix socket in this data directory (no TCP port, no password). */
+export function embeddedSocketUrl(dataDir: string): string {
+  return `postgres://postgres@localhost/postgres?host=${encodeURIComponent(dataDir)}`;
+}
+
 /** A file-unique identifier: letters, digits and '_', safe as a database name and a topic level. */
 export function testId(name: string): string {
   return `${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${Date.now() % 1_000_000}`;
@@ -92,15 +97,14 @@ export async function createTarget(name: string, brokerPort?: number): Promise<T
     env.DATABASE_URL = databaseUrl;
     dispose = database.dispose;
   } else {
-    const dbPort = await freePort();
     const dataDir = tempDataDir();
     env.DATA_DIR = dataDir;
     dispose = () => {
       rmSync(dataDir, { recursive: true, force: true });
       return Promise.resolve();
     };
-    env.EMBEDDED_DATABASE_PORT = String(dbPort);
-    databaseUrl = `postgres://postgres@127.0.0.1:${dbPort}/postgres`;
+    // The embedded database's Unix socket (DATA_DIR/.s.PGSQL.5432): the test runs as the backend's OS user.
+    databaseUrl = embeddedSocketUrl(dataDir);
   }
 
   let mqttHost = '127.0.0.1';

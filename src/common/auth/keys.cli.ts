@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = new AppConfig(process.env);
-  const embedded = config.databaseUrl === undefined ? await EmbeddedDatabase.start(config.dataDir, 0) : undefined;
+  const embedded = config.databaseUrl === undefined ? await EmbeddedDatabase.start(config.dataDir) : undefined;
   const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, 1));
   try {
     await dataSource.initialize();

@@ -1,57 +1,150 @@
-import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:net';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PasswordGate } from './password-gate.js';
+
+/** `pg` and psql look for `<host dir>/.s.PGSQL.<port>`; the default port keeps the URL short. */
+const SOCKET_NAME = '.s.PGSQL.5432';
+/** sockaddr_un holds 108 bytes on Linux, the terminating NUL included. */
+const MAX_SOCKET_PATH = 107;
+export const PASSWORD_FILE = 'embedded-database.password';
 
 /**
- * An in-process PostgreSQL (PGlite: real Postgres compiled to WebAssembly) persisted under a data directory and
- * served on a loopback port, so the backend reaches it through the same `pg` driver and SQL as a real server.
+ * Makes DATA_DIR private to this OS user (0700), creating it if needed; an existing one is tightened. A shared
+ * sticky directory such as /tmp is refused rather than locked.
+ */
+function privateDirectory(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dir).mode;
+  if (mode & 0o1000) {
+    throw new Error(`DATA_DIR ${dir} is a shared directory (sticky bit set): give the backend a directory of its own`);
+  }
+  if ((mode & 0o777) === 0o700) return;
+  try {
+    chmodSync(dir, 0o700);
+  } catch (err) {
+    throw new Error(
+      `Cannot make DATA_DIR ${dir} private (mode 0700): ${(err as Error).message}. Give the backend's user a directory it owns.`,
+      { cause: err },
+    );
+  }
+}
+
+/** Resolves when nothing listens on the socket file (a stale one is removed); rejects when something does. */
+async function claimSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const live = await new Promise<boolean>((done) => {
+    const probe = connect(path, () => {
+      probe.destroy();
+      done(true);
+    });
+    probe.on('error', () => done(false));
+  });
+  if (live) {
+    throw new Error(`The embedded database in ${dirOf(path)} is in use by another process (a running backend?)`);
+  }
+  unlinkSync(path);
+}
+
+const dirOf = (path: string): string => path.slice(0, path.length - SOCKET_NAME.length - 1);
+
+/** The password of the TCP port: read from DATA_DIR, or generated (0600) on first use; `created` says which. */
+function portPassword(dir: string): { password: string; file: string; created: boolean } {
+  const file = join(dir, PASSWORD_FILE);
+  if (existsSync(file)) {
+    chmodSync(file, 0o600);
+    const password = readFileSync(file, 'utf8').trim();
+    if (password.length >= 16) return { password, file, created: false };
+    throw new Error(`${file} holds no usable password (16 characters at least): delete it to have one generated`);
+  }
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, password + '\n', { mode: 0o600, flag: 'wx' });
+  return { password, file, created: true };
+}
+
+export interface EmbeddedDatabaseOptions {
+  /**
+   * Also accept password-checked connections on this loopback TCP port (0 picks a free one); undefined: the Unix
+   * socket only, so no other local user can connect.
+   */
+  port?: number;
+}
+
+/**
+ * An in-process PostgreSQL (PGlite: real Postgres compiled to WebAssembly) persisted under DATA_DIR and served on a
+ * Unix socket in DATA_DIR (`.s.PGSQL.5432`, mode 0600, in a 0700 directory), so the backend reaches it through the
+ * same `pg` driver and SQL as a real server and no other OS user can reach it at all. PGlite's socket server checks
+ * no password (everyone who connects is the superuser), which is why it never listens on TCP itself: with
+ * EMBEDDED_DATABASE_PORT, a PasswordGate on loopback asks for the password kept in DATA_DIR before passing a
+ * connection on to the socket.
  */
 export class EmbeddedDatabase {
   private constructor(
     private readonly db: PGlite,
     private readonly server: PGLiteSocketServer,
-    readonly port: number,
+    /** Directory of the PGlite files. */
     readonly dataDir: string,
+    /** The Unix socket. */
+    readonly socketPath: string,
+    private readonly gate: PasswordGate | undefined,
+    /** The TCP port's password file, and the password itself only when this start generated it. */
+    readonly tcp: { port: number; passwordFile: string; createdPassword?: string } | undefined,
   ) {}
 
-  static async start(dataDir: string, port: number): Promise<EmbeddedDatabase> {
-    const dir = resolve(dataDir, 'pglite');
-    mkdirSync(dir, { recursive: true });
-    const db = await PGlite.create({ dataDir: dir });
-    // PGlite runs one statement at a time; a few connections let psql look in while the backend writes.
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 4 });
-    try {
-      await server.start();
-    } catch (err) {
-      await db.close();
-      const code = (err as NodeJS.ErrnoException).code;
+  static async start(dataDir: string, options: EmbeddedDatabaseOptions = {}): Promise<EmbeddedDatabase> {
+    const root = resolve(dataDir);
+    privateDirectory(root);
+    const socketPath = join(root, SOCKET_NAME);
+    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
       throw new Error(
-        code === 'EADDRINUSE'
-          ? `Cannot start the embedded database: port ${port} is already in use. Set EMBEDDED_DATABASE_PORT to a free port (0 picks one).`
-          : `Cannot start the embedded database in ${dir}: ${(err as Error).message}`,
-        { cause: err },
+        `Cannot start the embedded database: its socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes. Use a shorter DATA_DIR.`,
       );
     }
-    const bound = port === 0 ? EmbeddedDatabase.boundPort(server) : port;
-    return new EmbeddedDatabase(db, server, bound, dir);
+    await claimSocket(socketPath);
+    const dir = join(root, 'pglite');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const db = await PGlite.create({ dataDir: dir });
+    // PGlite runs one statement at a time; a few connections let psql look in while the backend writes.
+    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 4 });
+    let gate: PasswordGate | undefined;
+    try {
+      await server.start();
+      chmodSync(socketPath, 0o600);
+      if (options.port === undefined) return new EmbeddedDatabase(db, server, dir, socketPath, undefined, undefined);
+      const secret = portPassword(root);
+      gate = await PasswordGate.start('127.0.0.1', options.port, secret.password, socketPath).catch((err: unknown) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw code === 'EADDRINUSE'
+          ? new Error(
+              `Cannot start the embedded database: port ${options.port} is already in use. Set EMBEDDED_DATABASE_PORT to a free port (0 picks one), or unset it.`,
+            )
+          : err;
+      });
+      return new EmbeddedDatabase(db, server, dir, socketPath, gate, {
+        port: gate.port,
+        passwordFile: secret.file,
+        createdPassword: secret.created ? secret.password : undefined,
+      });
+    } catch (err) {
+      await server.stop();
+      await db.close();
+      throw err instanceof Error && err.message.startsWith('Cannot start')
+        ? err
+        : new Error(`Cannot start the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
+  /** How this process (and psql as the same OS user) connects: through the Unix socket, no password. */
   get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+    return `postgres://postgres@localhost/postgres?host=${encodeURIComponent(dirOf(this.socketPath))}`;
   }
 
   async stop(): Promise<void> {
+    await this.gate?.stop();
     await this.server.stop();
     await this.db.close();
-  }
-
-  private static boundPort(server: PGLiteSocketServer): number {
-    // The socket server keeps its net.Server private; port 0 needs the address the OS picked.
-    const net = (server as unknown as { server?: Server }).server;
-    const address = net?.address();
-    if (!address || typeof address !== 'object') throw new Error('Embedded database did not report its port');
-    return address.port;
   }
 }

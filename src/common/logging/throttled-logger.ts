@@ -13,15 +13,16 @@ export class ThrottledLogger {
     private readonly now: () => number = Date.now,
   ) {}
 
-  warn(key: string, message: string): void {
+  /** `message` may be a function: it is then called only when the line is written (nothing built per message). */
+  warn(key: string, message: string | (() => string)): void {
     this.write('warn', key, message);
   }
 
-  error(key: string, message: string): void {
+  error(key: string, message: string | (() => string)): void {
     this.write('error', key, message);
   }
 
-  private write(level: 'warn' | 'error', key: string, message: string): void {
+  private write(level: 'warn' | 'error', key: string, message: string | (() => string)): void {
     const now = this.now();
     const entry = this.last.get(key);
     if (entry && now - entry.at < this.intervalMs) {
@@ -30,6 +31,6 @@ export class ThrottledLogger {
     }
     const suffix = entry && entry.suppressed > 0 ? ` (+${entry.suppressed} similar since last report)` : '';
     this.last.set(key, { at: now, suppressed: 0 });
-    this.logger[level](message + suffix);
+    this.logger[level]((typeof message === 'string' ? message : message()) + suffix);
   }
 }

@@ -19,7 +19,9 @@ export type RejectReason =
   | 'timestamp_in_future'
   | 'timestamp_too_old'
   | 'status_missing'
-  | 'status_unknown';
+  | 'status_unknown'
+  /** A new unit or sensor past MAX_UNITS, MAX_SENSORS_PER_UNIT or MAX_NEW_SENSORS_PER_MINUTE: nothing created. */
+  | 'cardinality_limit';
 
 /**
  * Counters for the reading pipeline, kept in one place so the status endpoint, /health and /metrics

@@ -1,6 +1,30 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { Matches } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IDENTIFIER } from '../../common/identifier.js';
+import { SensorResponseDto } from './sensor.dto.js';
+
+/** Largest page of the unit and sensor lists; the default page is this size too. */
+export const MAX_LIST_PAGE = 1000;
+
+/** Paging of GET /units and GET /units/{unit_id}/sensors: keyset by unit id (sensor type), never an offset. */
+export class ListPageQueryDto {
+  /** Page size. */
+  @ApiPropertyOptional({ default: MAX_LIST_PAGE, minimum: 1, maximum: MAX_LIST_PAGE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LIST_PAGE)
+  limit?: number;
+
+  /** `next_cursor` of the previous page. */
+  @ApiPropertyOptional({ description: '`next_cursor` of the previous page.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
 
 /** Path parameters naming a unit. */
 export class UnitParamsDto {
@@ -31,6 +55,30 @@ export class UnitResponseDto {
   /** How many sensors the unit has. */
   @ApiProperty({ example: 6 })
   sensor_count!: number;
+}
+
+/** One page of GET /api/v1/scada/units, by unit id. */
+export class UnitPageDto {
+  @ApiProperty({ type: [UnitResponseDto] })
+  items!: UnitResponseDto[];
+  @ApiProperty({ description: 'Units in all pages' })
+  total!: number;
+  @ApiProperty()
+  limit!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last' })
+  next_cursor!: string | null;
+}
+
+/** One page of GET /api/v1/scada/units/{unit_id}/sensors, by sensor type. */
+export class SensorPageDto {
+  @ApiProperty({ type: [SensorResponseDto] })
+  items!: SensorResponseDto[];
+  @ApiProperty({ description: "The unit's sensors in all pages" })
+  total!: number;
+  @ApiProperty()
+  limit!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last' })
+  next_cursor!: string | null;
 }
 
 /** A unit row with its sensor count, as the units query returns it. */
