@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { Logger, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -13,7 +12,8 @@ import { EmbeddedDatabase } from './common/embedded/embedded-database.js';
 import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
 import { httpLogger } from './common/logging/http-logger.js';
 import { APP_VERSION } from './common/version.js';
-import { AppConfig, ConfigError } from './config/app-config.js';
+import { type AppConfig, ConfigError } from './config/app-config.js';
+import { loadAppConfig } from './config/app-config.module.js';
 import { mountDashboardAssets } from './dashboard/dashboard-assets.js';
 import type { RuntimeInfo } from './config/runtime.js';
 import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
@@ -22,11 +22,9 @@ import { ShutdownService } from './health/shutdown.service.js';
 /** Kept back from SHUTDOWN_TIMEOUT_MS for closing Nest, the HTTP server and the embedded services after the drain. */
 const CLOSE_RESERVE_MS = 2000;
 
-function loadConfig(): AppConfig {
-  // A .env in the working directory fills in what the environment does not set.
-  if (existsSync('.env')) process.loadEnvFile('.env');
+async function loadConfig(): Promise<{ module: DynamicModule; config: AppConfig }> {
   try {
-    return new AppConfig(process.env);
+    return await loadAppConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -37,7 +35,7 @@ function loadConfig(): AppConfig {
 }
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfig();
+  const { module: configModule, config } = await loadConfig();
   // Before anything logs: every `new Logger(...)` in the code base writes through pino from here on.
   const rootLogger = createRootLogger(config);
   const appLogger = new AppLogger(rootLogger);
@@ -83,7 +81,7 @@ async function bootstrap(): Promise<void> {
     );
   }
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, runtime), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(configModule, runtime), {
     logger: appLogger,
     // Same-origin by default: browsers may call the API cross-origin only from the listed origins.
     cors:
