@@ -3,6 +3,7 @@ import { AlertsModule } from './alerts/alerts.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { BusModule } from './common/bus/bus.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
+import { LoggingModule } from './common/logging/logging.module.js';
 import { MetricsModule } from './common/metrics/pipeline-stats.js';
 import { SchedulingModule } from './common/scheduling/periodic-jobs.js';
 import { AppConfigModule } from './config/app-config.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config, runtime),
+        LoggingModule,
         SchedulingModule,
         BusModule,
         MetricsModule,

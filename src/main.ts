@@ -5,12 +5,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { ApiKeyService } from './common/auth/api-key.service.js';
 import { EmbeddedBroker } from './common/embedded/embedded-broker.js';
 import { EmbeddedDatabase } from './common/embedded/embedded-database.js';
-import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
-import { httpLogger } from './common/logging/http-logger.js';
+import { bootstrapLogger } from './common/logging/logging.module.js';
 import { APP_VERSION } from './common/version.js';
 import { type AppConfig, ConfigError } from './config/app-config.js';
 import { loadAppConfig } from './config/app-config.module.js';
@@ -36,10 +36,8 @@ async function loadConfig(): Promise<{ module: DynamicModule; config: AppConfig 
 
 async function bootstrap(): Promise<void> {
   const { module: configModule, config } = await loadConfig();
-  // Before anything logs: every `new Logger(...)` in the code base writes through pino from here on.
-  const rootLogger = createRootLogger(config);
-  const appLogger = new AppLogger(rootLogger);
-  Logger.overrideLogger(appLogger);
+  // Before anything logs: every `new Logger(...)` in the code base writes through nestjs-pino from here on.
+  Logger.overrideLogger(bootstrapLogger(config));
   const logger = new Logger('Bootstrap');
   const stops: (() => Promise<void>)[] = [];
 
@@ -82,7 +80,8 @@ async function bootstrap(): Promise<void> {
   }
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(configModule, runtime), {
-    logger: appLogger,
+    // Nest's own start-up lines wait for the application's nestjs-pino Logger (the same root logger).
+    bufferLogs: true,
     // Same-origin by default: browsers may call the API cross-origin only from the listed origins.
     cors:
       config.httpCorsOrigins === '*'
@@ -91,6 +90,7 @@ async function bootstrap(): Promise<void> {
           ? { origin: config.httpCorsOrigins }
           : false,
   });
+  app.useLogger(app.get(PinoNestLogger));
   app.useBodyParser('json', { limit: config.httpBodyLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.httpBodyLimitBytes, extended: false });
   app.use(
@@ -112,7 +112,6 @@ async function bootstrap(): Promise<void> {
       },
     }),
   );
-  app.use(httpLogger(rootLogger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
   mountDashboardAssets(app);
   app.useGlobalPipes(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
+import type { LevelWithSilent } from 'pino';
+import type { Options } from 'pino-http';
 
 /** A caller's X-Request-Id is kept only when it is a plain token: it ends up in logs and in a response header. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -15,27 +15,29 @@ export function requestIdOf(header: string | string[] | undefined): string {
   return value !== undefined && REQUEST_ID.test(value) ? value : randomUUID();
 }
 
+/** The level of a request's log line: the one place that decides it. */
+export function httpLogLevel(req: IncomingMessage, res: ServerResponse, err?: Error): LevelWithSilent {
+  if (err !== undefined || res.statusCode >= 500) return 'error';
+  if (res.statusCode >= 400) return 'warn';
+  return ROUTINE.test(req.url ?? '') ? 'debug' : 'info';
+}
+
 /**
- * One log line per HTTP request (method, path, status, duration, request id), through the root logger, so the
- * redaction of credential headers applies. The id is also returned in the X-Request-Id response header, so a
- * user reporting a failed call can quote it. Socket.IO's own HTTP traffic never reaches Express, so it is not
- * logged here.
+ * pino-http's options for nestjs-pino's request logging: one line per HTTP request (method, path, status, duration,
+ * request id), through the root logger, so the redaction of credential headers applies. The id is also returned in
+ * the X-Request-Id response header, so a user reporting a failed call can quote it. Socket.IO's own HTTP traffic
+ * never reaches Express, so it is not logged here.
  */
-export function httpLogger(root: Logger): HttpLogger {
-  return pinoHttp({
-    logger: root,
+export function httpLoggerOptions(): Options {
+  return {
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
       const id = requestIdOf(req.headers['x-request-id']);
       res.setHeader('X-Request-Id', id);
       return id;
     },
     customProps: (req) => ({ reqId: req.id }),
-    customLogLevel: (req, res, err) => {
-      if (err !== undefined || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      return ROUTINE.test(req.url ?? '') ? 'debug' : 'info';
-    },
+    customLogLevel: httpLogLevel,
     customSuccessMessage: (req, res, ms) => `${req.method} ${req.url} ${res.statusCode} ${Math.round(ms)} ms`,
     customErrorMessage: (req, res, err) => `${req.method} ${req.url} ${res.statusCode} failed: ${err.message}`,
-  });
+  };
 }
