@@ -5,6 +5,7 @@ import { createClient } from 'redis';
 import type { Server } from 'socket.io';
 import { ClusterTransport } from '../common/cluster/cluster-transport.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
+import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import { AppConfig } from '../config/app-config.js';
 import type { SensorDataEvent } from './live-reading.js';
 
@@ -21,6 +22,8 @@ const READINGS_EVENT = 'scada.readings';
 const STATS_EVENT = 'scada.instance_stats';
 /** How often each instance tells the others how many clients it holds. */
 const STATS_INTERVAL_MS = 2000;
+/** The report's name in the SchedulerRegistry. */
+const STATS_JOB = 'cluster-stats';
 /** A peer that has not reported for this long is counted as gone. */
 const PEER_EXPIRY_MS = 3 * STATS_INTERVAL_MS;
 
@@ -49,7 +52,6 @@ export class ClusterLink implements OnModuleDestroy {
   private pub?: RedisConnection;
   private sub?: RedisConnection;
   private server?: Server;
-  private timer?: NodeJS.Timeout;
   private readonly peers = new Map<string, { clients: number; at: number }>();
   private readingsHandler?: (batches: SensorDataEvent[]) => void;
   private localClients: () => number = () => 0;
@@ -61,6 +63,7 @@ export class ClusterLink implements OnModuleDestroy {
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly transport: ClusterTransport,
+    private readonly jobs: PeriodicJobs,
   ) {}
 
   get enabled(): boolean {
@@ -119,8 +122,7 @@ export class ClusterLink implements OnModuleDestroy {
     this.transport.on(READINGS_EVENT, (batches) => this.receiveReadings(batches));
     this.transport.on(STATS_EVENT, (stats) => this.receiveStats(stats));
     this.transport.start(this.config.redisUrl!, this.instanceId);
-    this.timer = setInterval(() => this.reportStats(), STATS_INTERVAL_MS);
-    this.timer.unref();
+    this.jobs.every(STATS_JOB, STATS_INTERVAL_MS, () => this.reportStats());
   }
 
   onReadings(handler: (batches: SensorDataEvent[]) => void): void {
@@ -167,7 +169,7 @@ export class ClusterLink implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.jobs.stop(STATS_JOB);
     for (const client of [this.pub, this.sub]) {
       if (client?.isOpen) await client.close().catch(() => undefined);
     }

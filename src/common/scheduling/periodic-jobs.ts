@@ -4,10 +4,10 @@ import { ThrottledLogger } from '../logging/throttled-logger.js';
 
 /**
  * The backend's periodic jobs (historian retention, the alarm tick with its no-data checks, the sensor settings
- * refresh, the socket key recheck), registered by name in @nestjs/schedule's SchedulerRegistry: their intervals come
- * from the configuration, so they are added at start-up rather than declared with @Interval. A job that returns a
- * promise is not started again while that promise is pending, so a slow database never stacks runs up. Hot-path
- * timers (batch flushes, held PUBACKs, token buckets) are not jobs and do not come here.
+ * refresh, the cluster client-count report), registered by name in @nestjs/schedule's SchedulerRegistry: their
+ * intervals come from the configuration, so they are added at start-up rather than declared with @Interval. A job
+ * that returns a promise is not started again while that promise is pending, so a slow database never stacks runs
+ * up. Hot-path timers (batch flushes, held PUBACKs, token buckets) are not jobs and do not come here.
  */
 @Injectable()
 export class PeriodicJobs {
