@@ -1,11 +1,13 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { BusModule } from './common/bus/bus.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
+import { LoggingModule } from './common/logging/logging.module.js';
 import { MetricsModule } from './common/metrics/pipeline-stats.js';
-import { AppConfig } from './config/app-config.js';
-import { RUNTIME_INFO, type RuntimeInfo } from './config/runtime.js';
+import { SchedulingModule } from './common/scheduling/periodic-jobs.js';
+import { AppConfigModule } from './config/app-config.module.js';
+import type { RuntimeInfo } from './config/runtime.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -14,22 +16,6 @@ import { OpcuaModule } from './opcua/opcua.module.js';
 import { ProcessorModule } from './processor/processor.module.js';
 import { SimulatorModule } from './simulator/simulator.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
-
-/** Configuration and runtime facts, available everywhere. */
-@Global()
-@Module({})
-class ConfigModule {
-  static forRoot(config: AppConfig, runtime: RuntimeInfo): DynamicModule {
-    return {
-      module: ConfigModule,
-      providers: [
-        { provide: AppConfig, useValue: config },
-        { provide: RUNTIME_INFO, useValue: runtime },
-      ],
-      exports: [AppConfig, RUNTIME_INFO],
-    };
-  }
-}
 
 /**
  * The whole backend. Modules talk through the event bus: mqtt → readings.received → processor →
@@ -40,11 +26,14 @@ class ConfigModule {
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, runtime: RuntimeInfo): DynamicModule {
+  /** `config` is the validated @nestjs/config module (loadAppConfig). */
+  static forRoot(config: DynamicModule, runtime: RuntimeInfo): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config, runtime),
+        AppConfigModule.forRoot(config, runtime),
+        LoggingModule,
+        SchedulingModule,
         BusModule,
         MetricsModule,
         DatabaseModule,

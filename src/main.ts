@@ -1,19 +1,19 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { Logger, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { ApiKeyService } from './common/auth/api-key.service.js';
 import { EmbeddedBroker } from './common/embedded/embedded-broker.js';
 import { EmbeddedDatabase } from './common/embedded/embedded-database.js';
-import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
-import { httpLogger } from './common/logging/http-logger.js';
+import { bootstrapLogger } from './common/logging/logging.module.js';
 import { APP_VERSION } from './common/version.js';
-import { AppConfig, ConfigError } from './config/app-config.js';
+import { type AppConfig, ConfigError } from './config/app-config.js';
+import { loadAppConfig } from './config/app-config.module.js';
 import { mountDashboardAssets } from './dashboard/dashboard-assets.js';
 import type { RuntimeInfo } from './config/runtime.js';
 import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
@@ -22,11 +22,9 @@ import { ShutdownService } from './health/shutdown.service.js';
 /** Kept back from SHUTDOWN_TIMEOUT_MS for closing Nest, the HTTP server and the embedded services after the drain. */
 const CLOSE_RESERVE_MS = 2000;
 
-function loadConfig(): AppConfig {
-  // A .env in the working directory fills in what the environment does not set.
-  if (existsSync('.env')) process.loadEnvFile('.env');
+async function loadConfig(): Promise<{ module: DynamicModule; config: AppConfig }> {
   try {
-    return new AppConfig(process.env);
+    return await loadAppConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -37,11 +35,9 @@ function loadConfig(): AppConfig {
 }
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfig();
-  // Before anything logs: every `new Logger(...)` in the code base writes through pino from here on.
-  const rootLogger = createRootLogger(config);
-  const appLogger = new AppLogger(rootLogger);
-  Logger.overrideLogger(appLogger);
+  const { module: configModule, config } = await loadConfig();
+  // Before anything logs: every `new Logger(...)` in the code base writes through nestjs-pino from here on.
+  Logger.overrideLogger(bootstrapLogger(config));
   const logger = new Logger('Bootstrap');
   const stops: (() => Promise<void>)[] = [];
 
@@ -92,8 +88,9 @@ async function bootstrap(): Promise<void> {
     );
   }
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, runtime), {
-    logger: appLogger,
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(configModule, runtime), {
+    // Nest's own start-up lines wait for the application's nestjs-pino Logger (the same root logger).
+    bufferLogs: true,
     // Same-origin by default: browsers may call the API cross-origin only from the listed origins.
     cors:
       config.httpCorsOrigins === '*'
@@ -102,6 +99,7 @@ async function bootstrap(): Promise<void> {
           ? { origin: config.httpCorsOrigins }
           : false,
   });
+  app.useLogger(app.get(PinoNestLogger));
   app.useBodyParser('json', { limit: config.httpBodyLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.httpBodyLimitBytes, extended: false });
   app.use(
@@ -123,7 +121,6 @@ async function bootstrap(): Promise<void> {
       },
     }),
   );
-  app.use(httpLogger(rootLogger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
   mountDashboardAssets(app);
   app.useGlobalPipes(

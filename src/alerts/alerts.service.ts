@@ -13,6 +13,7 @@ import {
 import { EventBus } from '../common/bus/event-bus.js';
 import type { ProcessedReading } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
+import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import { type AlarmCounts, AlarmEngine, type OperatorResult } from './alarm.engine.js';
 import type { Alarm, AlarmChange, AlarmState } from './alarm-lifecycle.js';
 import {
@@ -31,6 +32,8 @@ import { toSystemAlert } from './system-alert.js';
  * A no_data alarm is therefore up to this late; a second is well inside what operators notice.
  */
 export const ALARM_TICK_MS = 1000;
+/** The alarm tick's name in the SchedulerRegistry (no-data checks, delays, shelve expiry). */
+const ALARM_TICK_JOB = 'alarm-tick';
 
 /** Filters of the open-alarm list. */
 export interface OpenAlarmFilter {
@@ -53,7 +56,6 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AlertsService.name);
   private readonly errorLog = new ThrottledLogger(this.logger);
   private readonly engine = new AlarmEngine(() => randomUUID());
-  private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   /** Rule changes one at a time, so the database and the engine apply them in the same order. */
   private ruleChanges: Promise<unknown> = Promise.resolve();
@@ -65,6 +67,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     private readonly rules: AlertRuleRepository,
     private readonly alarms: AlarmRepository,
     private readonly writer: AlarmWriter,
+    private readonly jobs: PeriodicJobs,
   ) {}
 
   /** Runs before MQTT connects (onApplicationBootstrap), so no reading arrives before the rules are loaded. */
@@ -82,11 +85,11 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
       `Alarm engine: ${this.engine.enabledRuleCount} enabled rules, ${this.engine.openAlarms().length} open alarms restored`,
     );
     this.unsubscribe = this.bus.on('readings.processed', AlertsService.name, (batch) => this.evaluate(batch.readings));
-    this.timer = setInterval(() => this.tick(), ALARM_TICK_MS);
+    this.jobs.every(ALARM_TICK_JOB, ALARM_TICK_MS, () => this.tick());
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.jobs.stop(ALARM_TICK_JOB);
     this.unsubscribe?.();
   }
 

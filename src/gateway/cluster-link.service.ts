@@ -3,7 +3,9 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import type { Server } from 'socket.io';
+import { ClusterTransport } from '../common/cluster/cluster-transport.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
+import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import { AppConfig } from '../config/app-config.js';
 import type { SensorDataEvent } from './live-reading.js';
 
@@ -15,11 +17,13 @@ interface RedisConnection {
 }
 type AdapterFactory = ReturnType<typeof createAdapter>;
 
-/** Server-to-server events (Socket.IO serverSideEmit through Redis); clients never see them. */
-const READINGS_EVENT = 'scada:readings';
-const STATS_EVENT = 'scada:instance_stats';
+/** Instance-to-instance event patterns (ClusterTransport); clients never see them. */
+const READINGS_EVENT = 'scada.readings';
+const STATS_EVENT = 'scada.instance_stats';
 /** How often each instance tells the others how many clients it holds. */
 const STATS_INTERVAL_MS = 2000;
+/** The report's name in the SchedulerRegistry. */
+const STATS_JOB = 'cluster-stats';
 /** A peer that has not reported for this long is counted as gone. */
 const PEER_EXPIRY_MS = 3 * STATS_INTERVAL_MS;
 
@@ -30,8 +34,8 @@ interface InstanceStats {
 
 /**
  * Scale-out over Redis (REDIS_URL): installs the Socket.IO Redis adapter, so broadcasts (unit_status, system_alert)
- * and room operations reach every instance, and carries the live readings between instances as one server-side
- * message per fan-out batch. Readings do not go through the adapter's broadcast on purpose: the receiving instance
+ * and room operations reach every instance, and carries the live readings between instances as one event per
+ * fan-out batch over @nestjs/microservices' Redis transport (ClusterTransport). Readings do not go through the adapter's broadcast on purpose: the receiving instance
  * must see them to apply its slow-client policy to its own clients (a remote broadcast is written straight into
  * the sockets). Each instance also reports its client count every 2 s, which gives a cluster-wide
  * connected_clients without asking every instance for its sockets.
@@ -48,7 +52,6 @@ export class ClusterLink implements OnModuleDestroy {
   private pub?: RedisConnection;
   private sub?: RedisConnection;
   private server?: Server;
-  private timer?: NodeJS.Timeout;
   private readonly peers = new Map<string, { clients: number; at: number }>();
   private readingsHandler?: (batches: SensorDataEvent[]) => void;
   private localClients: () => number = () => 0;
@@ -57,15 +60,19 @@ export class ClusterLink implements OnModuleDestroy {
   readingMessagesIn = 0;
   malformedMessagesIn = 0;
 
-  constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly transport: ClusterTransport,
+    private readonly jobs: PeriodicJobs,
+  ) {}
 
   get enabled(): boolean {
     return this.config.redisUrl !== undefined;
   }
 
-  /** Whether publishing to Redis works right now. */
+  /** Whether publishing to Redis works right now (the adapter's connections and the transport's). */
   get connected(): boolean {
-    return (this.pub?.isReady ?? false) && (this.sub?.isReady ?? false);
+    return (this.pub?.isReady ?? false) && (this.sub?.isReady ?? false) && this.transport.connected;
   }
 
   /**
@@ -112,10 +119,10 @@ export class ClusterLink implements OnModuleDestroy {
     this.localClients = localClients;
     if (!this.enabled) return;
     this.server = server;
-    server.sockets.on(READINGS_EVENT, (batches: unknown) => this.receiveReadings(batches));
-    server.sockets.on(STATS_EVENT, (stats: unknown) => this.receiveStats(stats));
-    this.timer = setInterval(() => this.reportStats(), STATS_INTERVAL_MS);
-    this.timer.unref();
+    this.transport.on(READINGS_EVENT, (batches) => this.receiveReadings(batches));
+    this.transport.on(STATS_EVENT, (stats) => this.receiveStats(stats));
+    this.transport.start(this.config.redisUrl!, this.instanceId);
+    this.jobs.every(STATS_JOB, STATS_INTERVAL_MS, () => this.reportStats());
   }
 
   onReadings(handler: (batches: SensorDataEvent[]) => void): void {
@@ -129,8 +136,8 @@ export class ClusterLink implements OnModuleDestroy {
       this.publishErrors++;
       return;
     }
-    this.server.serverSideEmit(READINGS_EVENT, batches);
-    this.readingMessagesOut++;
+    if (this.transport.emit(READINGS_EVENT, batches)) this.readingMessagesOut++;
+    else this.publishErrors++;
   }
 
   /** Instances seen (this one included) and the clients they hold between them. */
@@ -157,25 +164,25 @@ export class ClusterLink implements OnModuleDestroy {
       reading_messages_out: this.readingMessagesOut,
       reading_messages_in: this.readingMessagesIn,
       malformed_messages_in: this.malformedMessagesIn,
-      publish_errors: this.publishErrors,
+      publish_errors: this.publishErrors + this.transport.emitErrors,
     };
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.jobs.stop(STATS_JOB);
     for (const client of [this.pub, this.sub]) {
       if (client?.isOpen) await client.close().catch(() => undefined);
     }
   }
 
   private reportStats(): void {
-    if (!this.server || !this.connected) return;
+    // Sent even while Redis is away: a failed emit is counted, and it is what makes the transport try again.
+    if (!this.server) return;
     const stats: InstanceStats = { instance: this.instanceId, clients: this.localClients() };
-    this.server.serverSideEmit(STATS_EVENT, stats);
+    this.transport.emit(STATS_EVENT, stats);
   }
 
-  // Messages from peers are ours, but a listener that throws inside the adapter's Redis callback would become an
-  // unhandled rejection: everything is checked and caught.
+  // Messages from peers are ours, but they are checked and caught all the same.
   private receiveReadings(batches: unknown): void {
     try {
       if (!Array.isArray(batches) || !batches.every(isSensorDataEvent)) {

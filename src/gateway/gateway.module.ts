@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClusterTransport } from '../common/cluster/cluster-transport.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { AlarmBroadcastService } from './alarm-broadcast.service.js';
 import { ClientDelivery } from './client-delivery.service.js';
@@ -12,6 +13,7 @@ import { UnitRoomGateway } from './unit-room.gateway.js';
   imports: [TelemetryModule],
   providers: [
     GatewayCounters,
+    ClusterTransport,
     ClusterLink,
     ClientDelivery,
     UnitRoomGateway,

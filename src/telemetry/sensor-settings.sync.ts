@@ -1,12 +1,15 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DatabasePool } from '../common/database/database.pool.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
+import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import type { SensorSettings } from '../processor/sensor-settings.js';
 import { SensorSettingsCache } from '../processor/sensor-settings.cache.js';
 import type { Sensor } from './entities/sensor.entity.js';
 
 /** How often settings changed through other instances (or by hand in SQL) are picked up. */
 const REFRESH_INTERVAL_MS = 5000;
+/** The refresh's name in the SchedulerRegistry. */
+const REFRESH_JOB = 'sensor-settings-refresh';
 /**
  * Each refresh re-reads changes this far behind the newest one it has seen: a change whose timestamp was taken
  * just before a refresh but committed just after it would otherwise be skipped for good.
@@ -48,23 +51,22 @@ export function settingsOf(sensor: Pick<Sensor, 'scaleFactor' | 'offset' | 'vali
 export class SensorSettingsSync implements OnModuleInit, OnModuleDestroy {
   private readonly errorLog = new ThrottledLogger(new Logger(SensorSettingsSync.name));
   private newestChange: Date | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private refreshing = false;
 
   constructor(
     private readonly db: DatabasePool,
     private readonly cache: SensorSettingsCache,
+    private readonly jobs: PeriodicJobs,
   ) {}
 
   async onModuleInit(): Promise<void> {
     // Awaited by Nest before MQTT connects (onApplicationBootstrap): no reading is processed with missing settings.
     await this.refresh();
-    this.timer = setInterval(() => void this.refreshQuietly(), REFRESH_INTERVAL_MS);
-    this.timer.unref();
+    // PeriodicJobs does not start a refresh while the last one runs: a slow database never stacks them up.
+    this.jobs.every(REFRESH_JOB, REFRESH_INTERVAL_MS, () => this.refreshQuietly());
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.jobs.stop(REFRESH_JOB);
   }
 
   /** Puts a sensor's settings, as just committed by this instance, into effect. */
@@ -89,8 +91,6 @@ export class SensorSettingsSync implements OnModuleInit, OnModuleDestroy {
   }
 
   private async refreshQuietly(): Promise<void> {
-    if (this.refreshing) return; // a slow database must not stack refreshes up
-    this.refreshing = true;
     try {
       await this.refresh();
     } catch (err) {
@@ -98,8 +98,6 @@ export class SensorSettingsSync implements OnModuleInit, OnModuleDestroy {
         'refresh',
         `Refreshing sensor settings failed: ${err instanceof Error ? err.message : String(err)}`,
       );
-    } finally {
-      this.refreshing = false;
     }
   }
 }

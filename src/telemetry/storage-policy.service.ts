@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { DataSource } from 'typeorm';
 import { DatabasePool } from '../common/database/database.pool.js';
 import { MetricsCollectorRegistry, type MetricSample } from '../common/metrics/metrics-collector.registry.js';
+import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import { AppConfig } from '../config/app-config.js';
 import { formatDuration } from './history.plan.js';
 
@@ -45,11 +46,13 @@ const NONE: StorageCapabilities = {
  * - Plain PostgreSQL: a job in the backend deletes readings older than the retention, in bounded batches, once at
  *   start-up and then every TELEMETRY_RETENTION_INTERVAL_S; each run is counted and logged once.
  */
+/** The plain-PostgreSQL retention job's name in the SchedulerRegistry. */
+const RETENTION_JOB = 'historian-retention';
+
 @Injectable()
 export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Historian');
   private caps: StorageCapabilities = NONE;
-  private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopping = false;
   private runs = 0;
@@ -63,6 +66,7 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly metrics: MetricsCollectorRegistry,
+    private readonly jobs: PeriodicJobs,
   ) {}
 
   get capabilities(): StorageCapabilities {
@@ -92,14 +96,12 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
       if (this.running !== undefined || this.stopping) return;
       this.running = this.runRetention().finally(() => (this.running = undefined));
     };
-    this.timer = setInterval(tick, this.config.telemetryRetentionIntervalMs);
-    this.timer.unref();
-    setImmediate(tick);
+    this.jobs.every(RETENTION_JOB, this.config.telemetryRetentionIntervalMs, tick, { immediately: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.timer);
+    this.jobs.stop(RETENTION_JOB);
     await this.running;
   }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import supertest, { type Response } from 'supertest';
 import { eventually } from './eventually.js';
 import { repoRoot } from './paths.js';
 import { freePort } from './ports.js';
@@ -156,8 +157,8 @@ export class BackendProcess {
     await eventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`backend exited with ${child.exitCode}:\n${this.logs}`);
-        const res = await fetch(`${this.url}/health/ready`);
-        if (res.status !== 200) throw new Error(`not ready: ${res.status} ${await res.text()}`);
+        const res = await supertest(this.url).get('/health/ready');
+        if (res.status !== 200) throw new Error(`not ready: ${res.status} ${res.text}`);
       },
       // Generous: on a shared 2-core machine, PGlite's WebAssembly start alone has taken over a minute.
       120_000,
@@ -178,35 +179,38 @@ export class BackendProcess {
     return this.signal('SIGKILL');
   }
 
+  /** A GET with the default headers, answering the parsed JSON body (throws when it is not JSON). */
   async getJson<T = any>(path: string): Promise<T> {
-    const res = await fetch(this.url + path, { headers: this.defaultHeaders });
-    return (await res.json()) as T;
+    const res = await supertest(this.url).get(path).set(this.defaultHeaders);
+    return JSON.parse(res.text) as T;
   }
 
-  /** One HTTP call: a JSON body (or a raw string) in, status, parsed JSON (when there is any) and text out. */
+  /**
+   * One HTTP call through supertest against the running backend: a JSON body (or a raw string) in, status, parsed
+   * JSON (when there is any), text and headers out. Carries the default headers; `headers` override them.
+   */
   async request<T = any>(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<HttpReply<T>> {
-    const res = await fetch(this.url + path, {
-      method,
-      headers: {
+    const call = supertest(this.url)
+      [method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](path)
+      .set({
         ...this.defaultHeaders,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
+      });
+    const res = await (body === undefined ? call : call.send(typeof body === 'string' ? body : JSON.stringify(body)));
+    const text = res.text ?? '';
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       parsed = undefined;
     }
-    return { status: res.status, body: parsed as T, text, headers: res.headers };
+    return { status: res.status, body: parsed as T, text, headers: headersOf(res) };
   }
 
   private async signal(signal: NodeJS.Signals): Promise<number | null> {
@@ -216,6 +220,15 @@ export class BackendProcess {
     child.kill(signal);
     return exited;
   }
+}
+
+/** A supertest response's headers as the fetch `Headers` the specs read (`reply.headers.get(name)`). */
+function headersOf(res: Response): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers as Record<string, string | string[] | undefined>)) {
+    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
+  }
+  return headers;
 }
 
 /** A fresh data directory for the embedded database. */

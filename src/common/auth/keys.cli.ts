@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../database/data-source.options.js';
 import { EmbeddedDatabase } from '../embedded/embedded-database.js';
-import { AppConfig, ConfigError } from '../../config/app-config.js';
+import { ConfigError } from '../../config/app-config.js';
+import { loadAppConfig } from '../../config/app-config.module.js';
 import { IDENTIFIER } from '../identifier.js';
 import { ROLES, type Role } from './access.js';
 import { generateApiKey } from './api-key.js';
@@ -49,8 +49,8 @@ async function main(): Promise<void> {
   }
   if (!['create', 'list', 'revoke'].includes(command)) fail(`Unknown command '${command}'.\n\n${USAGE}`);
 
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const config = new AppConfig(process.env);
+  // The backend's own loader: the same schema, the same .env file under the environment.
+  const { config } = await loadAppConfig();
   const embedded = config.databaseUrl === undefined ? await EmbeddedDatabase.start(config.dataDir) : undefined;
   const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, 1));
   try {

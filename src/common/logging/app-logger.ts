@@ -1,4 +1,3 @@
-import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import PinoPretty from 'pino-pretty';
 
@@ -64,66 +63,4 @@ export function createRootLogger(
     messageFormat: '{if context}[{context}] {end}{msg}',
   });
   return pino({ level, redact }, pretty);
-}
-
-/** True for a string that reads like a stack trace (Nest passes them as a plain string argument of `error`). */
-function isStack(value: unknown): value is string {
-  return typeof value === 'string' && /\n\s+at /.test(value);
-}
-
-/**
- * Nest's LoggerService on top of pino, so every `new Logger(Context)` in the code base writes through it.
- * Nest calls `method(message, ...params, context)`: the last string that is not a stack is the context; `error`
- * may carry a stack before it.
- */
-export class AppLogger implements LoggerService {
-  constructor(readonly pino: Logger) {}
-
-  log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
-  }
-
-  error(message: unknown, ...params: unknown[]): void {
-    this.write('error', message, params);
-  }
-
-  warn(message: unknown, ...params: unknown[]): void {
-    this.write('warn', message, params);
-  }
-
-  debug(message: unknown, ...params: unknown[]): void {
-    this.write('debug', message, params);
-  }
-
-  verbose(message: unknown, ...params: unknown[]): void {
-    this.write('trace', message, params);
-  }
-
-  fatal(message: unknown, ...params: unknown[]): void {
-    this.write('fatal', message, params);
-  }
-
-  private write(level: Level, message: unknown, params: unknown[]): void {
-    if (!this.pino.isLevelEnabled(level)) return;
-    const rest = [...params];
-    const fields: Record<string, unknown> = {};
-    const last = rest[rest.length - 1];
-    if (typeof last === 'string' && !isStack(last)) {
-      fields.context = last;
-      rest.pop();
-    }
-    for (const param of rest) {
-      if (isStack(param)) fields.stack = param;
-      else if (param instanceof Error) fields.err = param;
-      else if (typeof param === 'object' && param !== null) Object.assign(fields, param);
-      else if (param !== undefined) fields.detail = param;
-    }
-    if (message instanceof Error) {
-      this.pino[level]({ ...fields, err: message }, message.message);
-    } else if (typeof message === 'object' && message !== null) {
-      this.pino[level]({ ...fields, ...message });
-    } else {
-      this.pino[level](fields, String(message));
-    }
-  }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LevelWithSilent, Logger } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
+import type { LevelWithSilent } from 'pino';
+import type { Options } from 'pino-http';
 
 /** A caller's X-Request-Id is kept only when it is a plain token: it ends up in logs and in a response header. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -27,14 +27,13 @@ export function httpLogLevel(url: string | undefined, statusCode: number, err?: 
 }
 
 /**
- * One log line per HTTP request (method, path, status, duration, request id), through the root logger, so the
- * redaction of credential headers applies. The id is also returned in the X-Request-Id response header, so a
- * user reporting a failed call can quote it. Socket.IO's own HTTP traffic never reaches Express, so it is not
- * logged here.
+ * pino-http's options for nestjs-pino's request logging: one line per HTTP request (method, path, status, duration,
+ * request id), through the root logger, so the redaction of credential headers applies. The id is also returned in
+ * the X-Request-Id response header, so a user reporting a failed call can quote it. Socket.IO's own HTTP traffic
+ * never reaches Express, so it is not logged here.
  */
-export function httpLogger(root: Logger): HttpLogger {
-  return pinoHttp({
-    logger: root,
+export function httpLoggerOptions(): Options {
+  return {
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
       const id = requestIdOf(req.headers['x-request-id']);
       res.setHeader('X-Request-Id', id);
@@ -44,5 +43,5 @@ export function httpLogger(root: Logger): HttpLogger {
     customLogLevel: (req, res, err) => httpLogLevel(req.url, res.statusCode, err),
     customSuccessMessage: (req, res, ms) => `${req.method} ${req.url} ${res.statusCode} ${Math.round(ms)} ms`,
     customErrorMessage: (req, res, err) => `${req.method} ${req.url} ${res.statusCode} failed: ${err.message}`,
-  });
+  };
 }
