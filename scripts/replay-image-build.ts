@@ -131,21 +131,22 @@ function copyInstruction(ins: Instruction, state: StageState, done: Map<string, 
     fail(`line ${ins.line}: COPY --from=${from}: no earlier stage ${from}`);
   const destPath = posix.resolve(state.workdir, dest);
   const hostDest = host(state, destPath);
-  const owner = resolveOwner(ins.flags.chown ?? 'root:root');
+  const owner = resolveOwner(ins.flags.chown ?? 'root');
   const targets: string[] = [];
   for (const src of sources) {
     if (/[*?[]/.test(src)) fail(`line ${ins.line}: COPY with a wildcard (${src}) is not replayed`);
-    const hostSrc =
-      source === undefined ? join(contextDir, goClean(`/${src}`)) : host(source, posix.resolve(source.workdir, src));
+    const hostSrc = source === undefined ? join(contextDir, goClean(`/${src}`)) : host(source, posix.resolve('/', src));
     if (!existsSync(hostSrc)) {
       fail(
         `line ${ins.line}: COPY ${src}: not found in ${from === undefined ? 'the build context (missing, or excluded by .dockerignore)' : `stage ${from}`}`,
       );
     }
     if (statSync(hostSrc).isDirectory()) {
+      const created = !existsSync(hostDest);
       mkdirSync(hostDest, { recursive: true });
       cp(`${hostSrc}/.`, `${hostDest}/`, source !== undefined);
-      targets.push(hostDest);
+      // --chown reaches what was copied, and the destination only when the copy created it.
+      targets.push(...(created ? [hostDest] : readdirSync(hostSrc).map((name) => join(hostDest, name))));
     } else {
       const intoDir =
         dest.endsWith('/') || sources.length > 1 || (existsSync(hostDest) && statSync(hostDest).isDirectory());
@@ -155,7 +156,9 @@ function copyInstruction(ins: Instruction, state: StageState, done: Map<string, 
       targets.push(target);
     }
   }
-  if (isRoot) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, ...targets]);
+  // Files the replay creates as root are root's already, as COPY without --chown makes them; hard links to an earlier
+  // stage's files keep that stage's owner, root too (its RUN steps ran as root).
+  if (isRoot && ins.flags.chown !== undefined) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, ...targets]);
 }
 
 /** `chown` for RUN steps: the image's user names (node) resolve as in the image; as a non-root user, a no-op. */
