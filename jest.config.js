@@ -14,7 +14,7 @@ export default {
       ...common,
       displayName: 'unit',
       rootDir: '.',
-      roots: ['<rootDir>/src', '<rootDir>/migrations'],
+      roots: ['<rootDir>/src', '<rootDir>/migrations', '<rootDir>/scripts'],
       testMatch: ['**/*.spec.ts'],
     },
     {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { envAssignments, parseDockerfile } from '../../scripts/dockerfile.js';
 import { ENV_SCHEMA } from '../../src/config/env.schema.js';
 import { BackendProcess } from '../support/backend.js';
 import { repoRoot } from '../support/paths.js';
@@ -15,11 +16,13 @@ import {
 } from '../support/target.js';
 
 /**
- * No Docker engine or cluster runs here, so the deployment files are checked against the application itself:
- * ports, probe and scrape paths (the running backend's real routes), environment variable names (the
- * configuration schema), and commands (the built files and package.json). Each check is a function returning
- * problems, run on the real files (none expected) and on broken copies (each must be caught), so none of them
- * can pass by accident.
+ * No Docker engine or cluster runs here. The image build itself is replayed in CI (scripts/replay-image-build.ts:
+ * context, stages, the runtime's contents, start, health check, stop); this spec checks what a build cannot, the
+ * deployment files against the application: ports, probe and scrape paths (the running backend's real routes),
+ * environment variable names (the configuration schema), commands (the built files and package.json), and the
+ * policies the files state (non-root, liveness health check, grace periods, replicas). Each check is a function
+ * returning problems, run on the real files (none expected) and on broken copies (each must be caught), so none of
+ * them can pass by accident.
  */
 
 type Doc = Record<string, any>;
@@ -63,47 +66,19 @@ function commandProblems(where: string, command: unknown, facts: AppFacts): stri
 
 // ---- Dockerfile ---------------------------------------------------------------------------------------------
 
-interface Instruction {
-  stage: number;
-  keyword: string;
-  args: string;
-}
-
-function dockerInstructions(text: string): Instruction[] {
-  const out: Instruction[] = [];
-  let stage = -1;
-  const logical = text.replace(/\\\n/g, ' ').split('\n');
-  for (const line of logical) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const [keyword, ...rest] = trimmed.split(/\s+/);
-    if (keyword.toUpperCase() === 'FROM') stage++;
-    out.push({ stage, keyword: keyword.toUpperCase(), args: rest.join(' ') });
-  }
-  return out;
-}
-
+/**
+ * What a build cannot show: `node dist/scripts/replay-image-build.js` (CI) builds the image from its context, checks
+ * what the runtime stage holds and starts it; this reads the policy the image states (who it runs as, what it
+ * exposes, how its health is probed), which a working build would not question.
+ */
 export function dockerfileProblems(text: string, facts: AppFacts): string[] {
   const problems: string[] = [];
-  const all = dockerInstructions(text);
-  const last = Math.max(...all.map((i) => i.stage));
-  const final = all.filter((i) => i.stage === last);
-  const runs = all.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-  if (last < 1) problems.push('Dockerfile: needs a build stage and a runtime stage');
-  if (!runs.some((r) => /\bnpm ci\b/.test(r))) problems.push('Dockerfile: dependencies must be installed with npm ci');
-  if (!runs.some((r) => /npm prune --omit=dev|npm ci [^&]*--omit=dev/.test(r))) {
-    problems.push('Dockerfile: the runtime must get production dependencies only (npm prune --omit=dev)');
-  }
-  if (final.some((i) => i.keyword === 'RUN' && /\bnpm (ci|install)\b/.test(i.args))) {
-    problems.push('Dockerfile: the runtime stage must not install dependencies itself');
-  }
+  const final = parseDockerfile(text).pop()!.instructions;
+  const runs = final.filter((i) => i.keyword === 'RUN').map((i) => i.args);
   const user = final.filter((i) => i.keyword === 'USER').pop()?.args;
   if (user === undefined || /^(root|0)(:|$)/.test(user)) problems.push('Dockerfile: the runtime must run as non-root');
 
-  const env = new Map<string, string>();
-  for (const i of final.filter((x) => x.keyword === 'ENV')) {
-    for (const match of i.args.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)) env.set(match[1], match[2]);
-  }
+  const env = new Map(final.filter((i) => i.keyword === 'ENV').flatMap((i) => envAssignments(i.args)));
   problems.push(...envProblems('Dockerfile ENV', env.keys(), facts));
   const port = Number(env.get('PORT') ?? facts.defaultPort);
   const exposed = final.filter((i) => i.keyword === 'EXPOSE').map((i) => Number(i.args.split('/')[0]));
@@ -112,6 +87,7 @@ export function dockerfileProblems(text: string, facts: AppFacts): string[] {
   const health = final.find((i) => i.keyword === 'HEALTHCHECK');
   if (!health) problems.push('Dockerfile: no HEALTHCHECK');
   else {
+    // Liveness, not readiness: a container must not be restarted because the database is away.
     const path = /\/health[\w/-]*/.exec(health.args)?.[0];
     if (path !== '/health/live') problems.push(`Dockerfile: HEALTHCHECK must probe /health/live, not ${path}`);
     if (path !== undefined && !facts.routes.has(path))
@@ -119,28 +95,6 @@ export function dockerfileProblems(text: string, facts: AppFacts): string[] {
     const curlInstalled = runs.some((r) => /apt-get install[^&]*\bcurl\b|apk add[^&]*\bcurl\b/.test(r));
     if (/\bcurl\b/.test(health.args) && !curlInstalled)
       problems.push('Dockerfile: HEALTHCHECK uses curl, not installed');
-    if (!/\bnode\b|\bcurl\b|\bwget\b/.test(health.args)) problems.push('Dockerfile: HEALTHCHECK runs nothing known');
-  }
-
-  const cmd = final.filter((i) => i.keyword === 'CMD').pop();
-  if (!cmd) problems.push('Dockerfile: no CMD');
-  else {
-    let command: unknown;
-    try {
-      command = JSON.parse(cmd.args);
-    } catch {
-      command = undefined; // shell form: npm/sh in between would swallow SIGTERM
-    }
-    problems.push(...commandProblems('Dockerfile CMD', command, facts));
-  }
-  for (const copy of all.filter((i) => i.keyword === 'COPY' && !i.args.includes('--from'))) {
-    const sources = copy.args
-      .split(/\s+/)
-      .filter((a) => !a.startsWith('--'))
-      .slice(0, -1);
-    for (const source of sources) {
-      if (!facts.exists(source)) problems.push(`Dockerfile: COPY ${source} does not exist in the repository`);
-    }
   }
   return problems;
 }
@@ -429,27 +383,22 @@ describe('deployment files match the application (docker/)', () => {
     expect(facts.scripts['migration:run']).toContain('dist/src/telemetry/migrate.cli.js');
   });
 
-  it('Dockerfile: multi-stage, production dependencies, non-root, HEALTHCHECK and CMD that exist', () => {
+  it('Dockerfile: non-root, known ENV, EXPOSE on PORT, HEALTHCHECK on liveness (the build is replayed in CI)', () => {
     const text = readFileSync(join(dockerDir, 'Dockerfile'), 'utf8');
     expect(dockerfileProblems(text, facts)).toEqual([]);
-    // The build context is the repository root: local builds, dependencies and secrets stay out of it.
-    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
-    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env', 'data']));
     const broken = text
       .replace('/health/live', '/health/alive')
       .replace('USER node', 'USER root')
       .replace('EXPOSE 3000', 'EXPOSE 8080')
-      .replace('npm prune --omit=dev', 'true')
-      .replace('"dist/src/main.js"', '"dist/main.js"')
-      .replace('COPY src ./src', 'COPY source ./src');
+      .replace('PORT=3000', 'PORT=3000 APP_PORT=3000')
+      .replace('CMD ["node", "-e"', 'CMD ["curl", "-f"');
     expect(dockerfileProblems(broken, facts)).toEqual([
-      'Dockerfile: the runtime must get production dependencies only (npm prune --omit=dev)',
       'Dockerfile: the runtime must run as non-root',
+      'Dockerfile ENV: APP_PORT is not a configuration variable (src/config/env.schema.ts)',
       'Dockerfile: EXPOSE 8080 is not the PORT 3000',
       'Dockerfile: HEALTHCHECK must probe /health/live, not /health/alive',
       'Dockerfile: HEALTHCHECK path /health/alive is no route',
-      'Dockerfile CMD: dist/main.js is not a built file (dist/ after npm run build)',
-      'Dockerfile: COPY source does not exist in the repository',
+      'Dockerfile: HEALTHCHECK uses curl, not installed',
     ]);
   });
 
