@@ -19,7 +19,11 @@ export function credentialReuseProblem(input: {
 }
 
 /** A connect may not drop the transport security the configuration asks for. */
-export function downgradeProblem(configuredSecure: boolean, requestedSecure: boolean | undefined, what: string): string | undefined {
+export function downgradeProblem(
+  configuredSecure: boolean,
+  requestedSecure: boolean | undefined,
+  what: string,
+): string | undefined {
   return configuredSecure && requestedSecure === false
     ? `${what} is configured; a plaintext connect is refused (change the configuration to turn it off)`
     : undefined;
