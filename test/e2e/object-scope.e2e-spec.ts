@@ -124,6 +124,17 @@ describe(`object-level scope and abuse limits (${TARGET})`, () => {
     }
     // Nothing happened to it.
     expect((await backend.getJson(`/api/v1/scada/alerts/${other}`)).events).toHaveLength(1);
+    // Each refusal is in the audit log, reads included.
+    await eventually(async () => {
+      const audit = await backend.request('GET', '/api/v1/scada/audit?actor=op-unit1&result=denied');
+      const rows = (audit.body.items as { action: string; status: number }[]).map((e) => `${e.status} ${e.action}`);
+      expect(rows.sort()).toEqual([
+        '403 alerts.acknowledge',
+        '403 alerts.one',
+        '403 alerts.shelve',
+        '403 alerts.unshelve',
+      ]);
+    });
 
     const own = await backend.request('POST', `/api/v1/scada/alerts/${alarmOf.UNIT001}/acknowledge`, {}, as(operator));
     expect(own).toMatchObject({ status: 200, body: { unit_id: 'UNIT001', state: 'active_acknowledged' } });
