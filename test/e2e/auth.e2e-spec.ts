@@ -320,15 +320,17 @@ describe(`authentication and authorisation (${TARGET})`, () => {
   });
 
   it('refuses a Socket.IO client without valid credentials at the handshake', async () => {
+    const failures = async (): Promise<number> =>
+      Number(/^scada_auth_failures_total (\d+)/m.exec(await (await fetch(`${backend.url}/metrics`)).text())?.[1]);
+    const before = await failures();
     await expect(connectSocket(backend.url)).rejects.toThrow('Unauthorized');
     await expect(connectSocket(backend.url, 'tc_0000000000000000_' + 'B'.repeat(43))).rejects.toThrow('Unauthorized');
     await expect(connectSocket(backend.url, unsignedJwt({ sub: 'x', role: 'admin' }))).rejects.toThrow('Unauthorized');
     const ok = await socket(keys.viewer);
     expect(await request(ok, 'get_status')).toMatchObject({ ok: true });
-    await eventually(async () => {
-      const audit = await backend.request('GET', '/api/v1/scada/audit?action=socket.connect&result=denied');
-      expect(audit.body.total).toBeGreaterThanOrEqual(3);
-    });
+    // Counted with the REST failures of the same source, and summed per source in the audit log
+    // (object-scope.e2e-spec.ts), so this file's earlier failures may already hold the window's own row.
+    expect((await failures()) - before).toBe(3);
   });
 
   it('lets a viewer limited to UNIT001 join UNIT001 and refuses UNIT002', async () => {
