@@ -96,9 +96,7 @@ export class AlertRulesController {
   ): Promise<AlertRuleResponseDto> {
     const nulls = nullRequiredFields(body);
     if (nulls.length > 0) throw new BadRequestException(nulls);
-    return toAlertRuleResponse(
-      await this.alerts.updateRule(id, (current) => toAlertRuleDefinition(body, current), by),
-    );
+    return toAlertRuleResponse(await this.alerts.updateRule(id, (current) => toAlertRuleDefinition(body, current), by));
   }
 
   @RequireRole('engineer')

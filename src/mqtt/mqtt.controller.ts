@@ -141,7 +141,8 @@ export class MqttController {
   })
   @ApiOkResponse({ type: MqttPublishResponse, description: 'The broker has the message (for QoS 1 and 2)' })
   @ApiBadRequestResponse({
-    description: 'A topic outside {prefix}/{unit_id}/{sensor_type}, wildcards or $ in it, retain, invalid QoS or unknown fields',
+    description:
+      'A topic outside {prefix}/{unit_id}/{sensor_type}, wildcards or $ in it, retain, invalid QoS or unknown fields',
   })
   @ApiPayloadTooLargeResponse({ description: 'Payload over 16 KiB' })
   @ApiServiceUnavailableResponse({ description: 'Not connected, or the broker did not acknowledge' })

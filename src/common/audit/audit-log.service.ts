@@ -112,7 +112,11 @@ export class AuditLog implements OnModuleDestroy {
       const counter = (name: string, help: string, value: number) => ({ name, help, type: 'counter' as const, value });
       return [
         counter('scada_audit_entries_written_total', 'Audit log entries stored', this.written),
-        counter('scada_audit_write_failures_total', 'Audit log entries the database refused (each also logged)', this.failed),
+        counter(
+          'scada_audit_write_failures_total',
+          'Audit log entries the database refused (each also logged)',
+          this.failed,
+        ),
         counter('scada_auth_failures_total', 'Failed authentications, REST and Socket.IO handshake', this.authFailures),
       ];
     });
