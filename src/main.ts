@@ -100,6 +100,9 @@ async function bootstrap(): Promise<void> {
           : false,
   });
   app.useLogger(app.get(PinoNestLogger));
+  // Off by default: X-Forwarded-For is believed only from proxies named here, or any client could pick its IP
+  // (and dodge the per-address failure limit, or put its failures on someone else's address).
+  app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: config.httpBodyLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.httpBodyLimitBytes, extended: false });
   app.use(

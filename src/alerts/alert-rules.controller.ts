@@ -21,7 +21,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { Actor } from '../common/auth/actor.decorator.js';
+import { CurrentPrincipal } from '../common/auth/current-principal.decorator.js';
+import type { Principal } from '../common/auth/principal.js';
 import { AlertsService } from './alerts.service.js';
 import {
   AlertRuleResponseDto,
@@ -47,8 +48,8 @@ export class AlertRulesController {
   @Get()
   @ApiOperation({ summary: 'Every alert rule (deleted ones excepted), oldest first' })
   @ApiOkResponse({ type: AlertRuleResponseDto, isArray: true })
-  async list(): Promise<AlertRuleResponseDto[]> {
-    return (await this.alerts.listRules()).map(toAlertRuleResponse);
+  async list(@CurrentPrincipal() by: Principal): Promise<AlertRuleResponseDto[]> {
+    return (await this.alerts.listRules(by)).map(toAlertRuleResponse);
   }
 
   @RequireRole('engineer')
@@ -56,8 +57,8 @@ export class AlertRulesController {
   @ApiOperation({ summary: 'Create a rule; it evaluates the next reading, no restart needed' })
   @ApiCreatedResponse({ type: AlertRuleResponseDto })
   @ApiBadRequestResponse({ description: 'What is wrong with the rule, one sentence per problem' })
-  async create(@Body() body: CreateAlertRuleDto, @Actor() actor: string): Promise<AlertRuleResponseDto> {
-    return toAlertRuleResponse(await this.alerts.createRule(toAlertRuleDefinition(body), actor));
+  async create(@Body() body: CreateAlertRuleDto, @CurrentPrincipal() by: Principal): Promise<AlertRuleResponseDto> {
+    return toAlertRuleResponse(await this.alerts.createRule(toAlertRuleDefinition(body), by));
   }
 
   @RequireRole('engineer')
@@ -73,9 +74,9 @@ export class AlertRulesController {
   async replace(
     @Param('id', RULE_ID) id: string,
     @Body() body: CreateAlertRuleDto,
-    @Actor() actor: string,
+    @CurrentPrincipal() by: Principal,
   ): Promise<AlertRuleResponseDto> {
-    return toAlertRuleResponse(await this.alerts.updateRule(id, () => toAlertRuleDefinition(body), actor));
+    return toAlertRuleResponse(await this.alerts.updateRule(id, () => toAlertRuleDefinition(body), by));
   }
 
   @RequireRole('engineer')
@@ -91,13 +92,11 @@ export class AlertRulesController {
   async update(
     @Param('id', RULE_ID) id: string,
     @Body() body: UpdateAlertRuleDto,
-    @Actor() actor: string,
+    @CurrentPrincipal() by: Principal,
   ): Promise<AlertRuleResponseDto> {
     const nulls = nullRequiredFields(body);
     if (nulls.length > 0) throw new BadRequestException(nulls);
-    return toAlertRuleResponse(
-      await this.alerts.updateRule(id, (current) => toAlertRuleDefinition(body, current), actor),
-    );
+    return toAlertRuleResponse(await this.alerts.updateRule(id, (current) => toAlertRuleDefinition(body, current), by));
   }
 
   @RequireRole('engineer')
@@ -110,7 +109,7 @@ export class AlertRulesController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ description: 'No such rule' })
-  async remove(@Param('id', RULE_ID) id: string, @Actor() actor: string): Promise<void> {
-    await this.alerts.deleteRule(id, actor);
+  async remove(@Param('id', RULE_ID) id: string, @CurrentPrincipal() by: Principal): Promise<void> {
+    await this.alerts.deleteRule(id, by);
   }
 }

@@ -18,7 +18,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { Actor } from '../common/auth/actor.decorator.js';
+import { CurrentPrincipal } from '../common/auth/current-principal.decorator.js';
+import type { Principal } from '../common/auth/principal.js';
 import { AlertsService } from './alerts.service.js';
 import {
   AcknowledgeAlarmDto,
@@ -121,8 +122,8 @@ export class AlertsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: AlarmDetailResponseDto })
   @ApiNotFoundResponse({ description: 'No such alarm' })
-  async one(@Param('id', ALARM_ID) id: string): Promise<AlarmDetailResponseDto> {
-    const { alarm, events } = await this.alerts.alarm(id);
+  async one(@Param('id', ALARM_ID) id: string, @CurrentPrincipal() by: Principal): Promise<AlarmDetailResponseDto> {
+    const { alarm, events } = await this.alerts.alarm(id, by);
     return { ...toAlarmResponse(alarm), events: events.map(toAlarmEventResponse) };
   }
 
@@ -139,9 +140,9 @@ export class AlertsController {
   async acknowledge(
     @Param('id', ALARM_ID) id: string,
     @Body() body: AcknowledgeAlarmDto,
-    @Actor() actor: string,
+    @CurrentPrincipal() by: Principal,
   ): Promise<AlarmResponseDto> {
-    return toAlarmResponse(await this.alerts.acknowledge(id, actor, body.comment));
+    return toAlarmResponse(await this.alerts.acknowledge(id, by, body.comment));
   }
 
   @RequireRole('operator')
@@ -158,9 +159,9 @@ export class AlertsController {
   async shelve(
     @Param('id', ALARM_ID) id: string,
     @Body() body: ShelveAlarmDto,
-    @Actor() actor: string,
+    @CurrentPrincipal() by: Principal,
   ): Promise<AlarmResponseDto> {
-    return toAlarmResponse(await this.alerts.shelve(id, actor, body.minutes, body.reason));
+    return toAlarmResponse(await this.alerts.shelve(id, by, body.minutes, body.reason));
   }
 
   @RequireRole('operator')
@@ -174,8 +175,8 @@ export class AlertsController {
   async unshelve(
     @Param('id', ALARM_ID) id: string,
     @Body() body: UnshelveAlarmDto,
-    @Actor() actor: string,
+    @CurrentPrincipal() by: Principal,
   ): Promise<AlarmResponseDto> {
-    return toAlarmResponse(await this.alerts.unshelve(id, actor, body.comment));
+    return toAlarmResponse(await this.alerts.unshelve(id, by, body.comment));
   }
 }

@@ -26,6 +26,7 @@ import { AlarmWriter } from './alarm.writer.js';
 import { type AlertRuleDefinition, type AlertSeverity, SEVERITY_RANK, validateAlertRule } from './alert-rule.js';
 import { AlertRuleRepository, type StoredAlertRule } from './alert-rule.repository.js';
 import { toSystemAlert } from './system-alert.js';
+import { assertUnitInScope, mayAccessUnit, type Principal } from '../common/auth/principal.js';
 
 /**
  * How often time is checked: no_data silences, delays completed on the last value held, shelves that ran out.
@@ -122,17 +123,27 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
 
   // ---- operator actions -------------------------------------------------------------------------------------
 
-  acknowledge(id: string, actor: string, comment?: string): Promise<Alarm> {
-    return this.finish(id, this.engine.acknowledge(id, { at: Date.now(), actor, comment }));
+  async acknowledge(id: string, by: Principal, comment?: string): Promise<Alarm> {
+    await this.checkAlarmScope(id, by);
+    return this.finish(id, this.engine.acknowledge(id, { at: Date.now(), actor: by.name, comment }));
   }
 
-  shelve(id: string, actor: string, minutes: number, reason: string): Promise<Alarm> {
+  async shelve(id: string, by: Principal, minutes: number, reason: string): Promise<Alarm> {
+    await this.checkAlarmScope(id, by);
     const at = Date.now();
-    return this.finish(id, this.engine.shelve(id, { at, until: at + minutes * 60_000, actor, reason }));
+    return this.finish(id, this.engine.shelve(id, { at, until: at + minutes * 60_000, actor: by.name, reason }));
   }
 
-  unshelve(id: string, actor: string, comment?: string): Promise<Alarm> {
-    return this.finish(id, this.engine.unshelve(id, { at: Date.now(), actor, comment }));
+  async unshelve(id: string, by: Principal, comment?: string): Promise<Alarm> {
+    await this.checkAlarmScope(id, by);
+    return this.finish(id, this.engine.unshelve(id, { at: Date.now(), actor: by.name, comment }));
+  }
+
+  /** 403 when the alarm (open, or stored) belongs to a unit outside the caller's scope; unknown ids go on to 404. */
+  private async checkAlarmScope(id: string, by: Principal): Promise<void> {
+    if (by.units === undefined) return;
+    const alarm = this.engine.find(id) ?? (await this.alarms.find(id));
+    if (alarm) assertUnitInScope(by, alarm.unitId, `Alarm ${id}`);
   }
 
   /** Turns an engine answer into the alarm (once stored) or the HTTP error that explains the refusal. */
@@ -179,9 +190,10 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** One alarm and its stored transitions; the engine's copy is newer when the alarm is open. */
-  async alarm(id: string): Promise<{ alarm: Alarm; events: AlarmEvent[] }> {
+  async alarm(id: string, by: Principal): Promise<{ alarm: Alarm; events: AlarmEvent[] }> {
     const alarm = this.engine.find(id) ?? (await this.alarms.find(id));
     if (!alarm) throw new NotFoundException(`Unknown alarm '${id}'`);
+    assertUnitInScope(by, alarm.unitId, `Alarm ${id}`);
     return { alarm, events: await this.alarms.eventsOf(id) };
   }
 
@@ -191,18 +203,22 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
 
   // ---- rules ------------------------------------------------------------------------------------------------
 
-  listRules(): Promise<StoredAlertRule[]> {
-    return this.rules.list();
+  /** The rules the caller's scope covers: a unit-scoped caller sees its units' rules, not plant-wide ones. */
+  async listRules(by: Principal): Promise<StoredAlertRule[]> {
+    return (await this.rules.list()).filter((rule) => mayAccessUnit(by, rule.unitId));
   }
 
-  async rule(id: string): Promise<StoredAlertRule> {
+  async rule(id: string, by: Principal): Promise<StoredAlertRule> {
     const rule = await this.rules.find(id);
     if (!rule) throw new NotFoundException(`Unknown alert rule '${id}'`);
+    assertUnitInScope(by, rule.unitId, `Alert rule ${id}`);
     return rule;
   }
 
-  createRule(definition: AlertRuleDefinition, actor: string): Promise<StoredAlertRule> {
+  createRule(definition: AlertRuleDefinition, by: Principal): Promise<StoredAlertRule> {
+    const actor = by.name;
     return this.changeRule(async () => {
+      assertUnitInScope(by, definition.unitId, 'The new rule');
       this.check(definition);
       const rule = await this.rules.create(definition);
       AuditTrail.change(null, rule);
@@ -218,11 +234,14 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   updateRule(
     id: string,
     change: (current: AlertRuleDefinition) => AlertRuleDefinition,
-    actor: string,
+    by: Principal,
   ): Promise<StoredAlertRule> {
+    const actor = by.name;
     return this.changeRule(async () => {
-      const current = await this.rule(id);
+      const current = await this.rule(id, by);
       const definition = change(current);
+      // Moving a rule to another unit, or making it plant-wide, needs that unit in scope too.
+      assertUnitInScope(by, definition.unitId, `Alert rule ${id}`);
       this.check(definition);
       const rule = await this.rules.update(id, definition);
       if (!rule) throw new NotFoundException(`Unknown alert rule '${id}'`);
@@ -233,12 +252,12 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Deletes a rule (kept for the history of its alarms) and closes its alarms. */
-  deleteRule(id: string, actor: string): Promise<void> {
+  deleteRule(id: string, by: Principal): Promise<void> {
     return this.changeRule(async () => {
-      const current = await this.rules.find(id);
+      const current = await this.rule(id, by);
       if (!(await this.rules.softDelete(id))) throw new NotFoundException(`Unknown alert rule '${id}'`);
       AuditTrail.change(current, null);
-      await this.publish(this.engine.removeRule(id, Date.now(), actor));
+      await this.publish(this.engine.removeRule(id, Date.now(), by.name));
     });
   }
 

@@ -177,6 +177,8 @@ export class AppConfig {
   readonly authSocketRecheckMs: number;
   /** Origins whose pages may call the REST API; `[]` means no cross-origin calls. */
   readonly httpCorsOrigins: string[] | '*';
+  /** Express `trust proxy`: false (the default), a hop count, or the trusted proxies' addresses. */
+  readonly trustProxy: boolean | number | string;
   readonly httpBodyLimitBytes: number;
   readonly httpRateLimitPerMinute: number;
   readonly mqttPublishRateLimitPerMinute: number;
@@ -365,6 +367,15 @@ export class AppConfig {
     this.telemetryRetentionBatch = int('TELEMETRY_RETENTION_BATCH');
     this.websocketCorsOrigins = originList(opt('WEBSOCKET_CORS_ORIGINS'));
     this.httpCorsOrigins = originList(opt('HTTP_CORS_ORIGINS'));
+    const trustProxy = opt('TRUST_PROXY')?.trim() ?? 'false';
+    this.trustProxy =
+      trustProxy === 'false' || trustProxy === ''
+        ? false
+        : trustProxy === 'true'
+          ? true
+          : /^\d+$/.test(trustProxy)
+            ? Number(trustProxy)
+            : trustProxy;
     this.authEnabled = v.AUTH_ENABLED !== false;
     this.authBootstrapAdminKey = opt('AUTH_BOOTSTRAP_ADMIN_KEY');
     this.authJwt =

@@ -101,6 +101,7 @@ export const ENV_SCHEMA = {
   AUTH_JWT_ROLE_CLAIM: { kind: 'string', default: 'role', description: 'Claim holding the role (viewer, operator, engineer or admin; in a list, the highest counts). Dotted paths reach nested claims (realm_access.roles).' },
   AUTH_JWT_UNITS_CLAIM: { kind: 'string', default: 'units', description: 'Claim holding the list of unit ids the token is limited to; absent: all units.' },
   AUTH_FAILURE_LIMIT: { kind: 'int', default: '20', min: 1, max: 100000, description: 'Failed authentications allowed per client IP per minute; past it the IP gets 429 for a minute.' },
+  TRUST_PROXY: { kind: 'string', description: 'Express `trust proxy`: unset or false takes the connection\'s address as the client IP; behind an ingress, the number of proxy hops (1) or the proxies\' addresses/subnets (loopback, 10.0.0.0/8) whose X-Forwarded-For is believed.' },
   AUTH_SOCKET_RECHECK_S: { kind: 'int', default: '30', min: 1, max: 3600, description: 'How often connected Socket.IO clients\' API keys are checked again, so a key revoked on another instance disconnects them (revocations on this instance act at once).' },
   HTTP_CORS_ORIGINS: { kind: 'string', description: 'Comma-separated origins whose pages may call the REST API from a browser, * for any. Unset: no cross-origin calls (the dashboard is served from the same origin).' },
   HTTP_BODY_LIMIT_KB: { kind: 'int', default: '64', min: 1, max: 10240, description: 'Largest request body accepted, in KiB (413 above).' },

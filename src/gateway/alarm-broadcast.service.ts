@@ -4,8 +4,8 @@ import { GatewayCounters } from './gateway-counters.js';
 import { UnitRoomGateway } from './unit-room.gateway.js';
 
 /**
- * Sends every alarm transition to every Socket.IO client as `system_alert`. One broadcast to all clients already
- * reaches the members of the unit's room; emitting to the room as well would give them each alarm twice. Alarms
+ * Sends every alarm transition as `system_alert` to the Socket.IO clients whose credential covers the alarm's unit
+ * (whether or not they joined the unit's room): a socket scoped to UNIT001 never hears of UNIT002's alarms. Alarms
  * are never coalesced or dropped for a slow client: they count toward its send buffer, and a client that lets
  * that grow past the slow-client limit is disconnected instead (see ClientDelivery).
  */
@@ -21,7 +21,7 @@ export class AlarmBroadcastService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe = this.bus.on('alarm.transitioned', AlarmBroadcastService.name, (alert) => {
-      this.gateway.emitToAll('system_alert', alert);
+      this.gateway.emitAlarm(alert.unit_id, 'system_alert', alert);
       this.counters.systemAlertsSent++;
     });
   }

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { AuditLog } from '../common/audit/audit-log.service.js';
+import { AuthFailureLimiter } from '../common/auth/auth-failure.limiter.js';
 import { RequireRole } from '../common/auth/access.js';
 import { ApiKeyService } from '../common/auth/api-key.service.js';
 import { Authenticator } from '../common/auth/authenticator.service.js';
@@ -21,7 +22,7 @@ import { ClientDelivery } from './client-delivery.service.js';
 import { ClusterLink } from './cluster-link.service.js';
 import { GatewayCounters, type RejectReason } from './gateway-counters.js';
 import type { LiveReading, SensorDataEvent } from './live-reading.js';
-import { unitRoom } from './room.js';
+import { ALL_ALARMS_ROOM, alarmRoom, unitRoom } from './room.js';
 import { TokenBucket } from '../common/token-bucket.js';
 import { parseUnitSelection } from './unit-selection.parser.js';
 
@@ -90,6 +91,7 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     private readonly authenticator: Authenticator,
     private readonly keys: ApiKeyService,
     private readonly audit: AuditLog,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   /**
@@ -125,7 +127,7 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
     const principal = await this.authenticator.authenticate(auth?.token);
     if (principal === undefined) {
-      void this.audit.record({
+      this.audit.recordAuthFailure({
         actor: 'unauthenticated',
         actorKind: 'none',
         action: 'socket.connect',
@@ -134,6 +136,10 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
         ip: socket.handshake.address,
         detail: 'missing or invalid credentials in the Socket.IO handshake',
       });
+      // Same per-address limit as REST; valid credentials from a blocked address still connect.
+      if (await this.failures.fail(socket.handshake.address)) {
+        return new Error('Too many failed authentications: try again later');
+      }
       return new Error('Unauthorized');
     }
     data.principal = principal;
@@ -193,6 +199,8 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       this.counters.disconnected(reason);
       this.delivery.remove(client);
     });
+    const units = (client.data as SocketData).principal?.units;
+    void client.join(units === undefined ? ALL_ALARMS_ROOM : units.map(alarmRoom));
     client.emit('connection_confirmed', {
       client_id: client.id,
       server_time: new Date().toISOString(),
@@ -327,9 +335,12 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     this.server.to(room).emit(event, payload);
   }
 
-  /** Sends to every connected client, room members included, once each. */
-  emitToAll(event: string, payload: unknown): void {
-    this.server.emit(event, payload);
+  /**
+   * Sends one unit's alarm event to every client whose scope covers the unit (unscoped ones and those scoped to
+   * it), once each: Socket.IO sends a multi-room emit once per socket.
+   */
+  emitAlarm(unitId: string, event: string, payload: unknown): void {
+    this.server.to([ALL_ALARMS_ROOM, alarmRoom(unitId)]).emit(event, payload);
   }
 
   private unitsOf(client: Socket): string[] {

@@ -1,4 +1,10 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
+import { credentialReuseProblem, downgradeProblem } from '../common/auth/outbound-credentials.js';
+import { CurrentPrincipal } from '../common/auth/current-principal.decorator.js';
+import { assertUnitInScope, type Principal } from '../common/auth/principal.js';
+import { TopicParser } from './topic.parser.js';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
@@ -27,7 +33,15 @@ import { RequireRole, StrictRateLimit } from '../common/auth/access.js';
 @ApiTags('mqtt')
 @Controller('api/v1/scada/mqtt')
 export class MqttController {
-  constructor(private readonly mqtt: MqttConnectionService) {}
+  private readonly topics: TopicParser;
+
+  constructor(
+    private readonly mqtt: MqttConnectionService,
+    private readonly config: AppConfig,
+    @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
+  ) {
+    this.topics = new TopicParser(config.mqttTopicPrefix);
+  }
 
   @RequireRole('viewer')
   @Get('status')
@@ -47,13 +61,26 @@ export class MqttController {
     description:
       'Overrides hold for this connection and its automatic reconnects, until the next connect or a restart. ' +
       'Subscriptions belong to the client id: connecting with another one restores the dynamic subscriptions ' +
-      'stored for it.',
+      'stored for it. MQTT_PASSWORD goes only to the configured host, port and user: a connect elsewhere brings ' +
+      'its own password (400 otherwise); with MQTT_TLS=true, `tls: false` is refused.',
   })
   @ApiOkResponse({ type: MqttStatusResponse, description: 'Connected and subscribed' })
   @ApiBadRequestResponse({ description: 'Invalid or unknown fields' })
   @ApiConflictResponse({ description: 'Already connected: disconnect first' })
   @ApiServiceUnavailableResponse({ description: 'Not connected within 5 s; the client keeps retrying with backoff' })
   async connect(@Body() body: ConnectMqttDto = {}): Promise<MqttStatusResponse> {
+    const elsewhere =
+      (body.host !== undefined && body.host !== this.runtime.brokerHost) ||
+      (body.port !== undefined && body.port !== this.runtime.brokerPort) ||
+      (body.username !== undefined && body.username !== this.config.mqttUsername);
+    const problem =
+      credentialReuseProblem({
+        variable: 'MQTT_PASSWORD',
+        configuredPassword: this.config.mqttPassword,
+        elsewhere,
+        password: body.password,
+      }) ?? downgradeProblem(this.config.mqttTls, body.tls, 'MQTT_TLS');
+    if (problem !== undefined) throw new BadRequestException(problem);
     const { client_id: clientId, ...rest } = body;
     return toMqttStatusResponse(await this.mqtt.connect({ ...rest, clientId }));
   }
@@ -108,13 +135,31 @@ export class MqttController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Publish a test message through the backend connection (it comes back through the subscriptions)',
+    description:
+      "Only to {prefix}/{unit_id}/{sensor_type} (or .../status) of a unit in the caller's scope (403 otherwise), " +
+      'never retained.',
   })
   @ApiOkResponse({ type: MqttPublishResponse, description: 'The broker has the message (for QoS 1 and 2)' })
-  @ApiBadRequestResponse({ description: 'Wildcards or $ in the topic, invalid QoS or unknown fields' })
+  @ApiBadRequestResponse({
+    description:
+      'A topic outside {prefix}/{unit_id}/{sensor_type}, wildcards or $ in it, retain, invalid QoS or unknown fields',
+  })
   @ApiPayloadTooLargeResponse({ description: 'Payload over 16 KiB' })
   @ApiServiceUnavailableResponse({ description: 'Not connected, or the broker did not acknowledge' })
   @ApiTooManyRequestsResponse({ description: 'Over MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE test messages this minute' })
-  async publish(@Body() body: PublishMqttDto): Promise<MqttPublishResponse> {
+  async publish(@Body() body: PublishMqttDto, @CurrentPrincipal() by: Principal): Promise<MqttPublishResponse> {
+    const topic = this.topics.parse(body.topic);
+    if (topic.kind === 'rejected') {
+      throw new BadRequestException(
+        `Test messages go to ${this.config.mqttTopicPrefix}/{unit_id}/{sensor_type} (or .../status) only`,
+      );
+    }
+    assertUnitInScope(by, topic.unitId, `Topic '${body.topic}'`);
+    if (body.retain) {
+      throw new BadRequestException(
+        'retain is refused: a retained test message would be replayed (and stored again) on every new subscription',
+      );
+    }
     const bytes = await this.mqtt.publish(body.topic, body.payload, body.qos, body.retain);
     return { topic: body.topic, qos: body.qos, retain: body.retain, bytes };
   }

@@ -1,3 +1,4 @@
+import { assertUnitInScope, mayAccessUnit, type Principal } from '../common/auth/principal.js';
 import {
   BadGatewayException,
   BadRequestException,
@@ -332,12 +333,14 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
     return this.mappingState(mapping);
   }
 
-  subscriptions(): MappingState[] {
-    return [...this.mappings.values()].map((m) => this.mappingState(m));
+  /** The mappings of the units the caller may access. */
+  subscriptions(by: Principal): MappingState[] {
+    return [...this.mappings.values()].filter((m) => mayAccessUnit(by, m.unitId)).map((m) => this.mappingState(m));
   }
 
-  async unsubscribe(id: string): Promise<MappingState> {
+  async unsubscribe(id: string, by: Principal): Promise<MappingState> {
     const mapping = this.mappings.get(id);
+    if (mapping) assertUnitInScope(by, mapping.unitId, `OPC UA mapping ${id}`);
     if (!mapping || !(await this.repository.remove(id))) throw new NotFoundException(`Unknown OPC UA mapping '${id}'`);
     const state = this.mappingState(mapping);
     this.mappings.delete(id);

@@ -22,9 +22,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { RequireRole } from '../common/auth/access.js';
+import { CurrentPrincipal } from '../common/auth/current-principal.decorator.js';
+import type { Principal } from '../common/auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { OpcuaClientService } from './opcua-client.service.js';
 import { opcuaSecurityProblem } from './opcua-security.js';
+import { credentialReuseProblem, downgradeProblem } from '../common/auth/outbound-credentials.js';
 import {
   BrowseOpcuaQuery,
   ConnectOpcuaDto,
@@ -74,7 +77,9 @@ export class OpcuaController {
     description:
       'Opens a session and one subscription, and monitors every stored node mapping. A lost connection is ' +
       're-established by itself (with its subscription and monitored items) until POST /disconnect. The overrides ' +
-      'hold until the next connect or a restart.',
+      'hold until the next connect or a restart. OPCUA_PASSWORD goes only to the configured endpoint and user: a ' +
+      'connect elsewhere brings its own password (400 otherwise); security_mode None is refused when the ' +
+      'configured mode signs or encrypts.',
   })
   @ApiOkResponse({
     type: OpcuaStatusResponse,
@@ -92,7 +97,21 @@ export class OpcuaController {
     }
     const securityMode = body.security_mode ?? this.config.opcuaSecurityMode;
     const securityPolicy = body.security_policy ?? this.config.opcuaSecurityPolicy;
-    const problem = opcuaSecurityProblem(securityMode, securityPolicy);
+    const problem =
+      opcuaSecurityProblem(securityMode, securityPolicy) ??
+      credentialReuseProblem({
+        variable: 'OPCUA_PASSWORD',
+        configuredPassword: this.config.opcuaPassword,
+        elsewhere:
+          endpointUrl !== this.config.opcuaServerUrl ||
+          (body.username !== undefined && body.username !== this.config.opcuaUsername),
+        password: body.password,
+      }) ??
+      downgradeProblem(
+        this.config.opcuaSecurityMode !== 'None',
+        body.security_mode === undefined ? undefined : body.security_mode !== 'None',
+        `OPCUA_SECURITY_MODE=${this.config.opcuaSecurityMode}`,
+      );
     if (problem !== undefined) throw new BadRequestException(problem);
     // The configured password belongs to the configured user only.
     const username = body.username ?? this.config.opcuaUsername;
@@ -112,7 +131,7 @@ export class OpcuaController {
     return toOpcuaStatusResponse(await this.opcua.disconnect());
   }
 
-  @RequireRole('viewer')
+  @RequireRole('engineer')
   @Get('browse')
   @ApiOperation({
     summary: "Browse the server's address space from a node, down to a depth",
@@ -127,7 +146,7 @@ export class OpcuaController {
     return toOpcuaNodeResponse(await this.opcua.browse(query.node_id, query.depth));
   }
 
-  @RequireRole('viewer')
+  @RequireRole('engineer')
   @Post('read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Read the current value of nodes, with status codes and source and server timestamps' })
@@ -170,8 +189,8 @@ export class OpcuaController {
   @Get('subscriptions')
   @ApiOperation({ summary: 'Every node mapping, with whether its monitored item is active' })
   @ApiOkResponse({ type: OpcuaMappingListResponse })
-  subscriptions(): OpcuaMappingListResponse {
-    return { subscriptions: this.opcua.subscriptions().map(toOpcuaMappingResponse) };
+  subscriptions(@CurrentPrincipal() by: Principal): OpcuaMappingListResponse {
+    return { subscriptions: this.opcua.subscriptions(by).map(toOpcuaMappingResponse) };
   }
 
   @RequireRole('engineer')
@@ -180,7 +199,10 @@ export class OpcuaController {
   @ApiOkResponse({ type: OpcuaMappingResponse, description: 'The deleted mapping' })
   @ApiBadRequestResponse({ description: 'Not a UUID' })
   @ApiNotFoundResponse({ description: 'Unknown mapping' })
-  async unsubscribe(@Param('id', MAPPING_ID) id: string): Promise<OpcuaMappingResponse> {
-    return toOpcuaMappingResponse(await this.opcua.unsubscribe(id));
+  async unsubscribe(
+    @Param('id', MAPPING_ID) id: string,
+    @CurrentPrincipal() by: Principal,
+  ): Promise<OpcuaMappingResponse> {
+    return toOpcuaMappingResponse(await this.opcua.unsubscribe(id, by));
   }
 }

@@ -11,6 +11,8 @@ import { SensorParamsDto, SensorResponseDto, UpdateSensorDto } from './dto/senso
 import { ListPageQueryDto, SensorPageDto, UnitPageDto, UnitParamsDto } from './dto/unit.dto.js';
 import { SensorsService } from './sensors.service.js';
 import { RequireRole } from '../common/auth/access.js';
+import { CurrentPrincipal } from '../common/auth/current-principal.decorator.js';
+import type { Principal } from '../common/auth/principal.js';
 
 @ApiTags('sensors')
 @Controller('api/v1/scada')
@@ -57,7 +59,11 @@ export class SensorsController {
   @ApiOkResponse({ type: SensorResponseDto })
   @ApiBadRequestResponse({ description: 'Invalid settings (e.g. valid_min not below valid_max), or nothing to change' })
   @ApiNotFoundResponse({ description: 'Unknown sensor' })
-  update(@Param() params: SensorParamsDto, @Body() body: UpdateSensorDto): Promise<SensorResponseDto> {
-    return this.sensors.updateSettings(params.id, body);
+  update(
+    @Param() params: SensorParamsDto,
+    @Body() body: UpdateSensorDto,
+    @CurrentPrincipal() by: Principal,
+  ): Promise<SensorResponseDto> {
+    return this.sensors.updateSettings(params.id, body, by);
   }
 }

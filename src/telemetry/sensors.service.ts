@@ -17,6 +17,7 @@ import {
 import { Sensor } from './entities/sensor.entity.js';
 import { Unit } from './entities/unit.entity.js';
 import { SensorSettingsSync, settingsOf } from './sensor-settings.sync.js';
+import { assertUnitInScope, type Principal } from '../common/auth/principal.js';
 
 /** Tags of the list cursors (keyset: the last unit id, the last sensor type). */
 const UNITS_CURSOR = 'units1';
@@ -103,7 +104,7 @@ export class SensorsService {
   }
 
   /** Changes the settings sent, and puts them into effect for the next reading processed here. */
-  async updateSettings(id: number, dto: UpdateSensorDto): Promise<SensorResponseDto> {
+  async updateSettings(id: number, dto: UpdateSensorDto, by: Principal): Promise<SensorResponseDto> {
     const changes: SettingChanges = {};
     for (const [field, property] of Object.entries(SETTING_FIELDS) as [keyof UpdateSensorDto, keyof SettingChanges][]) {
       if (dto[field] !== undefined) Object.assign(changes, { [property]: dto[field] });
@@ -115,6 +116,7 @@ export class SensorsService {
     }
     const sensor = await this.sensors.findOneBy({ id });
     if (!sensor) throw new NotFoundException(`Unknown sensor ${id}`);
+    assertUnitInScope(by, sensor.unitId, `Sensor ${id}`);
     // Judged on the result, so a PATCH of valid_max alone is checked against the stored valid_min.
     const problem = settingsProblem(settingsOf({ ...sensor, ...changes }));
     if (problem) throw new BadRequestException(problem);

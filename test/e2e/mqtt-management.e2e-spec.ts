@@ -489,7 +489,9 @@ describeWith([MOSQUITTO], `MQTT management API with a real Mosquitto (${TARGET})
       });
       try {
         // Plain MQTT to a TLS listener gets nowhere.
-        const plain = await api('POST', '/connect', { port: secure.port, client_id: `${p}_tls` });
+        // Another broker: MQTT_PASSWORD is not sent there, the request brings its own.
+        const own = { password: 'tls-broker-password' };
+        const plain = await api('POST', '/connect', { port: secure.port, client_id: `${p}_tls`, ...own });
         expect(plain.status).toBe(503);
         expect((await api('POST', '/disconnect')).status).toBe(200);
 
@@ -497,6 +499,7 @@ describeWith([MOSQUITTO], `MQTT management API with a real Mosquitto (${TARGET})
           port: secure.port,
           tls: true,
           client_id: `${p}_tls`,
+          ...own,
         });
         expect(reply.status).toBe(200);
         expect(reply.body).toMatchObject({
@@ -525,7 +528,14 @@ describeWith([MOSQUITTO], `MQTT management API with a real Mosquitto (${TARGET})
 
   it('answers 503 while a broker cannot be reached, keeps retrying with growing delays, and stops on disconnect', async () => {
     const nowhere = await freePort();
-    const reply = await api('POST', '/connect', { host: '127.0.0.1', port: nowhere });
+    const elsewhere = await api('POST', '/connect', { host: '127.0.0.1', port: nowhere });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.message).toContain('MQTT_PASSWORD is sent only to the configured server and user');
+    const reply = await api('POST', '/connect', {
+      host: '127.0.0.1',
+      port: nowhere,
+      password: 'not-the-configured-one',
+    });
     expect(reply.status).toBe(503);
     expect(reply.body.message).toContain(`Not connected to 127.0.0.1:${nowhere}`);
     expect(reply.body.message).toContain('ECONNREFUSED');

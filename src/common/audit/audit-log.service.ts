@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { MetricsCollectorRegistry } from '../metrics/metrics-collector.registry.js';
 import { DatabasePool } from '../database/database.pool.js';
 import { ThrottledLogger } from '../logging/throttled-logger.js';
 import type { Role } from '../auth/access.js';
@@ -74,19 +75,108 @@ function json(value: unknown): string | null {
   return text.length > 16_384 ? JSON.stringify({ truncated: true, bytes: text.length }) : text;
 }
 
+/** Failed authentications of one source are summed over this long: at most two rows per source per window. */
+export const AUTH_FAILURE_WINDOW_MS = 60_000;
+/** Sources tracked at once; failures from further sources are summed under `other`, so memory stays bounded. */
+const MAX_FAILURE_SOURCES = 10_000;
+
+interface FailureWindow {
+  start: number;
+  /** Failures after the first one, not yet written. */
+  more: number;
+  actions: Set<string>;
+}
+
 /**
  * The append-only audit log (`audit_log`; the table refuses UPDATE, DELETE and TRUNCATE). Writes are not awaited by
  * callers on the request path: a slow database must not make a refusal slow, and a failed write is logged and
  * counted instead of failing the action it describes.
  */
 @Injectable()
-export class AuditLog {
+export class AuditLog implements OnModuleDestroy {
   private readonly logger = new Logger(AuditLog.name);
   private readonly errors = new ThrottledLogger(this.logger);
   private written = 0;
   private failed = 0;
+  private authFailures = 0;
+  private readonly failureWindows = new Map<string, FailureWindow>();
+  private readonly failureTimer: NodeJS.Timeout;
 
-  constructor(private readonly db: DatabasePool) {}
+  constructor(
+    private readonly db: DatabasePool,
+    @Optional() metrics?: MetricsCollectorRegistry,
+  ) {
+    this.failureTimer = setInterval(() => void this.flushFailures(Date.now()), AUTH_FAILURE_WINDOW_MS / 6);
+    this.failureTimer.unref();
+    metrics?.register('audit', () => {
+      const counter = (name: string, help: string, value: number) => ({ name, help, type: 'counter' as const, value });
+      return [
+        counter('scada_audit_entries_written_total', 'Audit log entries stored', this.written),
+        counter(
+          'scada_audit_write_failures_total',
+          'Audit log entries the database refused (each also logged)',
+          this.failed,
+        ),
+        counter('scada_auth_failures_total', 'Failed authentications, REST and Socket.IO handshake', this.authFailures),
+      ];
+    });
+  }
+
+  onModuleDestroy(): Promise<void> {
+    clearInterval(this.failureTimer);
+    return this.flushFailures(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * A failed authentication (REST or Socket.IO handshake), summed per source so a flood cannot flood the table:
+   * the first failure of a source in a window is written at once, as it is; the rest of that window becomes one
+   * `auth.failures` row with their count when the window ends.
+   */
+  recordAuthFailure(entry: AuditEntry): void {
+    this.authFailures++;
+    const now = Date.now();
+    let source = entry.ip ?? 'unknown';
+    if (!this.failureWindows.has(source) && this.failureWindows.size >= MAX_FAILURE_SOURCES) source = 'other';
+    const window = this.failureWindows.get(source);
+    if (window !== undefined && now - window.start < AUTH_FAILURE_WINDOW_MS) {
+      window.more++;
+      if (window.actions.size < 8) window.actions.add(entry.action);
+      return;
+    }
+    if (window !== undefined) void this.writeFailures(source, window);
+    this.failureWindows.set(source, { start: now, more: 0, actions: new Set() });
+    void this.record(entry);
+  }
+
+  /** Writes the summaries of the windows that ended before `now`, and forgets them. */
+  private async flushFailures(now: number): Promise<void> {
+    const writes: Promise<void>[] = [];
+    for (const [source, window] of this.failureWindows) {
+      if (now - window.start < AUTH_FAILURE_WINDOW_MS) continue;
+      this.failureWindows.delete(source);
+      writes.push(this.writeFailures(source, window));
+    }
+    await Promise.all(writes);
+  }
+
+  private writeFailures(source: string, window: FailureWindow): Promise<void> {
+    if (window.more === 0) return Promise.resolve();
+    return this.record({
+      actor: 'unauthenticated',
+      actorKind: 'none',
+      action: 'auth.failures',
+      result: 'denied',
+      status: 401,
+      ip: source,
+      target: {
+        count: window.more,
+        window_start: new Date(window.start).toISOString(),
+        window_s: AUTH_FAILURE_WINDOW_MS / 1000,
+        actions: [...window.actions],
+      },
+      detail: `${window.more} more failed authentications from ${source} in this window`,
+    });
+  }
 
   /** Stores the entry; resolves once stored (or the failure logged). Never rejects. */
   async record(entry: AuditEntry): Promise<void> {
@@ -115,7 +205,8 @@ export class AuditLog {
       this.written++;
     } catch (err) {
       this.failed++;
-      this.errors.error('write', `Audit entry '${entry.action}' not stored: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      this.errors.error('write', `Audit entry '${entry.action}' not stored: ${message}`);
     }
   }
 
@@ -172,7 +263,7 @@ export class AuditLog {
   }
 
   /** Counters for /metrics. */
-  snapshot(): { written: number; failed: number } {
-    return { written: this.written, failed: this.failed };
+  snapshot(): { written: number; failed: number; auth_failures: number } {
+    return { written: this.written, failed: this.failed, auth_failures: this.authFailures };
   }
 }

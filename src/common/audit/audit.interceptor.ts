@@ -16,7 +16,8 @@ import { type AuditNote, AuditTrail, redact } from './audit-trail.js';
  * Writes every management action (each HTTP request that is not a read) to the audit log once it has an answer:
  * who, what (`<area>.<handler>`, path parameters), from where, the status, and old → new. Services that know the
  * state before and after record it through AuditTrail; otherwise the request body (secrets redacted) is the new
- * value. Refusals by the guard (401/403) never reach this point: the guard records them itself.
+ * value. Refusals by the guard (401/403) never reach this point: the guard records them itself; an object outside
+ * the caller's scope (403 from a service, reads included) is recorded here as `denied`.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -25,7 +26,9 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
-    if (['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.principal === undefined) return next.handle();
+    if (request.principal === undefined) return next.handle();
+    // Reads are recorded only when refused: an object outside the caller's scope (403 from the service).
+    const isRead = ['GET', 'HEAD', 'OPTIONS'].includes(request.method);
     const principal = request.principal;
     const note: AuditNote = {};
     const write = (status: number, error?: unknown): void => {
@@ -41,7 +44,7 @@ export class AuditInterceptor implements NestInterceptor {
         method: request.method,
         path: request.originalUrl.split('?')[0],
         target: Object.keys(request.params ?? {}).length > 0 ? { ...request.params } : undefined,
-        result: error === undefined ? 'ok' : 'failed',
+        result: error === undefined ? 'ok' : status === 403 ? 'denied' : 'failed',
         status,
         ip: request.ip,
         oldValue: explicit ? redact(note.oldValue) : undefined,
@@ -55,11 +58,12 @@ export class AuditInterceptor implements NestInterceptor {
         next.handle().subscribe({
           next: (value) => subscriber.next(value),
           error: (err: unknown) => {
-            write(err instanceof HttpException ? err.getStatus() : 500, err);
+            const status = err instanceof HttpException ? err.getStatus() : 500;
+            if (!isRead || status === 403) write(status, err);
             subscriber.error(err);
           },
           complete: () => {
-            write(context.switchToHttp().getResponse<Response>().statusCode);
+            if (!isRead) write(context.switchToHttp().getResponse<Response>().statusCode);
             subscriber.complete();
           },
         }),

@@ -177,7 +177,8 @@ describe('access rules on every route and gateway event', () => {
     expect(role('OpcuaController.disconnect')).toBe('admin');
     expect(role('OpcuaController.subscribe')).toBe('engineer');
     expect(role('OpcuaController.unsubscribe')).toBe('engineer');
-    expect(role('OpcuaController.browse')).toBe('viewer');
+    expect(role('OpcuaController.browse')).toBe('engineer');
+    expect(role('OpcuaController.read')).toBe('engineer');
     expect(role('TelemetryController.historyJson')).toBe('viewer');
     expect(role('TelemetryController.historyCsv')).toBe('viewer');
   });

@@ -1,4 +1,4 @@
-import { Injectable, Logger, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
+import { ForbiddenException, Injectable, Logger, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../../config/runtime.js';
 import { Inject } from '@nestjs/common';
@@ -7,7 +7,7 @@ import { AuditTrail } from '../audit/audit-trail.js';
 import type { Role } from './access.js';
 import { apiKeyFromToken, generateApiKey, parseApiKey, secretMatches } from './api-key.js';
 import { type ApiKeyRecord, ApiKeyRepository } from './api-key.repository.js';
-import type { Principal } from './principal.js';
+import { grantProblem, type Principal } from './principal.js';
 
 /** last_used_at is written at most this often per key: a request must not cost a write. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -81,26 +81,37 @@ export class ApiKeyService implements OnApplicationBootstrap {
     return token;
   }
 
+  /**
+   * Creates a key for the calling principal, who can only create keys no higher in role and no wider in units
+   * than its own.
+   */
   async create(
     input: { name: string; role: Role; units?: readonly string[] },
-    by: string | null,
+    by: Principal,
   ): Promise<ApiKeyRecord & { token: string }> {
+    const problem = grantProblem(by, input.role, input.units);
+    if (problem !== undefined) throw new ForbiddenException(problem);
     const key = generateApiKey();
     const units = input.units === undefined || input.units.length === 0 ? null : [...new Set(input.units)].sort();
-    await this.repository.insert({ ...key, name: input.name, role: input.role, units, createdBy: by });
+    await this.repository.insert({ ...key, name: input.name, role: input.role, units, createdBy: by.name });
     const record = (await this.repository.find(key.id))!;
     AuditTrail.change(null, record);
     return { ...record, token: key.token };
   }
 
-  list(includeRevoked: boolean): Promise<ApiKeyRecord[]> {
-    return this.repository.list(includeRevoked);
+  /** The keys, or for a unit-scoped caller only those it could have created itself. */
+  async list(includeRevoked: boolean, by: Principal): Promise<ApiKeyRecord[]> {
+    const keys = await this.repository.list(includeRevoked);
+    return keys.filter((k) => by.units === undefined || grantProblem(by, k.role, k.units ?? undefined) === undefined);
   }
 
-  async revoke(id: string, by: string | null): Promise<ApiKeyRecord> {
+  /** Revokes a key; a principal may revoke only keys it could have created (a scoped admin not a plant-wide one). */
+  async revoke(id: string, by: Principal): Promise<ApiKeyRecord> {
     const before = await this.repository.find(id);
     if (before === undefined) throw new NotFoundException(`Unknown API key '${id}'`);
-    const after = (await this.repository.revoke(id, by))!;
+    const problem = grantProblem(by, before.role, before.units ?? undefined);
+    if (problem !== undefined) throw new ForbiddenException(`Key ${id} is out of reach: ${problem}`);
+    const after = (await this.repository.revoke(id, by.name))!;
     this.cache.delete(id);
     AuditTrail.change(before, after);
     for (const listener of this.revokedListeners) listener(id);

@@ -37,16 +37,25 @@ export class ApiKeysController {
 
   @RequireRole('admin')
   @Get('keys')
-  @ApiOperation({ summary: 'API keys (never their secrets), oldest first; revoked ones with include_revoked=true' })
+  @ApiOperation({
+    summary: 'API keys (never their secrets), oldest first; revoked ones with include_revoked=true',
+    description: 'A unit-scoped admin sees only the keys it could have created: its units or fewer.',
+  })
   @ApiOkResponse({ type: [ApiKeyResponseDto] })
-  async list(@Query() query: ListApiKeysQueryDto): Promise<ApiKeyResponseDto[]> {
-    return (await this.keys.list(query.include_revoked ?? false)).map(toApiKeyResponse);
+  async list(
+    @Query() query: ListApiKeysQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApiKeyResponseDto[]> {
+    return (await this.keys.list(query.include_revoked ?? false, principal)).map(toApiKeyResponse);
   }
 
   @RequireRole('admin')
   @Post('keys')
   @ApiOperation({
     summary: 'Create an API key; the answer holds the key itself, shown this once (only its hash is stored)',
+    description:
+      "403 for a role above the caller's own or units outside its scope: a unit-scoped key must name units among " +
+      'its own (it cannot mint a plant-wide key).',
   })
   @ApiCreatedResponse({ type: CreatedApiKeyResponseDto })
   @ApiBadRequestResponse({ description: 'Bad name, role or unit ids' })
@@ -54,7 +63,7 @@ export class ApiKeysController {
     @Body() body: CreateApiKeyDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CreatedApiKeyResponseDto> {
-    const { token, ...record } = await this.keys.create(body, principal.name);
+    const { token, ...record } = await this.keys.create(body, principal);
     return { ...toApiKeyResponse(record), key: token };
   }
 
@@ -69,6 +78,6 @@ export class ApiKeysController {
     @Param() params: ApiKeyIdParamsDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ApiKeyResponseDto> {
-    return toApiKeyResponse(await this.keys.revoke(params.id, principal.name));
+    return toApiKeyResponse(await this.keys.revoke(params.id, principal));
   }
 }

@@ -4,46 +4,42 @@ import {
   ForbiddenException,
   HttpException,
   HttpStatus,
-  Inject,
   Injectable,
   Logger,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { WsException } from '@nestjs/websockets';
-import { ThrottlerStorage } from '@nestjs/throttler';
 import type { HttpRequest as Request } from '../http/http-types.js';
 import type { Socket } from 'socket.io';
 import { AppConfig } from '../../config/app-config.js';
-import { AuditLog } from '../audit/audit-log.service.js';
+import { type AuditEntry, AuditLog } from '../audit/audit-log.service.js';
 import { PUBLIC_ACCESS, REQUIRED_ROLE, type Role, roleSatisfies } from './access.js';
 import { actionName } from './action-name.js';
+import { AuthFailureLimiter } from './auth-failure.limiter.js';
 import { Authenticator, tokenFromHeaders } from './authenticator.service.js';
 import { ANONYMOUS, mayAccessUnit, type Principal } from './principal.js';
 import { unitIdsOf } from './unit-ids.js';
 
 type AuthRequest = Request & { principal?: Principal };
 
-const FAILURE_WINDOW_MS = 60_000;
-
 /**
  * The one gate of every HTTP route and Socket.IO event (registered as APP_GUARD). A handler must carry
  * @RequireRole or @PublicAccess; one with neither is refused (fail closed) and logged as a programming error.
- * Then: credentials (401, no detail), role (403), unit scope (403). Refusals are written to the audit log, and
- * repeated authentication failures from one address are answered 429 for a while.
+ * Then: credentials (401, no detail), role (403), unit scope (403). Refusals are written to the audit log
+ * (authentication failures summed per source and minute), and repeated authentication failures from one address
+ * are answered 429 for a while; valid credentials from that address still pass.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger('Auth');
-  /** Addresses answered 429 until the given time, after too many failed authentications. */
-  private readonly blockedUntil = new Map<string, number>();
 
   constructor(
     private readonly reflector: Reflector,
     private readonly config: AppConfig,
     private readonly authenticator: Authenticator,
     private readonly audit: AuditLog,
-    @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -65,14 +61,13 @@ export class AuthGuard implements CanActivate {
       return true;
     }
 
+    // Credentials first, the address block second: a valid key is never refused because someone else behind the
+    // same address (the plant's NAT, an ingress) keeps failing.
     const ip = request.ip ?? 'unknown';
-    if ((this.blockedUntil.get(ip) ?? 0) > Date.now()) {
-      throw new HttpException('Too many failed authentications: try again later', HttpStatus.TOO_MANY_REQUESTS);
-    }
     const principal = await this.authenticator.authenticate(tokenFromHeaders(request.headers));
     if (principal === undefined) {
       this.deny(context, request, undefined, 401, 'missing or invalid credentials');
-      if (await this.countFailure(ip)) {
+      if (await this.failures.fail(ip)) {
         throw new HttpException('Too many failed authentications: try again later', HttpStatus.TOO_MANY_REQUESTS);
       }
       throw new UnauthorizedException();
@@ -124,7 +119,7 @@ export class AuthGuard implements CanActivate {
     status: 401 | 403,
     detail: string,
   ): void {
-    void this.audit.record({
+    const entry: AuditEntry = {
       actor: principal?.name ?? 'unauthenticated',
       actorKind: principal?.kind ?? 'none',
       actorId: principal?.id,
@@ -137,23 +132,8 @@ export class AuthGuard implements CanActivate {
       status,
       ip: request.ip,
       detail,
-    });
-  }
-
-  /** Counts a failed authentication; true once the address is over the limit (and blocked for a while). */
-  private async countFailure(ip: string): Promise<boolean> {
-    const limit = this.config.authFailureLimit;
-    const record = await this.storage.increment(
-      `auth-failure:${ip}`,
-      FAILURE_WINDOW_MS,
-      limit,
-      FAILURE_WINDOW_MS,
-      'auth',
-    );
-    if (record.isBlocked) {
-      this.blockedUntil.set(ip, Date.now() + record.timeToBlockExpire * 1000);
-      for (const [address, until] of this.blockedUntil) if (until <= Date.now()) this.blockedUntil.delete(address);
-    }
-    return record.isBlocked;
+    };
+    if (status === 401) this.audit.recordAuthFailure(entry);
+    else void this.audit.record(entry);
   }
 }

@@ -5,6 +5,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { AuditController } from '../audit/audit.controller.js';
 import { AuditInterceptor } from '../audit/audit.interceptor.js';
 import { AuditLog } from '../audit/audit-log.service.js';
+import { AuthFailureLimiter } from './auth-failure.limiter.js';
 import { SafeExceptionFilter } from '../http/safe-exception.filter.js';
 import { STRICT_RATE_LIMIT } from './access.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -39,12 +40,13 @@ import { UnitScopeInterceptor } from './unit-scope.interceptor.js';
     ApiKeyService,
     Authenticator,
     AuditLog,
+    AuthFailureLimiter,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     { provide: APP_INTERCEPTOR, useClass: UnitScopeInterceptor },
     { provide: APP_FILTER, useClass: SafeExceptionFilter },
   ],
-  exports: [ApiKeyService, Authenticator, AuditLog],
+  exports: [ApiKeyService, Authenticator, AuditLog, AuthFailureLimiter],
 })
 export class AuthModule {}

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
+import { AuditLog } from '../audit/audit-log.service.js';
+import type { DatabasePool } from '../database/database.pool.js';
 import { dataSourceOptions } from '../database/data-source.options.js';
 import { EmbeddedDatabase } from '../embedded/embedded-database.js';
 import { ConfigError } from '../../config/app-config.js';
@@ -31,6 +34,15 @@ function show(key: ApiKeyRecord): string {
   return `${key.id}  ${key.role.padEnd(8)}  ${key.name}  (${units}; ${state}; created ${key.createdAt.toISOString()})`;
 }
 
+/** The OS account running the CLI, for the audit log (a container may have none in /etc/passwd). */
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'unknown');
+  }
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -56,9 +68,24 @@ async function main(): Promise<void> {
   try {
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
-    const keys = new ApiKeyRepository({
+    const db = {
       query: <R extends object>(text: string, params?: unknown[]) => dataSource.query<R[]>(text, params),
-    });
+    };
+    const keys = new ApiKeyRepository(db);
+    // Key changes made on the host are management actions like any other: audited, with the OS user as actor.
+    const audit = new AuditLog(db as unknown as DatabasePool);
+    const actor = `cli:${osUser()}`;
+    const audited = (action: string, oldValue: unknown, newValue: unknown, target: Record<string, unknown>) =>
+      audit.record({
+        actor,
+        actorKind: 'none',
+        action,
+        result: 'ok',
+        target,
+        oldValue,
+        newValue,
+        detail: 'npm run keys',
+      });
     if (command === 'create') {
       const role = values.role as Role | undefined;
       if (role === undefined || !ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
@@ -75,20 +102,25 @@ async function main(): Promise<void> {
         name,
         role,
         units: units === undefined || units.length === 0 ? null : [...new Set(units)].sort(),
-        createdBy: 'cli',
+        createdBy: actor,
       });
-      console.log(show((await keys.find(key.id))!));
+      const created = (await keys.find(key.id))!;
+      await audited('api_keys.create', null, created, { id: key.id });
+      console.log(show(created));
       console.log(`\nKey (shown once, only its hash is stored):\n\n    ${key.token}\n`);
     } else if (command === 'list') {
       const list = await keys.list(values.all);
       console.log(list.length === 0 ? 'No keys.' : list.map(show).join('\n'));
     } else {
       if (arg === undefined || !/^[0-9a-f]{16}$/.test(arg)) fail('revoke needs a key id (16 hexadecimal digits)');
-      const key = await keys.revoke(arg, 'cli');
+      const before = await keys.find(arg);
+      const key = await keys.revoke(arg, actor);
       if (key === undefined) fail(`Unknown key '${arg}'`);
+      await audited('api_keys.revoke', before, key, { id: arg });
       console.log(show(key));
       console.log('Running backends refuse it within 10 s; their sockets close within AUTH_SOCKET_RECHECK_S.');
     }
+    await audit.onModuleDestroy();
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.stop();
