@@ -7,6 +7,7 @@ import { MetricsModule } from './common/metrics/pipeline-stats.js';
 import { AppConfig } from './config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from './config/runtime.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { DevicesModule } from './devices/devices.module.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         MetricsModule,
         DatabaseModule,
         AuthModule,
+        DevicesModule,
         TelemetryModule,
         ProcessorModule,
         GatewayModule,
