@@ -395,7 +395,8 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   private settings(overrides: ConnectOverrides): BrokerSettings {
     const host = overrides.host ?? this.runtime.brokerHost;
     const port = overrides.port ?? this.runtime.brokerPort;
-    const embedded = this.runtime.brokerEmbedded && host === this.runtime.brokerHost && port === this.runtime.brokerPort;
+    const embedded =
+      this.runtime.brokerEmbedded && host === this.runtime.brokerHost && port === this.runtime.brokerPort;
     // On the embedded broker the backend is itself: the credentials its gate generated at this start.
     const own = embedded && overrides.username === undefined ? this.runtime.brokerGate?.backend : undefined;
     return {
