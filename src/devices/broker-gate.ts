@@ -89,6 +89,11 @@ export class BrokerGate {
     }
     this.devices = next;
     for (const client of this.deviceClients) {
+      // A connection that failed between CONNECT and CONNACK is never reported as disconnected: dropped here.
+      if (client.closed) {
+        this.deviceClients.delete(client);
+        continue;
+      }
       const identity = this.identities.get(client);
       if (identity === undefined || next.get(identity.name)?.identity.kind !== 'device') {
         this.deviceClients.delete(client);
