@@ -5,6 +5,7 @@ import { UnitStatusAndMqttSubscriptions1764000003000 } from './1764000003000-Uni
 import { OpcuaNodeMappings1764000004000 } from './1764000004000-OpcuaNodeMappings.js';
 import { HistorianStorage1764000005000 } from './1764000005000-HistorianStorage.js';
 import { ApiKeysAndAuditLog1764000006000 } from './1764000006000-ApiKeysAndAuditLog.js';
+import { MqttDevices1764000007000 } from './1764000007000-MqttDevices.js';
 import { AuditLogOwner1764000007300 } from './1764000007300-AuditLogOwner.js';
 
 /** Every migration, in order. Listed explicitly: no globbing of compiled files. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   OpcuaNodeMappings1764000004000,
   HistorianStorage1764000005000,
   ApiKeysAndAuditLog1764000006000,
+  MqttDevices1764000007000,
   AuditLogOwner1764000007300,
 ];

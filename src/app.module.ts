@@ -9,6 +9,7 @@ import { SchedulingModule } from './common/scheduling/periodic-jobs.js';
 import { AppConfigModule } from './config/app-config.module.js';
 import type { RuntimeInfo } from './config/runtime.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { DevicesModule } from './devices/devices.module.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         MetricsModule,
         DatabaseModule,
         AuthModule,
+        DevicesModule,
         TelemetryModule,
         ProcessorModule,
         GatewayModule,

@@ -16,6 +16,7 @@ import { type AppConfig, ConfigError } from './config/app-config.js';
 import { loadAppConfig } from './config/app-config.module.js';
 import { mountDashboardAssets } from './dashboard/dashboard-assets.js';
 import type { RuntimeInfo } from './config/runtime.js';
+import { BrokerGate } from './devices/broker-gate.js';
 import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
 import { ShutdownService } from './health/shutdown.service.js';
 
@@ -60,8 +61,14 @@ async function bootstrap(): Promise<void> {
   }
   let brokerHost = config.mqttBrokerHost;
   let brokerPort = config.mqttBrokerPort;
+  let brokerGate: BrokerGate | undefined;
   if (brokerHost === undefined) {
-    const broker = await EmbeddedBroker.start('127.0.0.1', config.mqttBrokerPort);
+    brokerGate = new BrokerGate({
+      topicPrefix: config.mqttTopicPrefix,
+      backendClientId: config.mqttClientId,
+      allowAnonymous: config.mqttAllowAnonymous,
+    });
+    const broker = await EmbeddedBroker.start('127.0.0.1', config.mqttBrokerPort, brokerGate);
     stops.unshift(() => broker.stop());
     brokerHost = '127.0.0.1';
     brokerPort = broker.port;
@@ -73,7 +80,21 @@ async function bootstrap(): Promise<void> {
     brokerHost,
     brokerPort,
     brokerEmbedded: config.embeddedBroker,
+    brokerGate,
   };
+
+  if (brokerGate !== undefined && config.mqttAllowAnonymous) {
+    logger.warn(
+      [
+        '',
+        '********************************************************************************',
+        '*  MQTT_ALLOW_ANONYMOUS=true: THE EMBEDDED BROKER LETS ANYONE IN.               *',
+        '*  Any client without a user name may publish readings for every unit and      *',
+        '*  subscribe to every topic. For a lab bench only, never for a plant.           *',
+        '********************************************************************************',
+      ].join('\n'),
+    );
+  }
 
   if (!config.authEnabled) {
     logger.warn(

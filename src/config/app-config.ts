@@ -112,6 +112,8 @@ export class AppConfig {
   /** Shared-subscription group; undefined means this instance takes the whole stream. */
   readonly mqttSharedGroup?: string;
   readonly mqttTls: boolean;
+  /** MQTT_ALLOW_ANONYMOUS: the embedded broker lets in clients without a user name. */
+  readonly mqttAllowAnonymous: boolean;
   readonly mqttTlsCaFile?: string;
   readonly mqttTlsCertFile?: string;
   readonly mqttTlsKeyFile?: string;
@@ -184,6 +186,8 @@ export class AppConfig {
   readonly mqttPublishRateLimitPerMinute: number;
   /** Whether the simulator starts with the backend (SIMULATOR_AUTOSTART, `auto` resolved). */
   readonly simulatorAutostart: boolean;
+  /** SIMULATOR_ALLOW_EXTERNAL: the simulator may publish to an external broker. */
+  readonly simulatorAllowExternal: boolean;
   readonly simulatorUnits: number;
   readonly simulatorIntervalMs: number;
   /** Target readings per second; 0 means "derived from units and interval". */
@@ -348,6 +352,7 @@ export class AppConfig {
     this.mqttReconnectMaxMs = int('MQTT_RECONNECT_MAX_MS');
     this.mqttSharedGroup = opt('MQTT_SHARED_GROUP');
     this.mqttTls = v.MQTT_TLS === true;
+    this.mqttAllowAnonymous = v.MQTT_ALLOW_ANONYMOUS === true;
     this.mqttTlsCaFile = opt('MQTT_TLS_CA_FILE');
     this.mqttTlsCertFile = opt('MQTT_TLS_CERT_FILE');
     this.mqttTlsKeyFile = opt('MQTT_TLS_KEY_FILE');
@@ -418,6 +423,7 @@ export class AppConfig {
     this.opcuaDemoServerPort = int('OPCUA_DEMO_SERVER_PORT');
     const autostart = str('SIMULATOR_AUTOSTART');
     this.simulatorAutostart = autostart === 'auto' ? this.mqttBrokerHost === undefined : autostart === 'true';
+    this.simulatorAllowExternal = v.SIMULATOR_ALLOW_EXTERNAL === true;
     this.simulatorUnits = int('SIMULATOR_UNITS');
     this.simulatorIntervalMs = int('SIMULATOR_INTERVAL_MS');
     this.simulatorRate = int('SIMULATOR_RATE');

@@ -50,6 +50,7 @@ export const ENV_SCHEMA = {
   MQTT_TLS_CA_FILE: { kind: 'string', description: 'PEM file with the CA certificate(s) the broker certificate must chain to. Unset: the system CAs.' },
   MQTT_TLS_CERT_FILE: { kind: 'string', description: 'PEM client certificate, for brokers that authenticate clients by certificate (with MQTT_TLS_KEY_FILE).' },
   MQTT_TLS_KEY_FILE: { kind: 'string', description: 'PEM private key of MQTT_TLS_CERT_FILE. Its content is never logged.' },
+  MQTT_ALLOW_ANONYMOUS: { kind: 'bool', default: 'false', description: "Let clients without a user name into the embedded broker, with the backend's rights (publish anything, subscribe to the prefix). For a lab bench only: logged loudly at start." },
   MQTT_TLS_REJECT_UNAUTHORIZED: { kind: 'bool', default: 'true', description: 'Verify the broker certificate (chain and host name). false is for test brokers only.' },
 
   INGEST_BATCH_SIZE: { kind: 'int', default: '1000', min: 1, max: 100000, description: 'Readings gathered into one batch before it moves down the pipeline.' },
@@ -109,6 +110,7 @@ export const ENV_SCHEMA = {
   MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE: { kind: 'int', default: '60', min: 1, max: 100000, description: 'Test messages per minute per caller through POST /api/v1/scada/mqtt/publish before 429.' },
 
   SIMULATOR_AUTOSTART: { kind: 'enum', default: 'auto', values: ['auto', 'true', 'false'], description: 'Start the plant simulator with the backend. auto: only when the embedded broker is used (npm start shows live data at once).' },
+  SIMULATOR_ALLOW_EXTERNAL: { kind: 'bool', default: 'false', description: 'Let the simulator publish to an external broker (MQTT_BROKER_HOST set). Off, so fake readings cannot reach a live plant; the embedded broker needs no flag.' },
   SIMULATOR_UNITS: { kind: 'int', default: '5', min: 1, max: 10000, description: 'Simulated units, named UNIT001, UNIT002, ...; each sends temperature, pressure, flow_rate and power every tick.' },
   SIMULATOR_INTERVAL_MS: { kind: 'int', default: '1000', min: 10, max: 3600000, description: 'Time between two ticks of the simulator; every online unit sends its four readings each tick.' },
   SIMULATOR_RATE: { kind: 'int', default: '0', min: 0, max: 1000000, description: 'Target readings per second (load mode); when above 0 it sets the tick interval to units x 4 / rate and SIMULATOR_INTERVAL_MS is ignored.' },

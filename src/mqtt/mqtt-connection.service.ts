@@ -395,13 +395,17 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   private settings(overrides: ConnectOverrides): BrokerSettings {
     const host = overrides.host ?? this.runtime.brokerHost;
     const port = overrides.port ?? this.runtime.brokerPort;
+    const embedded =
+      this.runtime.brokerEmbedded && host === this.runtime.brokerHost && port === this.runtime.brokerPort;
+    // On the embedded broker the backend is itself: the credentials its gate generated at this start.
+    const own = embedded && overrides.username === undefined ? this.runtime.brokerGate?.backend : undefined;
     return {
       host,
       port,
-      embedded: this.runtime.brokerEmbedded && host === this.runtime.brokerHost && port === this.runtime.brokerPort,
+      embedded,
       tls: overrides.tls ?? this.config.mqttTls,
-      username: overrides.username ?? this.config.mqttUsername,
-      password: overrides.password ?? this.config.mqttPassword,
+      username: overrides.username ?? own?.username ?? this.config.mqttUsername,
+      password: overrides.password ?? own?.password ?? this.config.mqttPassword,
       clientId: overrides.clientId ?? this.config.mqttClientId,
       keepalive: overrides.keepalive ?? this.config.mqttKeepalive,
     };

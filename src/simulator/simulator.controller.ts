@@ -45,7 +45,10 @@ export class SimulatorController {
   })
   @ApiOkResponse({ type: SimulatorStatusDto, description: 'Started; the status of the new run' })
   @ApiBadRequestResponse({ description: 'A setting out of range, or a rate the unit count cannot reach' })
-  @ApiConflictResponse({ description: 'Already running: stop it first to change the settings' })
+  @ApiConflictResponse({
+    description:
+      'Already running (stop it first to change the settings), or an external broker without SIMULATOR_ALLOW_EXTERNAL=true',
+  })
   async start(@Body() body: StartSimulatorDto): Promise<SimulatorStatusDto> {
     return toSimulatorStatusResponse(await this.simulator.start(toRunRequest(body)));
   }

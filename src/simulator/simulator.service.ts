@@ -150,6 +150,12 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
         'The simulator is already running; POST /api/v1/scada/simulator/stop first to start it with other settings',
       );
     }
+    if (!this.runtime.brokerEmbedded && !this.config.simulatorAllowExternal) {
+      throw new ConflictException(
+        `The simulator publishes fake readings: it refuses to start on an external broker ` +
+          `(${this.runtime.brokerHost}:${this.runtime.brokerPort}) unless SIMULATOR_ALLOW_EXTERNAL=true`,
+      );
+    }
     const planned = planRun(request, this.defaults);
     if (!planned.ok) throw new BadRequestException(planned.error);
     this.autostartDone = true;
@@ -219,12 +225,14 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
    */
   private async launch(plan: RunPlan): Promise<SimulatorSnapshot> {
     await this.ending;
+    // On the embedded broker the simulator has an identity of its own, generated at this start.
+    const own = this.runtime.brokerGate?.simulator;
     const publisher = new SimulatorPublisher({
       host: this.runtime.brokerHost,
       port: this.runtime.brokerPort,
       clientId: `${this.config.mqttClientId}_simulator`,
-      username: this.config.mqttUsername,
-      password: this.config.mqttPassword,
+      username: own?.username ?? this.config.mqttUsername,
+      password: own?.password ?? this.config.mqttPassword,
       keepalive: this.config.mqttKeepalive,
       topicPrefix: this.config.mqttTopicPrefix,
       qos: this.config.simulatorQos,

@@ -5,6 +5,7 @@ import { BackendProcess } from '../support/backend.js';
 import {
   connectDb,
   connectPublisher,
+  createDevice,
   connectSocket,
   registerUnits,
   request,
@@ -22,9 +23,15 @@ describe(`pipeline end to end (${TARGET})`, () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    target = await createTarget('pipeline');
+    // A real gateway's way in: a device credential for the units it serves, no anonymous access.
+    target = await createTarget('pipeline', undefined, { anonymousMqtt: false });
     backend = await BackendProcess.start({ env: target.env });
-    publisher = await connectPublisher(target.mqttHost, target.mqttPort, { clientId: `${target.topicPrefix}_pub` });
+    const login = await createDevice(backend, 'pipeline-gateway', ['UNIT001', 'UNIT003']);
+    publisher = await connectPublisher(target.mqttHost, target.mqttPort, {
+      clientId: `${target.topicPrefix}_pub`,
+      username: login.username,
+      password: login.password,
+    });
     db = await connectDb(target.databaseUrl);
     // Units known before their first reading (an HMI may open a unit's screen before it reports).
     await registerUnits(target.databaseUrl, ['UNIT001', 'UNIT002', 'UNIT004']);

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
+import type { BackendProcess } from './backend.js';
 
 /** An MQTT publisher with Nagle's delay off (mqtt.js leaves it on, which adds tens of ms per message). */
 export async function connectPublisher(
@@ -12,6 +13,29 @@ export async function connectPublisher(
   (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
   return client;
+}
+
+/** What a device connects to the broker with. */
+export interface DeviceLogin {
+  id: string;
+  username: string;
+  password: string;
+}
+
+/** Creates a device credential over REST (as the harness's admin) for these units. */
+export async function createDevice(
+  backend: { request: BackendProcess['request'] },
+  name: string,
+  units: string[],
+  publishStatus = false,
+): Promise<DeviceLogin> {
+  const reply = await backend.request<DeviceLogin>('POST', '/api/v1/scada/devices', {
+    name,
+    units,
+    publish_status: publishStatus,
+  });
+  if (reply.status !== 201) throw new Error(`creating device ${name}: ${reply.status} ${reply.text}`);
+  return { id: reply.body.id, username: reply.body.username, password: reply.body.password };
 }
 
 /**

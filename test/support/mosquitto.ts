@@ -39,6 +39,12 @@ export interface MosquittoTls {
   requireCertificate: boolean;
 }
 
+/** The password and ACL files the broker checks clients against (`npm run devices -- export-mosquitto`). */
+export interface MosquittoAuth {
+  passwordFile: string;
+  aclFile: string;
+}
+
 /**
  * A real Mosquitto of our own on a free loopback port, configured by docker/mosquitto/mosquitto.conf
  * (the settings held-back PUBACKs need), so a test can stop and start the broker at will.
@@ -50,10 +56,15 @@ export class MosquittoProcess {
   private constructor(
     readonly port: number,
     private readonly tls?: MosquittoTls,
+    private readonly auth?: MosquittoAuth,
   ) {}
 
-  static async start(port?: number, tls?: MosquittoTls): Promise<MosquittoProcess> {
-    const broker = new MosquittoProcess(port ?? (await freePort()), tls);
+  /**
+   * Without `auth` the broker lets anonymous clients in (for specs that are not about broker authentication);
+   * with it, it checks the password and ACL files as docker/mosquitto/mosquitto.conf does in production.
+   */
+  static async start(port?: number, tls?: MosquittoTls, auth?: MosquittoAuth): Promise<MosquittoProcess> {
+    const broker = new MosquittoProcess(port ?? (await freePort()), tls, auth);
     await broker.resume();
     return broker;
   }
@@ -68,6 +79,9 @@ export class MosquittoProcess {
       .replace(/^listener .*$/m, `listener ${this.port} 127.0.0.1`)
       .replace(/^persistence_location .*$/m, `persistence_location ${this.dir}/`)
       .replace(/^log_dest .*$/m, `log_dest file ${this.dir}/mosquitto.log`)
+      .replace(/^allow_anonymous .*$/m, `allow_anonymous ${this.auth === undefined}`)
+      .replace(/^password_file .*$/m, this.auth ? `password_file ${this.auth.passwordFile}` : '')
+      .replace(/^acl_file .*$/m, this.auth ? `acl_file ${this.auth.aclFile}` : '')
       // Started as root, Mosquitto switches to user `mosquitto`, which cannot write our private (0700) directory:
       // no log and, worse, no persistence, so a restarted broker would silently forget every session. Run it as
       // ourselves (the option only matters when started as root).

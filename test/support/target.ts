@@ -74,11 +74,24 @@ export interface TestTarget {
   dispose(): Promise<void>;
 }
 
+export interface TargetOptions {
+  /**
+   * Let MQTT clients without credentials into the embedded broker (MQTT_ALLOW_ANONYMOUS=true). On by default for
+   * specs that are not about broker authentication and publish with plain clients; device-auth specs turn it off
+   * (or use `createDevice` for real device credentials).
+   */
+  anonymousMqtt?: boolean;
+}
+
 /**
  * Services for one test file: its own database (or embedded data directory), topic prefix and client id, so
  * files never see each other's data. `brokerPort` points the backend at a broker the test started itself.
  */
-export async function createTarget(name: string, brokerPort?: number): Promise<TestTarget> {
+export async function createTarget(
+  name: string,
+  brokerPort?: number,
+  options: TargetOptions = {},
+): Promise<TestTarget> {
   const id = testId(name);
   const topicPrefix = `t_${id}`;
   // The simulator would start by itself on the embedded broker and publish on this prefix, changing every count the
@@ -87,6 +100,9 @@ export async function createTarget(name: string, brokerPort?: number): Promise<T
     MQTT_TOPIC_PREFIX: topicPrefix,
     MQTT_CLIENT_ID: `tc_${id}`,
     SIMULATOR_AUTOSTART: 'false',
+    // Test brokers hold only test data: the simulator may publish to them.
+    SIMULATOR_ALLOW_EXTERNAL: 'true',
+    MQTT_ALLOW_ANONYMOUS: String(options.anonymousMqtt ?? true),
   };
 
   let databaseUrl: string;

@@ -1,9 +1,7 @@
 import 'reflect-metadata';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
-import { AuditLog } from '../audit/audit-log.service.js';
-import type { DatabasePool } from '../database/database.pool.js';
+import { cliAudit } from '../audit/cli-audit.js';
 import { dataSourceOptions } from '../database/data-source.options.js';
 import { EmbeddedDatabase } from '../embedded/embedded-database.js';
 import { ConfigError } from '../../config/app-config.js';
@@ -35,14 +33,6 @@ function show(key: ApiKeyRecord): string {
 }
 
 /** The OS account running the CLI, for the audit log (a container may have none in /etc/passwd). */
-function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return String(process.getuid?.() ?? 'unknown');
-  }
-}
-
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -73,19 +63,8 @@ async function main(): Promise<void> {
     };
     const keys = new ApiKeyRepository(db);
     // Key changes made on the host are management actions like any other: audited, with the OS user as actor.
-    const audit = new AuditLog(db as unknown as DatabasePool);
-    const actor = `cli:${osUser()}`;
-    const audited = (action: string, oldValue: unknown, newValue: unknown, target: Record<string, unknown>) =>
-      audit.record({
-        actor,
-        actorKind: 'none',
-        action,
-        result: 'ok',
-        target,
-        oldValue,
-        newValue,
-        detail: 'npm run keys',
-      });
+    const audit = cliAudit(db, 'npm run keys');
+    const { actor } = audit;
     if (command === 'create') {
       const role = values.role as Role | undefined;
       if (role === undefined || !ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
@@ -105,7 +84,7 @@ async function main(): Promise<void> {
         createdBy: actor,
       });
       const created = (await keys.find(key.id))!;
-      await audited('api_keys.create', null, created, { id: key.id });
+      await audit.record('api_keys.create', null, created, { id: key.id });
       console.log(show(created));
       console.log(`\nKey (shown once, only its hash is stored):\n\n    ${key.token}\n`);
     } else if (command === 'list') {
@@ -116,11 +95,11 @@ async function main(): Promise<void> {
       const before = await keys.find(arg);
       const key = await keys.revoke(arg, actor);
       if (key === undefined) fail(`Unknown key '${arg}'`);
-      await audited('api_keys.revoke', before, key, { id: arg });
+      await audit.record('api_keys.revoke', before, key, { id: arg });
       console.log(show(key));
       console.log('Running backends refuse it within 10 s; their sockets close within AUTH_SOCKET_RECHECK_S.');
     }
-    await audit.onModuleDestroy();
+    await audit.close();
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.stop();

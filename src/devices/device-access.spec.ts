@@ -1,0 +1,97 @@
+import { pbkdf2Sync } from 'node:crypto';
+import {
+  type BrokerIdentity,
+  mosquittoAclFile,
+  mosquittoHash,
+  mosquittoPasswordFile,
+  publishRefusal,
+  subscribeAllowed,
+} from './device-access.js';
+
+const device = (publishStatus: boolean): BrokerIdentity => ({
+  kind: 'device',
+  name: 'gw',
+  units: new Set(['U1', 'U2']),
+  publishStatus,
+});
+const backend: BrokerIdentity = { kind: 'backend', name: 'backend' };
+const simulator: BrokerIdentity = { kind: 'simulator', name: 'simulator' };
+
+describe('publishRefusal', () => {
+  it.each([
+    ['scada/U1/temperature', false, true, undefined],
+    ['scada/U2/pressure', false, false, undefined],
+    ['scada/U1/temperature/set/ack', false, false, undefined],
+    ['scada/U1/status', false, true, undefined],
+    ['scada/U1/status', false, false, 'publish_status_denied'],
+    ['scada/U3/temperature', false, true, 'publish_topic_denied'],
+    ['scada/U1/temperature', true, true, 'publish_retain_denied'],
+    ['scada/U1/temperature/set', false, true, 'publish_topic_denied'],
+    ['scada/U1/status/set/ack', false, true, 'publish_topic_denied'],
+    ['scada/U1', false, true, 'publish_topic_denied'],
+    ['scada/U1/', false, true, 'publish_topic_denied'],
+    ['scada/U1/a/b', false, true, 'publish_topic_denied'],
+    ['other/U1/temperature', false, true, 'publish_topic_denied'],
+    ['scadaX/U1/temperature', false, true, 'publish_topic_denied'],
+    ['$SYS/broker/x', false, true, 'publish_topic_denied'],
+  ] as const)('device: %s (retain %s, status right %s) → %s', (topic, retain, status, expected) => {
+    expect(publishRefusal(device(status), 'scada', topic, retain)).toBe(expected);
+  });
+
+  it('lets the backend publish anywhere but $ topics, and the simulator readings and statuses of any unit', () => {
+    expect(publishRefusal(backend, 'scada', 'scada/X/t/set', true)).toBeUndefined();
+    expect(publishRefusal(backend, 'scada', '$SYS/x', false)).toBe('publish_topic_denied');
+    expect(publishRefusal(simulator, 'scada', 'scada/UNIT999/status', false)).toBeUndefined();
+    expect(publishRefusal(simulator, 'scada', 'scada/UNIT001/t/set/ack', false)).toBe('publish_topic_denied');
+    expect(publishRefusal(simulator, 'scada', 'scada/UNIT001/t', true)).toBe('publish_retain_denied');
+  });
+});
+
+describe('subscribeAllowed', () => {
+  it.each([
+    ['scada/U1/+/set', true],
+    ['scada/U2/temperature/set', true],
+    ['scada/U1/status/set', false],
+    ['scada/U3/+/set', false],
+    ['scada/#', false],
+    ['scada/U1/#', false],
+    ['scada/+/+/set', false],
+    ['#', false],
+    ['$share/g/scada/U1/+/set', false],
+    ['scada/U1/+/set/ack', false],
+  ])('device: %s → %s', (filter, allowed) => {
+    expect(subscribeAllowed(device(true), 'scada', filter)).toBe(allowed);
+  });
+
+  it('lets the backend subscribe to anything and the simulator to nothing', () => {
+    expect(subscribeAllowed(backend, 'scada', '$share/g/scada/#')).toBe(true);
+    expect(subscribeAllowed(simulator, 'scada', 'scada/U1/+/set')).toBe(false);
+  });
+});
+
+describe('Mosquitto files', () => {
+  it('hashes in the $7$ format of mosquitto_passwd: PBKDF2-SHA512, 101 iterations, 12-byte salt, 64-byte key', () => {
+    const salt = Buffer.alloc(12, 7);
+    const hash = mosquittoHash('s3cret', salt);
+    const [, seven, iterations, saltB64, keyB64] = hash.split('$');
+    expect([seven, iterations, saltB64]).toEqual(['7', '101', salt.toString('base64')]);
+    expect(keyB64).toBe(pbkdf2Sync('s3cret', salt, 101, 64, 'sha512').toString('base64'));
+    expect(mosquittoHash('s3cret')).not.toBe(mosquittoHash('s3cret'));
+  });
+
+  it('writes one user line per device after the backend, and an ACL with exactly the allowed topics', () => {
+    const devices = [
+      { name: 'gw', units: ['U1'], publishStatus: false, mosquittoHash: '$7$h1' },
+      { name: 'gw2', units: ['U2'], publishStatus: true, mosquittoHash: '$7$h2' },
+    ];
+    expect(mosquittoPasswordFile(devices, { user: 'be', hash: '$7$hb' })).toBe('be:$7$hb\ngw:$7$h1\ngw2:$7$h2\n');
+    const acl = mosquittoAclFile('scada', devices, 'be').split('\n');
+    expect(acl).toEqual(
+      expect.arrayContaining(['user be', 'topic readwrite scada/#', 'user gw', 'topic write scada/U1/+']),
+    );
+    expect(acl).toContain('topic deny scada/U1/status');
+    expect(acl).not.toContain('topic deny scada/U2/status');
+    expect(acl).toContain('topic read scada/U2/+/set');
+    expect(acl.filter((l) => l.startsWith('topic readwrite'))).toEqual(['topic readwrite scada/#']);
+  });
+});

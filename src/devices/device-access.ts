@@ -1,0 +1,138 @@
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { IDENTIFIER } from '../common/identifier.js';
+
+/**
+ * Who is on the other end of an MQTT connection to the embedded broker. `backend` and `simulator` are identities
+ * of this process (credentials generated at every start, never stored); `device` is a row of `mqtt_devices`;
+ * `anonymous` exists only with MQTT_ALLOW_ANONYMOUS=true.
+ */
+export type BrokerIdentity =
+  | { kind: 'backend'; name: string }
+  | { kind: 'simulator'; name: string }
+  | { kind: 'anonymous'; name: string }
+  | { kind: 'device'; name: string; units: ReadonlySet<string>; publishStatus: boolean };
+
+/** Why the embedded broker refused something; each has its own counter in /metrics. */
+export type BrokerRefusal =
+  | 'connect_anonymous'
+  | 'connect_bad_credentials'
+  | 'connect_client_id_reserved'
+  | 'publish_topic_denied'
+  | 'publish_status_denied'
+  | 'publish_retain_denied'
+  | 'subscribe_denied';
+
+export const BROKER_REFUSALS: readonly BrokerRefusal[] = [
+  'connect_anonymous',
+  'connect_bad_credentials',
+  'connect_client_id_reserved',
+  'publish_topic_denied',
+  'publish_status_denied',
+  'publish_retain_denied',
+  'subscribe_denied',
+];
+
+/** Topic levels of a topic under `prefix`, or undefined when it is not under it. */
+function levelsUnder(prefix: string, topic: string): string[] | undefined {
+  if (!topic.startsWith(prefix + '/')) return undefined;
+  return topic.slice(prefix.length + 1).split('/');
+}
+
+/**
+ * What an identity may publish: the backend anything but `$` topics; the simulator readings and statuses of any
+ * unit (it is part of this process); a device readings `{prefix}/{unit}/{sensor}` and command acks
+ * `{prefix}/{unit}/{sensor}/set/ack` of its own units, statuses `{prefix}/{unit}/status` only when allowed to, and
+ * never retained. Anonymous clients (MQTT_ALLOW_ANONYMOUS=true) are a lab bench: what the backend may.
+ */
+export function publishRefusal(
+  identity: BrokerIdentity,
+  prefix: string,
+  topic: string,
+  retain: boolean,
+): BrokerRefusal | undefined {
+  if (topic.startsWith('$')) return 'publish_topic_denied';
+  if (identity.kind === 'backend' || identity.kind === 'anonymous') return undefined;
+  if (retain) return 'publish_retain_denied';
+  const levels = levelsUnder(prefix, topic);
+  if (levels === undefined || !IDENTIFIER.test(levels[0]) || !IDENTIFIER.test(levels[1] ?? '')) {
+    return 'publish_topic_denied';
+  }
+  const [unit, sensor] = levels;
+  const reading = levels.length === 2;
+  const ack = levels.length === 4 && levels[2] === 'set' && levels[3] === 'ack' && sensor !== 'status';
+  if (!reading && !ack) return 'publish_topic_denied';
+  if (identity.kind === 'simulator') return ack ? 'publish_topic_denied' : undefined;
+  if (!identity.units.has(unit)) return 'publish_topic_denied';
+  if (reading && sensor === 'status' && !identity.publishStatus) return 'publish_status_denied';
+  return undefined;
+}
+
+/**
+ * What an identity may subscribe to: the backend (and the anonymous lab bench) anything; a device only the command
+ * topics of its own units, `{prefix}/{unit}/+/set` or `{prefix}/{unit}/{sensor}/set`; the simulator nothing.
+ */
+export function subscribeAllowed(identity: BrokerIdentity, prefix: string, filter: string): boolean {
+  if (identity.kind === 'backend' || identity.kind === 'anonymous') return true;
+  if (identity.kind === 'simulator') return false;
+  const levels = levelsUnder(prefix, filter);
+  return (
+    levels !== undefined &&
+    levels.length === 3 &&
+    identity.units.has(levels[0]) &&
+    (levels[1] === '+' || (IDENTIFIER.test(levels[1]) && levels[1] !== 'status')) &&
+    levels[2] === 'set'
+  );
+}
+
+/** Mosquitto 2's default: `mosquitto_passwd` writes 101 iterations. The secret is random, not a person's choice. */
+const MOSQUITTO_ITERATIONS = 101;
+
+/**
+ * The `$7$` hash Mosquitto 2 reads from its password file: PBKDF2-HMAC-SHA512 with a 12-byte salt and a 64-byte
+ * key, written as `$7$<iterations>$<base64 salt>$<base64 key>` (what `mosquitto_passwd` writes).
+ */
+export function mosquittoHash(password: string, salt: Buffer = randomBytes(12)): string {
+  const key = pbkdf2Sync(password, salt, MOSQUITTO_ITERATIONS, 64, 'sha512');
+  return `$7$${MOSQUITTO_ITERATIONS}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** What an exported device needs: its user name, units and status permission, and its stored `$7$` hash. */
+export interface ExportedDevice {
+  name: string;
+  units: readonly string[];
+  publishStatus: boolean;
+  mosquittoHash: string;
+}
+
+/**
+ * The Mosquitto password file: one `user:$7$…` line per device, plus the backend's own user when given. Names are
+ * identifiers (no `:` or newline), so a line cannot be forged by a name.
+ */
+export function mosquittoPasswordFile(devices: readonly ExportedDevice[], backend?: { user: string; hash: string }) {
+  const lines = devices.map((d) => `${d.name}:${d.mosquittoHash}`);
+  if (backend !== undefined) lines.unshift(`${backend.user}:${backend.hash}`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The Mosquitto ACL file, the same rules as the embedded broker's: the backend reads and writes the prefix (and
+ * reads `$SYS` for the health check); each device writes readings and command acks of its units (statuses only
+ * when allowed: `deny` entries are checked first) and reads their command topics. Nobody else gets anything:
+ * Mosquitto refuses what no line allows. Retained messages are refused broker-wide (`retain_available false`).
+ */
+export function mosquittoAclFile(prefix: string, devices: readonly ExportedDevice[], backendUser?: string): string {
+  const out: string[] = ['# Generated by `npm run devices -- export-mosquitto`; regenerate after every change.', ''];
+  if (backendUser !== undefined) {
+    out.push(`user ${backendUser}`, `topic readwrite ${prefix}/#`, 'topic read $SYS/#', '');
+  }
+  for (const device of devices) {
+    out.push(`user ${device.name}`);
+    for (const unit of device.units) {
+      out.push(`topic write ${prefix}/${unit}/+`, `topic write ${prefix}/${unit}/+/set/ack`);
+      out.push(`topic read ${prefix}/${unit}/+/set`);
+      if (!device.publishStatus) out.push(`topic deny ${prefix}/${unit}/status`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
