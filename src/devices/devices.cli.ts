@@ -1,13 +1,9 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../common/database/data-source.options.js';
-import { EmbeddedDatabase } from '../common/embedded/embedded-database.js';
 import { IDENTIFIER } from '../common/identifier.js';
-import { ConfigError } from '../config/app-config.js';
-import { loadAppConfig } from '../config/app-config.module.js';
 import { cliAudit } from '../common/audit/cli-audit.js';
+import { runCli, withCliDatabase } from '../common/database/cli-database.js';
 import { mosquittoAclFile, mosquittoHash, mosquittoPasswordFile } from './device-access.js';
 import { newDeviceCredential, normalisedUnits } from './device-credential.js';
 import { MAX_DEVICE_UNITS } from './device.dto.js';
@@ -59,16 +55,7 @@ async function main(): Promise<void> {
     fail(`Unknown command '${command}'.\n\n${USAGE}`);
   }
 
-  // The backend's own loader: the same schema, the same .env file under the environment.
-  const { config } = await loadAppConfig();
-  const embedded = config.databaseUrl === undefined ? await EmbeddedDatabase.start(config.dataDir) : undefined;
-  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, 1));
-  try {
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
-    const db = {
-      query: <R extends object>(text: string, params?: unknown[]) => dataSource.query<R[]>(text, params),
-    };
+  await withCliDatabase(async ({ config, db }) => {
     const devices = new DeviceRepository(db);
     // Device changes made on the host are audited like the REST routes' (never the password).
     const audit = cliAudit(db, 'npm run devices');
@@ -132,13 +119,7 @@ async function main(): Promise<void> {
       console.log(`${active.length} device(s)${backend ? ` and the backend user '${backend.user}'` : ''} written.`);
     }
     await audit.close();
-  } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await embedded?.stop();
-  }
+  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCli(main);

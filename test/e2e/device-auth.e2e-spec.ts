@@ -7,7 +7,8 @@ import type pg from 'pg';
 import { BackendProcess, newApiKey } from '../support/backend.js';
 import { connectDb, connectPublisher, createDevice, type DeviceLogin, storedReadings } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
-import { MosquittoProcess, mosquittoInstalled } from '../support/mosquitto.js';
+import { MOSQUITTO, MosquittoProcess } from '../support/mosquitto.js';
+import { describeWith } from '../support/prerequisites.js';
 import { repoRoot } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
@@ -238,101 +239,99 @@ async function cliDevice(env: Record<string, string>, name: string, units: strin
   return { id: out.slice(0, 16), username: name, password };
 }
 
-const suite = mosquittoInstalled ? describe : describe.skip;
-const title = mosquittoInstalled
-  ? `device identities on Mosquitto with the exported password and ACL files (${TARGET} database)`
-  : `device identities on Mosquitto (${TARGET}): SKIPPED, mosquitto is not installed (apt-get install mosquitto)`;
-if (!mosquittoInstalled) console.warn(title);
-
 /**
  * On an external broker the broker is the enforcement point: Mosquitto, configured by docker/mosquitto/mosquitto.conf
  * with the files `npm run devices -- export-mosquitto` writes, refuses what the embedded broker refuses.
  */
-suite(title, () => {
-  let target: TestTarget;
-  let broker: MosquittoProcess;
-  let backend: BackendProcess;
-  let db: pg.Client;
-  let p: string;
-  let deviceA: DeviceLogin;
-  let deviceB: DeviceLogin;
-  const files = mkdtempSync(join(tmpdir(), 'tc-mosquitto-auth-'));
-  const clients: MqttClient[] = [];
+describeWith(
+  [MOSQUITTO],
+  `device identities on Mosquitto with the exported password and ACL files (${TARGET} database)`,
+  () => {
+    let target: TestTarget;
+    let broker: MosquittoProcess;
+    let backend: BackendProcess;
+    let db: pg.Client;
+    let p: string;
+    let deviceA: DeviceLogin;
+    let deviceB: DeviceLogin;
+    const files = mkdtempSync(join(tmpdir(), 'tc-mosquitto-auth-'));
+    const clients: MqttClient[] = [];
 
-  beforeAll(async () => {
-    const port = await freePort();
-    target = await createTarget('device_auth_mosquitto', port);
-    p = target.topicPrefix;
-    const env: Record<string, string> = {
-      ...target.env,
-      MQTT_USERNAME: 'scada-backend',
-      MQTT_PASSWORD: newApiKey(),
-      AUTH_BOOTSTRAP_ADMIN_KEY: newApiKey(),
+    beforeAll(async () => {
+      const port = await freePort();
+      target = await createTarget('device_auth_mosquitto', port);
+      p = target.topicPrefix;
+      const env: Record<string, string> = {
+        ...target.env,
+        MQTT_USERNAME: 'scada-backend',
+        MQTT_PASSWORD: newApiKey(),
+        AUTH_BOOTSTRAP_ADMIN_KEY: newApiKey(),
+      };
+      // Devices first (the CLI, as an operator would provision them), then the files, then the broker and backend.
+      deviceA = await cliDevice(env, 'device-a', 'UNIT_A');
+      deviceB = await cliDevice(env, 'device-b', 'UNIT_B');
+      const passwordFile = join(files, 'password_file');
+      const aclFile = join(files, 'acl_file');
+      await devicesCli(env, ['export-mosquitto', '--password-file', passwordFile, '--acl-file', aclFile]);
+      broker = await MosquittoProcess.start(port, undefined, { passwordFile, aclFile });
+      backend = await BackendProcess.start({ env });
+      db = await connectDb(target.databaseUrl);
+    }, 240_000);
+
+    afterAll(async () => {
+      for (const client of clients) await client.endAsync(true).catch(() => undefined);
+      await db?.end();
+      await backend?.stop();
+      await broker?.stop();
+      await target?.dispose();
+      rmSync(files, { recursive: true, force: true });
+    });
+
+    const connectAs = async (login: DeviceLogin): Promise<MqttClient> => {
+      const client = await connectPublisher('127.0.0.1', broker.port, {
+        username: login.username,
+        password: login.password,
+        reconnectPeriod: 0,
+      });
+      clients.push(client);
+      return client;
     };
-    // Devices first (the CLI, as an operator would provision them), then the files, then the broker and backend.
-    deviceA = await cliDevice(env, 'device-a', 'UNIT_A');
-    deviceB = await cliDevice(env, 'device-b', 'UNIT_B');
-    const passwordFile = join(files, 'password_file');
-    const aclFile = join(files, 'acl_file');
-    await devicesCli(env, ['export-mosquitto', '--password-file', passwordFile, '--acl-file', aclFile]);
-    broker = await MosquittoProcess.start(port, undefined, { passwordFile, aclFile });
-    backend = await BackendProcess.start({ env });
-    db = await connectDb(target.databaseUrl);
-  }, 240_000);
 
-  afterAll(async () => {
-    for (const client of clients) await client.endAsync(true).catch(() => undefined);
-    await db?.end();
-    await backend?.stop();
-    await broker?.stop();
-    await target?.dispose();
-    rmSync(files, { recursive: true, force: true });
-  });
-
-  const connectAs = async (login: DeviceLogin): Promise<MqttClient> => {
-    const client = await connectPublisher('127.0.0.1', broker.port, {
-      username: login.username,
-      password: login.password,
-      reconnectPeriod: 0,
+    it('refuses anonymous clients and wrong passwords at CONNECT', async () => {
+      expect(await connectRefusal(broker.port, {})).toBe(5);
+      expect(await connectRefusal(broker.port, { username: 'device-a', password: 'wrong' })).toBeGreaterThanOrEqual(4);
+      expect(
+        await connectRefusal(broker.port, { username: 'device-a', password: deviceB.password }),
+      ).toBeGreaterThanOrEqual(4);
+      expect(await connectRefusal(broker.port, { username: 'device-a', password: deviceA.password })).toBe(0);
     });
-    clients.push(client);
-    return client;
-  };
 
-  it('refuses anonymous clients and wrong passwords at CONNECT', async () => {
-    expect(await connectRefusal(broker.port, {})).toBe(5);
-    expect(await connectRefusal(broker.port, { username: 'device-a', password: 'wrong' })).toBeGreaterThanOrEqual(4);
-    expect(
-      await connectRefusal(broker.port, { username: 'device-a', password: deviceB.password }),
-    ).toBeGreaterThanOrEqual(4);
-    expect(await connectRefusal(broker.port, { username: 'device-a', password: deviceA.password })).toBe(0);
-  });
-
-  it("does not deliver device A's reading for device B's unit; delivers A's own", async () => {
-    const a = await connectAs(deviceA);
-    await a.publishAsync(`${p}/UNIT_B/temperature`, '20', { qos: 1 });
-    await a.publishAsync(`${p}/UNIT_A/temperature`, '95', { qos: 1 });
-    // Mosquitto forwards in order: once A's second reading is stored, the first would have been too.
-    await eventually(async () => expect(await storedReadings(db, 'UNIT_A', 'temperature')).toHaveLength(1), 20_000);
-    expect(await storedReadings(db, 'UNIT_B', 'temperature')).toHaveLength(0);
-  });
-
-  it('gives a device that subscribes to the prefix nothing but its own command topics', async () => {
-    const a = await connectAs(deviceA);
-    const received: string[] = [];
-    a.on('message', (topic) => received.push(topic));
-    await a.subscribeAsync(`${p}/#`, { qos: 1 });
-    const b = await connectAs(deviceB);
-    await b.publishAsync(`${p}/UNIT_B/pressure`, '3.1', { qos: 1 });
-    await eventually(async () => expect(await storedReadings(db, 'UNIT_B', 'pressure')).toHaveLength(1), 20_000);
-    // A command for A's unit, sent after B's reading: A may read it, and gets it after anything sent before it.
-    const sent = await backend.request('POST', '/api/v1/scada/mqtt/publish', {
-      topic: `${p}/UNIT_A/temperature/set`,
-      payload: '50',
-      qos: 1,
+    it("does not deliver device A's reading for device B's unit; delivers A's own", async () => {
+      const a = await connectAs(deviceA);
+      await a.publishAsync(`${p}/UNIT_B/temperature`, '20', { qos: 1 });
+      await a.publishAsync(`${p}/UNIT_A/temperature`, '95', { qos: 1 });
+      // Mosquitto forwards in order: once A's second reading is stored, the first would have been too.
+      await eventually(async () => expect(await storedReadings(db, 'UNIT_A', 'temperature')).toHaveLength(1), 20_000);
+      expect(await storedReadings(db, 'UNIT_B', 'temperature')).toHaveLength(0);
     });
-    expect(sent.status).toBe(200);
-    await eventually(() => expect(received).toContain(`${p}/UNIT_A/temperature/set`));
-    expect(received).toEqual([`${p}/UNIT_A/temperature/set`]);
-  });
-});
+
+    it('gives a device that subscribes to the prefix nothing but its own command topics', async () => {
+      const a = await connectAs(deviceA);
+      const received: string[] = [];
+      a.on('message', (topic) => received.push(topic));
+      await a.subscribeAsync(`${p}/#`, { qos: 1 });
+      const b = await connectAs(deviceB);
+      await b.publishAsync(`${p}/UNIT_B/pressure`, '3.1', { qos: 1 });
+      await eventually(async () => expect(await storedReadings(db, 'UNIT_B', 'pressure')).toHaveLength(1), 20_000);
+      // A command for A's unit, sent after B's reading: A may read it, and gets it after anything sent before it.
+      const sent = await backend.request('POST', '/api/v1/scada/mqtt/publish', {
+        topic: `${p}/UNIT_A/temperature/set`,
+        payload: '50',
+        qos: 1,
+      });
+      expect(sent.status).toBe(200);
+      await eventually(() => expect(received).toContain(`${p}/UNIT_A/temperature/set`));
+      expect(received).toEqual([`${p}/UNIT_A/temperature/set`]);
+    });
+  },
+);

@@ -1,11 +1,7 @@
 import { userInfo } from 'node:os';
+import type { CliDatabase } from '../database/cli-database.js';
 import type { DatabasePool } from '../database/database.pool.js';
 import { AuditLog } from './audit-log.service.js';
-
-/** The database side a CLI has: TypeORM's `query` on its one connection. */
-export interface CliDatabase {
-  query<R extends object>(text: string, params?: unknown[]): Promise<R[]>;
-}
 
 /** An audit trail for a management CLI: what is changed on the host is audited like the REST route that does it. */
 export interface CliAudit {

@@ -1,11 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { DataSource } from 'typeorm';
 import { cliAudit } from '../audit/cli-audit.js';
-import { dataSourceOptions } from '../database/data-source.options.js';
-import { EmbeddedDatabase } from '../embedded/embedded-database.js';
-import { ConfigError } from '../../config/app-config.js';
-import { loadAppConfig } from '../../config/app-config.module.js';
+import { runCli, withCliDatabase } from '../database/cli-database.js';
 import { IDENTIFIER } from '../identifier.js';
 import { ROLES, type Role } from './access.js';
 import { generateApiKey } from './api-key.js';
@@ -51,16 +47,7 @@ async function main(): Promise<void> {
   }
   if (!['create', 'list', 'revoke'].includes(command)) fail(`Unknown command '${command}'.\n\n${USAGE}`);
 
-  // The backend's own loader: the same schema, the same .env file under the environment.
-  const { config } = await loadAppConfig();
-  const embedded = config.databaseUrl === undefined ? await EmbeddedDatabase.start(config.dataDir) : undefined;
-  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, 1));
-  try {
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
-    const db = {
-      query: <R extends object>(text: string, params?: unknown[]) => dataSource.query<R[]>(text, params),
-    };
+  await withCliDatabase(async ({ db }) => {
     const keys = new ApiKeyRepository(db);
     // Key changes made on the host are management actions like any other: audited, with the OS user as actor.
     const audit = cliAudit(db, 'npm run keys');
@@ -100,13 +87,7 @@ async function main(): Promise<void> {
       console.log('Running backends refuse it within 10 s; their sockets close within AUTH_SOCKET_RECHECK_S.');
     }
     await audit.close();
-  } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await embedded?.stop();
-  }
+  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCli(main);
