@@ -23,6 +23,25 @@ import { assertUnitInScope, type Principal } from '../common/auth/principal.js';
 const UNITS_CURSOR = 'units1';
 const SENSORS_CURSOR = 'sensors1';
 
+/** A page from rows fetched one past the limit: the extra row only tells that another page follows. */
+function keysetPage<R, T>(
+  rows: R[],
+  limit: number,
+  total: number,
+  toItem: (row: R) => T,
+  cursorTag: string,
+  keyOf: (row: R) => string,
+): { items: T[]; total: number; limit: number; next_cursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(toItem),
+    total,
+    limit,
+    next_cursor: rows.length > limit ? encodeCursor(cursorTag, [keyOf(last)]) : null,
+  };
+}
+
 /** The keyset value of a list cursor; a 400 for a cursor this API did not give out. */
 function afterKey(tag: string, cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
@@ -72,13 +91,7 @@ export class SensorsService {
       .limit(limit + 1); // one more than the page tells whether another follows
     if (after !== undefined) query.where('u.id > :after', { after });
     const [rows, total] = await Promise.all([query.getRawMany<UnitRow>(), this.units.count()]);
-    const items = rows.slice(0, limit);
-    return {
-      items: items.map(toUnitResponse),
-      total,
-      limit,
-      next_cursor: rows.length > limit ? encodeCursor(UNITS_CURSOR, [items[items.length - 1].unit_id]) : null,
-    };
+    return keysetPage(rows, limit, total, toUnitResponse, UNITS_CURSOR, (row) => row.unit_id);
   }
 
   /** A page of a unit's sensors by type, after the cursor's sensor type. */
@@ -94,13 +107,7 @@ export class SensorsService {
       }),
       this.sensors.countBy({ unitId }),
     ]);
-    const items = rows.slice(0, limit);
-    return {
-      items: items.map(toSensorResponse),
-      total,
-      limit,
-      next_cursor: rows.length > limit ? encodeCursor(SENSORS_CURSOR, [items[items.length - 1].sensorType]) : null,
-    };
+    return keysetPage(rows, limit, total, toSensorResponse, SENSORS_CURSOR, (row) => row.sensorType);
   }
 
   /** Changes the settings sent, and puts them into effect for the next reading processed here. */
