@@ -254,6 +254,8 @@ describeWith(
     let p: string;
     let deviceA: DeviceLogin;
     let deviceB: DeviceLogin;
+    /** The backend's own broker user (MQTT_USERNAME): the export gives it the whole prefix. */
+    let backendUser: DeviceLogin;
     const files = mkdtempSync(join(tmpdir(), 'tc-mosquitto-auth-'));
     const clients: MqttClient[] = [];
 
@@ -268,6 +270,7 @@ describeWith(
         AUTH_BOOTSTRAP_ADMIN_KEY: newApiKey(),
       };
       // Devices first (the CLI, as an operator would provision them), then the files, then the broker and backend.
+      backendUser = { id: '', username: env.MQTT_USERNAME, password: env.MQTT_PASSWORD };
       deviceA = await cliDevice(env, 'device-a', 'UNIT_A');
       deviceB = await cliDevice(env, 'device-b', 'UNIT_B');
       const passwordFile = join(files, 'password_file');
@@ -324,12 +327,9 @@ describeWith(
       await b.publishAsync(`${p}/UNIT_B/pressure`, '3.1', { qos: 1 });
       await eventually(async () => expect(await storedReadings(db, 'UNIT_B', 'pressure')).toHaveLength(1), 20_000);
       // A command for A's unit, sent after B's reading: A may read it, and gets it after anything sent before it.
-      const sent = await backend.request('POST', '/api/v1/scada/mqtt/publish', {
-        topic: `${p}/UNIT_A/temperature/set`,
-        payload: '50',
-        qos: 1,
-      });
-      expect(sent.status).toBe(200);
+      // (Sent as the backend's broker user: the REST publish route takes readings only.)
+      const commander = await connectAs(backendUser);
+      await commander.publishAsync(`${p}/UNIT_A/temperature/set`, '50', { qos: 1 });
       await eventually(() => expect(received).toContain(`${p}/UNIT_A/temperature/set`));
       expect(received).toEqual([`${p}/UNIT_A/temperature/set`]);
     });

@@ -146,9 +146,9 @@ describe(`object-level scope and abuse limits (${TARGET})`, () => {
   it("refuses a UNIT001 engineer another unit's sensor and every plant-wide rule (403)", async () => {
     const engineer = await backend.createKey('engineer', { name: 'eng-unit1', units: ['UNIT001'] });
     const sensorId = async (unit: string): Promise<number> =>
-      (await backend.getJson<{ id: number; sensor_type: string }[]>(`/api/v1/scada/units/${unit}/sensors`)).find(
-        (s) => s.sensor_type === 'temperature',
-      )!.id;
+      (
+        await backend.getJson<{ items: { id: number; sensor_type: string }[] }>(`/api/v1/scada/units/${unit}/sensors`)
+      ).items.find((s) => s.sensor_type === 'temperature')!.id;
     const foreign = await sensorId('UNIT002');
     const patch = await backend.request('PATCH', `/api/v1/scada/sensors/${foreign}`, { scale_factor: 2 }, as(engineer));
     expect(patch).toMatchObject({
