@@ -133,7 +133,7 @@ export interface UnitStatusChanges {
 
 /**
  * The audit log's writes started failing, or stored again after failing. Sent on the change only, never per write:
- * the alarm engine turns it into the plant-wide `audit_write_failing` system alarm.
+ * the alarm engine turns it into the plant-wide system alarm `@system` / `audit_log` (alerts/system-alarms.ts).
  */
 export interface AuditHealth {
   failing: boolean;
