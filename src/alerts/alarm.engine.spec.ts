@@ -3,6 +3,7 @@ import { AlarmEngine } from './alarm.engine.js';
 import type { Alarm, AlarmChange } from './alarm-lifecycle.js';
 import type { AlertRule } from './alert-rule.js';
 import { temperatureRule } from './alert-rule.fixture.js';
+import { AUDIT_WRITE_RULE, SYSTEM_UNIT } from './system-alarms.js';
 
 const T0 = 1_764_000_000_000;
 const at = (seconds: number) => T0 + seconds * 1000;
@@ -338,5 +339,27 @@ describe('AlarmEngine: rule changes take effect at once', () => {
     const closed = engine.putRule(rule({ unitId: 'UNIT002' }), at(2));
     expect(summary(closed)).toEqual(['a1 disable → cleared']);
     expect(engine.openAlarms().map((a) => a.unitId)).toEqual(['UNIT002']);
+  });
+});
+
+describe('AlarmEngine: system alarms', () => {
+  it('raises once while the condition holds, clears once, re-alarms the same alarm, and expires shelves on the tick', () => {
+    const { engine } = engineWith(rule());
+    const out: AlarmChange[] = [];
+    engine.systemCondition(AUDIT_WRITE_RULE, true, { at: at(1), value: 1 }, out);
+    engine.systemCondition(AUDIT_WRITE_RULE, true, { at: at(2), value: 2 }, out);
+    engine.onReadings([reading(3, 500, { unitId: SYSTEM_UNIT, sensorType: 'audit_log' })], out);
+    expect(out.map((c) => [c.alarm.unitId, c.transition.action])).toEqual([[SYSTEM_UNIT, 'raise']]);
+
+    engine.systemCondition(AUDIT_WRITE_RULE, false, { at: at(4), value: 2 }, out);
+    engine.systemCondition(AUDIT_WRITE_RULE, false, { at: at(5), value: 2 }, out);
+    engine.systemCondition(AUDIT_WRITE_RULE, true, { at: at(6), value: 3 }, out);
+    expect(out.map((c) => c.transition.action)).toEqual(['raise', 'clear', 'raise']);
+    expect(engine.openAlarms()).toEqual([expect.objectContaining({ id: 'a1', raiseCount: 2, value: 3 })]);
+
+    expect(engine.shelve('a1', { at: at(7), until: at(60), actor: 'op', reason: 'DBA on it' }).ok).toBe(true);
+    const tick: AlarmChange[] = [];
+    engine.tick(at(61), tick);
+    expect(tick.map((c) => c.transition.action)).toEqual(['unshelve']);
   });
 });

@@ -19,6 +19,8 @@
  *   (an alarm whose new limit it no longer breaks clears; severity and message change with the next raise).
  *   Running delays restart. A point the rule no longer covers (sensor type or unit changed), a disabled and a
  *   deleted rule close their alarms: nothing will evaluate them again.
+ * - System alarms (system-alarms.ts) have their rules apart from the configured ones: no reading reaches them and
+ *   rule changes never touch them; `systemCondition` raises and clears them, and they live like any other alarm.
  * - Every change is returned, never persisted or sent from here: the caller stores them in one batch and
  *   broadcasts them, in order.
  */
@@ -87,6 +89,8 @@ export class AlarmEngine {
   private readonly bySensorType = new Map<string, RuleEntry[]>();
   /** Every alarm a point holds, by alarm id: what operators act on. */
   private readonly alarms = new Map<string, { entry: RuleEntry; point: Point }>();
+  /** System alarm rules by id, each with its one point (the rule's unit). */
+  private readonly system = new Map<string, RuleEntry>();
   /** Transitions produced since start. */
   transitions = 0;
   /** Lifecycle refusals the engine did not expect (state and alarm out of step); each one is a bug to look at. */
@@ -222,12 +226,39 @@ export class AlarmEngine {
         const result = evaluate(entry.rule, point.evaluation, { kind: 'tick', now });
         point.evaluation = result.state;
         if (result.transition !== null) this.transition(entry, point, result.transition, out);
-        if (point.alarm !== null && point.alarm.shelvedUntil !== null) {
-          const expired = expireShelve(point.alarm, now);
-          if (expired) this.commit(entry, point, expired, out);
-        }
+        this.expireShelve(entry, point, now, out);
       }
     }
+    for (const entry of this.system.values()) {
+      for (const point of entry.points.values()) this.expireShelve(entry, point, now, out);
+    }
+  }
+
+  /**
+   * A system condition (system-alarms.ts) became true or false: raises the alarm of the rule's one point, or
+   * clears it. Saying what is already so changes nothing, so the caller may report every change it sees.
+   */
+  systemCondition(rule: AlertRule, active: boolean, input: { at: number; value: number | null }, out: AlarmChange[]) {
+    const unitId = rule.unitId ?? '';
+    let entry = this.system.get(rule.id);
+    if (entry === undefined) {
+      entry = { rule, points: new Map() };
+      this.system.set(rule.id, entry);
+    }
+    let point = entry.points.get(unitId);
+    if (point === undefined) {
+      point = { unitId, evaluation: initialEvaluationState(), alarm: null };
+      entry.points.set(unitId, point);
+    }
+    if (active === (point.alarm !== null && isActive(point.alarm))) return;
+    const request: AlarmTransitionRequest = { kind: active ? 'raise' : 'clear', ...input, threshold: rule.threshold };
+    this.transition(entry, point, request, out);
+  }
+
+  private expireShelve(entry: RuleEntry, point: Point, now: number, out: AlarmChange[]): void {
+    if (point.alarm === null || point.alarm.shelvedUntil === null) return;
+    const expired = expireShelve(point.alarm, now);
+    if (expired) this.commit(entry, point, expired, out);
   }
 
   acknowledge(alarmId: string, input: { at: number; actor: string; comment?: string }): OperatorResult {

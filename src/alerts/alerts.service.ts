@@ -26,6 +26,7 @@ import { AlarmWriter } from './alarm.writer.js';
 import { type AlertRuleDefinition, type AlertSeverity, SEVERITY_RANK, validateAlertRule } from './alert-rule.js';
 import { AlertRuleRepository, type StoredAlertRule } from './alert-rule.repository.js';
 import { toSystemAlert } from './system-alert.js';
+import { AUDIT_WRITE_RULE, isSystemAlarm } from './system-alarms.js';
 import { assertUnitInScope, mayAccessUnit, type Principal } from '../common/auth/principal.js';
 
 /**
@@ -50,14 +51,16 @@ const BAD_REQUEST_CODES = new Set(['actor_required', 'reason_required', 'invalid
  * The alarm engine at work: loads the rules and the open alarms, evaluates every processed batch and the passing
  * of time, carries out operator actions and rule changes, and hands every transition to the writer (stored in
  * batches) and to the bus (`alarm.transitioned`, broadcast by the gateway). Live before durable, as for readings:
- * a transition is announced at once; an operator action answers once it is stored.
+ * a transition is announced at once; an operator action answers once it is stored. System alarms (system-alarms.ts)
+ * come from bus events instead of readings (`audit.health_changed`: the audit log's writes fail) and are held in
+ * memory only.
  */
 @Injectable()
 export class AlertsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AlertsService.name);
   private readonly errorLog = new ThrottledLogger(this.logger);
   private readonly engine = new AlarmEngine(() => randomUUID());
-  private unsubscribe: (() => void) | undefined;
+  private unsubscribe: (() => void)[] = [];
   /** Rule changes one at a time, so the database and the engine apply them in the same order. */
   private ruleChanges: Promise<unknown> = Promise.resolve();
   /** Ticks that threw (each logged). */
@@ -85,13 +88,20 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     this.logger.log(
       `Alarm engine: ${this.engine.enabledRuleCount} enabled rules, ${this.engine.openAlarms().length} open alarms restored`,
     );
-    this.unsubscribe = this.bus.on('readings.processed', AlertsService.name, (batch) => this.evaluate(batch.readings));
+    this.unsubscribe = [
+      this.bus.on('readings.processed', AlertsService.name, (batch) => this.evaluate(batch.readings)),
+      this.bus.on('audit.health_changed', AlertsService.name, ({ failing, at, failures }) => {
+        const changes: AlarmChange[] = [];
+        this.engine.systemCondition(AUDIT_WRITE_RULE, failing, { at, value: failures }, changes);
+        void this.publish(changes);
+      }),
+    ];
     this.jobs.every(ALARM_TICK_JOB, ALARM_TICK_MS, () => this.tick());
   }
 
   onModuleDestroy(): void {
     this.jobs.stop(ALARM_TICK_JOB);
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
 
   /** The hot path: one engine pass over the batch; the writer and the bus see only transitions. */
@@ -113,10 +123,13 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Announces transitions now and queues them for storage; resolves false if the database refused them. */
+  /**
+   * Announces transitions now and queues them for storage (system alarms are not stored); resolves false if the
+   * database refused them.
+   */
   private publish(changes: AlarmChange[]): Promise<boolean> {
     if (changes.length === 0) return Promise.resolve(true);
-    const stored = this.writer.write(changes);
+    const stored = this.writer.write(changes.filter((change) => !isSystemAlarm(change.alarm)));
     for (const change of changes) this.bus.emit('alarm.transitioned', toSystemAlert(change));
     return stored;
   }

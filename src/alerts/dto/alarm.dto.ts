@@ -126,7 +126,10 @@ export class AlarmResponseDto {
   id!: string;
   @ApiProperty({ format: 'uuid' })
   rule_id!: string;
-  @ApiProperty({ example: 'UNIT001' })
+  @ApiProperty({
+    example: 'UNIT001',
+    description: 'The unit; `@system` for a plant-wide system alarm (e.g. sensor_type `audit_log`: audit writes fail)',
+  })
   unit_id!: string;
   @ApiProperty({ example: 'temperature' })
   sensor_type!: string;

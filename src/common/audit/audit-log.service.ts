@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/comm
 import { MetricsCollectorRegistry } from '../metrics/metrics-collector.registry.js';
 import { DatabasePool } from '../database/database.pool.js';
 import { ThrottledLogger } from '../logging/throttled-logger.js';
+import { EventBus } from '../bus/event-bus.js';
 import type { Role } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 
@@ -90,7 +91,9 @@ interface FailureWindow {
 /**
  * The append-only audit log (`audit_log`; the table refuses UPDATE, DELETE and TRUNCATE). Writes are not awaited by
  * callers on the request path: a slow database must not make a refusal slow, and a failed write is logged and
- * counted instead of failing the action it describes.
+ * counted instead of failing the action it describes. The first failed write after a stored one also announces
+ * `audit.health_changed` (failing), the first stored one after a failure announces it healthy again: once per
+ * change, never per write, so the alarm engine raises one system alarm while writes fail (see AlertsService).
  */
 @Injectable()
 export class AuditLog implements OnModuleDestroy {
@@ -99,12 +102,15 @@ export class AuditLog implements OnModuleDestroy {
   private written = 0;
   private failed = 0;
   private authFailures = 0;
+  /** Whether the latest write to finish failed. */
+  private failing = false;
   private readonly failureWindows = new Map<string, FailureWindow>();
   private readonly failureTimer: NodeJS.Timeout;
 
   constructor(
     private readonly db: DatabasePool,
     @Optional() metrics?: MetricsCollectorRegistry,
+    @Optional() private readonly bus?: EventBus,
   ) {
     this.failureTimer = setInterval(() => void this.flushFailures(Date.now()), AUTH_FAILURE_WINDOW_MS / 6);
     this.failureTimer.unref();
@@ -203,11 +209,18 @@ export class AuditLog implements OnModuleDestroy {
         ],
       );
       this.written++;
+      if (this.failing) this.healthChanged(false);
     } catch (err) {
       this.failed++;
       const message = (err as Error).message;
       this.errors.error('write', `Audit entry '${entry.action}' not stored: ${message}`);
+      if (!this.failing) this.healthChanged(true, message);
     }
+  }
+
+  private healthChanged(failing: boolean, error?: string): void {
+    this.failing = failing;
+    this.bus?.emit('audit.health_changed', { failing, at: Date.now(), failures: this.failed, error });
   }
 
   async query(filter: AuditFilter): Promise<{ items: StoredAuditEntry[]; total: number }> {
