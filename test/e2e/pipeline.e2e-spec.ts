@@ -26,7 +26,7 @@ describe(`pipeline end to end (${TARGET})`, () => {
     // A real gateway's way in: a device credential for the units it serves, no anonymous access.
     target = await createTarget('pipeline', undefined, { anonymousMqtt: false });
     backend = await BackendProcess.start({ env: target.env });
-    const login = await createDevice(backend, 'pipeline-gateway', ['UNIT001', 'UNIT003']);
+    const login = await createDevice(backend, 'pipeline-gateway', ['UNIT001', 'UNIT003', 'UNIT005']);
     publisher = await connectPublisher(target.mqttHost, target.mqttPort, {
       clientId: `${target.topicPrefix}_pub`,
       username: login.username,
