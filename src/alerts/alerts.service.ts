@@ -26,6 +26,7 @@ import { AlarmWriter } from './alarm.writer.js';
 import { type AlertRuleDefinition, type AlertSeverity, SEVERITY_RANK, validateAlertRule } from './alert-rule.js';
 import { AlertRuleRepository, type StoredAlertRule } from './alert-rule.repository.js';
 import { toSystemAlert } from './system-alert.js';
+import { AuditLog } from '../common/audit/audit-log.service.js';
 import { AUDIT_WRITE_RULE, isSystemAlarm } from './system-alarms.js';
 import { assertUnitInScope, mayAccessUnit, type Principal } from '../common/auth/principal.js';
 
@@ -52,7 +53,7 @@ const BAD_REQUEST_CODES = new Set(['actor_required', 'reason_required', 'invalid
  * of time, carries out operator actions and rule changes, and hands every transition to the writer (stored in
  * batches) and to the bus (`alarm.transitioned`, broadcast by the gateway). Live before durable, as for readings:
  * a transition is announced at once; an operator action answers once it is stored. System alarms (system-alarms.ts)
- * come from bus events instead of readings (`audit.health_changed`: the audit log's writes fail) and are held in
+ * come from other signals instead of readings (the audit log's health listener: its writes fail) and are held in
  * memory only.
  */
 @Injectable()
@@ -72,6 +73,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     private readonly alarms: AlarmRepository,
     private readonly writer: AlarmWriter,
     private readonly jobs: PeriodicJobs,
+    private readonly audit: AuditLog,
   ) {}
 
   /** Runs before MQTT connects (onApplicationBootstrap), so no reading arrives before the rules are loaded. */
@@ -90,7 +92,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     );
     this.unsubscribe = [
       this.bus.on('readings.processed', AlertsService.name, (batch) => this.evaluate(batch.readings)),
-      this.bus.on('audit.health_changed', AlertsService.name, ({ failing, at, failures }) => {
+      this.audit.onHealthChanged(({ failing, at, failures }) => {
         const changes: AlarmChange[] = [];
         this.engine.systemCondition(AUDIT_WRITE_RULE, failing, { at, value: failures }, changes);
         void this.publish(changes);

@@ -2,8 +2,7 @@ import { Logger } from '@nestjs/common';
 import { AlarmEngine } from '../../alerts/alarm.engine.js';
 import type { AlarmChange } from '../../alerts/alarm-lifecycle.js';
 import { AUDIT_WRITE_RULE, SYSTEM_UNIT } from '../../alerts/system-alarms.js';
-import { EventBus } from '../bus/event-bus.js';
-import type { AuditHealth } from '../bus/event-map.js';
+import type { AuditHealth } from './audit-log.service.js';
 import type { DatabasePool } from '../database/database.pool.js';
 import { AuditLog } from './audit-log.service.js';
 
@@ -22,17 +21,15 @@ const entry = { actor: 'alice', actorKind: 'api_key' as const, action: 'alert_ru
 
 describe('AuditLog: a failing audit write', () => {
   let db: FlakyDatabase;
-  let bus: EventBus;
   let audit: AuditLog;
   let health: AuditHealth[];
 
   beforeEach(() => {
     Logger.overrideLogger(false);
     db = new FlakyDatabase();
-    bus = new EventBus();
-    audit = new AuditLog(db as unknown as DatabasePool, undefined, bus);
+    audit = new AuditLog(db as unknown as DatabasePool);
     health = [];
-    bus.on('audit.health_changed', 'spec', (h) => void health.push(h));
+    audit.onHealthChanged((h) => void health.push(h));
   });
 
   afterEach(async () => {
@@ -61,7 +58,7 @@ describe('AuditLog: a failing audit write', () => {
   it('raises one system alarm while writes fail, clears it when one is stored, and it stays until acknowledged', async () => {
     const engine = new AlarmEngine(() => 'a1');
     const changes: AlarmChange[] = [];
-    bus.on('audit.health_changed', 'engine', ({ failing, at, failures }) =>
+    audit.onHealthChanged(({ failing, at, failures }) =>
       engine.systemCondition(AUDIT_WRITE_RULE, failing, { at, value: failures }, changes),
     );
 

@@ -2,9 +2,22 @@ import { Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/comm
 import { MetricsCollectorRegistry } from '../metrics/metrics-collector.registry.js';
 import { DatabasePool } from '../database/database.pool.js';
 import { ThrottledLogger } from '../logging/throttled-logger.js';
-import { EventBus } from '../bus/event-bus.js';
 import type { Role } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
+
+/**
+ * The audit log's writes started failing, or stored again after failing. Sent on the change only, never per write:
+ * the alarm engine turns it into the plant-wide system alarm `@system` / `audit_log` (alerts/system-alarms.ts).
+ */
+export interface AuditHealth {
+  failing: boolean;
+  /** Epoch milliseconds of the write that changed it. */
+  at: number;
+  /** Failed writes since start (`scada_audit_write_failures_total`). */
+  failures: number;
+  /** The database's answer to the first failed write; absent when healthy again. */
+  error?: string;
+}
 
 export type AuditResult = 'ok' | 'denied' | 'failed';
 export const AUDIT_RESULTS: readonly AuditResult[] = ['ok', 'denied', 'failed'];
@@ -92,7 +105,7 @@ interface FailureWindow {
  * The append-only audit log (`audit_log`; the table refuses UPDATE, DELETE and TRUNCATE). Writes are not awaited by
  * callers on the request path: a slow database must not make a refusal slow, and a failed write is logged and
  * counted instead of failing the action it describes. The first failed write after a stored one also announces
- * `audit.health_changed` (failing), the first stored one after a failure announces it healthy again: once per
+ * its health (failing) to its listeners, the first stored one after a failure announces it healthy again: once per
  * change, never per write, so the alarm engine raises one system alarm while writes fail (see AlertsService).
  */
 @Injectable()
@@ -104,13 +117,14 @@ export class AuditLog implements OnModuleDestroy {
   private authFailures = 0;
   /** Whether the latest write to finish failed. */
   private failing = false;
+  /** Who is told when writes start or stop failing (the alarm engine; none in a CLI). */
+  private readonly healthListeners = new Set<(health: AuditHealth) => void>();
   private readonly failureWindows = new Map<string, FailureWindow>();
   private readonly failureTimer: NodeJS.Timeout;
 
   constructor(
     private readonly db: DatabasePool,
     @Optional() metrics?: MetricsCollectorRegistry,
-    @Optional() private readonly bus?: EventBus,
   ) {
     this.failureTimer = setInterval(() => void this.flushFailures(Date.now()), AUTH_FAILURE_WINDOW_MS / 6);
     this.failureTimer.unref();
@@ -218,9 +232,26 @@ export class AuditLog implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Calls `listener` when writes start failing and when one is stored again, once per change; answers the
+   * unsubscribe. A direct listener, not a bus event: the event bus is torn down with the application, and the audit
+   * log still writes (and may fail) while it closes.
+   */
+  onHealthChanged(listener: (health: AuditHealth) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
   private healthChanged(failing: boolean, error?: string): void {
     this.failing = failing;
-    this.bus?.emit('audit.health_changed', { failing, at: Date.now(), failures: this.failed, error });
+    const health: AuditHealth = { failing, at: Date.now(), failures: this.failed, error };
+    for (const listener of this.healthListeners) {
+      try {
+        listener(health);
+      } catch (err) {
+        this.errors.error('health', `Audit health listener failed: ${(err as Error).message}`);
+      }
+    }
   }
 
   async query(filter: AuditFilter): Promise<{ items: StoredAuditEntry[]; total: number }> {

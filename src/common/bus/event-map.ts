@@ -131,20 +131,6 @@ export interface UnitStatusChanges {
   changes: UnitStatusChange[];
 }
 
-/**
- * The audit log's writes started failing, or stored again after failing. Sent on the change only, never per write:
- * the alarm engine turns it into the plant-wide system alarm `@system` / `audit_log` (alerts/system-alarms.ts).
- */
-export interface AuditHealth {
-  failing: boolean;
-  /** Epoch milliseconds of the write that changed it. */
-  at: number;
-  /** Failed writes since start (`scada_audit_write_failures_total`). */
-  failures: number;
-  /** The database's answer to the first failed write; absent when healthy again. */
-  error?: string;
-}
-
 /** Every event on the bus and its payload type: a misspelt name or a wrong payload fails to compile. */
 export interface EventMap {
   'readings.received': ReadingBatch<RawReading, RawUnitStatus>;
@@ -152,7 +138,6 @@ export interface EventMap {
   'units.status_changed': UnitStatusChanges;
   'mqtt.connection_changed': ConnectionChange;
   'alarm.transitioned': SystemAlert;
-  'audit.health_changed': AuditHealth;
 }
 
 export type EventName = keyof EventMap;
