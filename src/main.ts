@@ -22,6 +22,8 @@ import { ShutdownService } from './health/shutdown.service.js';
 
 /** Kept back from SHUTDOWN_TIMEOUT_MS for closing Nest, the HTTP server and the embedded services after the drain. */
 const CLOSE_RESERVE_MS = 2000;
+/** Time kept to log and exit once the close hooks have had their share of SHUTDOWN_TIMEOUT_MS. */
+const EXIT_MARGIN_MS = 250;
 
 async function loadConfig(): Promise<{ module: DynamicModule; config: AppConfig }> {
   try {
@@ -166,10 +168,10 @@ async function bootstrap(): Promise<void> {
     jsonDocumentUrl: 'api/docs-json',
   });
 
-  let closing = false;
+  let shuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {
-    if (closing) return;
-    closing = true;
+    if (shuttingDown) return;
+    shuttingDown = true;
     const started = Date.now();
     const timeout = config.shutdownTimeoutMs;
     // The promise to the orchestrator: gone within the timeout, whatever hangs. Exit 1 says the drain did not
@@ -183,8 +185,19 @@ async function bootstrap(): Promise<void> {
     try {
       const reserve = Math.min(CLOSE_RESERVE_MS, timeout / 4);
       complete = (await app.get(ShutdownService).drain(started + timeout - reserve)).complete;
-      await app.close();
-      for (const stop of stops) await stop();
+      // Once drained, nothing is at stake: a module whose close hook hangs must not turn a clean drain into a
+      // killed process, so closing gets what is left of the timeout, less a margin to exit in.
+      const closing = (async () => {
+        await app.close();
+        for (const stop of stops) await stop();
+        return true;
+      })();
+      const left = Math.max(0, started + timeout - EXIT_MARGIN_MS - Date.now());
+      const closed = await Promise.race([
+        closing,
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), left).unref()),
+      ]);
+      if (!closed) logger.warn(`Modules still closing ${Date.now() - started} ms after ${signal}: exiting anyway`);
     } catch (err) {
       complete = false;
       logger.error(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
