@@ -13,6 +13,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import mqtt, { type MqttClient } from 'mqtt';
+import { Backoff } from '../common/backoff.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { MqttConnectionState } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
@@ -22,7 +23,6 @@ import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { type BrokerSettings, clientOptions, type TlsMaterial } from './mqtt-client.options.js';
 import { MqttIngestService } from './mqtt-ingest.service.js';
 import { MqttSubscriptionRepository, type StoredSubscription } from './mqtt-subscription.repository.js';
-import { RECONNECT_JITTER, reconnectDelay, type BackoffPolicy } from './reconnect-backoff.js';
 import { filtersOverlap, sharedFilter } from './topic-filter.js';
 import { TopicParser } from './topic.parser.js';
 
@@ -34,6 +34,8 @@ const CONNECT_WAIT_MS = 5000;
 const DRAIN_WAIT_MS = 3000;
 const PUBLISH_TIMEOUT_MS = 10_000;
 const FALLBACK_RETRY_MS = 100;
+/** Fraction of each reconnect delay drawn at random (MQTT_RECONNECT_MIN_MS documents it). */
+const RECONNECT_JITTER = 0.5;
 /** Test messages are small; 16 KiB leaves room to try the 4 KiB reading limit from the API. */
 export const MAX_PUBLISH_BYTES = 16 * 1024;
 
@@ -111,7 +113,8 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
 export class MqttConnectionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MqttConnectionService.name);
   private readonly errorLog = new ThrottledLogger(this.logger);
-  private readonly policy: BackoffPolicy;
+  /** Reconnect delays: doubling from MQTT_RECONNECT_MIN_MS up to MQTT_RECONNECT_MAX_MS, half of each random. */
+  private readonly backoff: Backoff;
   /** `{prefix}/#`, or `$share/{group}/{prefix}/#` when instances split the stream. */
   readonly configuredFilter: string;
   private readonly readingShape: string;
@@ -125,7 +128,6 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   private stale: string[] = [];
   /** Whether the current connection has had its subscriptions applied. */
   private subscriptionsApplied = false;
-  private attempt = 0;
   private reconnectDelayMs: number | undefined;
   private lastError: string | undefined;
   /** The broker just refused MQTT 5: the next attempt (with 3.1.1) goes at once, not after a backoff delay. */
@@ -142,7 +144,12 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     private readonly ingest: MqttIngestService,
     private readonly store: MqttSubscriptionRepository,
   ) {
-    this.policy = { minMs: config.mqttReconnectMinMs, maxMs: config.mqttReconnectMaxMs, jitter: RECONNECT_JITTER };
+    // Half of each delay is random: N backends losing one broker spread their retries over the whole window.
+    this.backoff = new Backoff({
+      initialMs: config.mqttReconnectMinMs,
+      maxMs: config.mqttReconnectMaxMs,
+      jitter: RECONNECT_JITTER,
+    });
     this.configuredFilter = sharedFilter(new TopicParser(config.mqttTopicPrefix).filter, config.mqttSharedGroup);
     this.readingShape = `${config.mqttTopicPrefix}/+/+`;
     this.broker = this.settings({});
@@ -473,13 +480,13 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
           sessionExpiry: this.config.mqttSessionExpiry,
           receiveMaximum: this.config.mqttReceiveMaximum,
           maxPacketSize: this.config.mqttMaxPacketSize,
-          reconnectPeriod: reconnectDelay(0, this.policy),
+          reconnectPeriod: this.config.mqttReconnectMinMs,
         },
         tls ?? (broker.tls ? this.tlsMaterial() : undefined),
       ),
     );
     this.client = client;
-    this.attempt = 0;
+    this.backoff.reset();
     this.subscriptionsApplied = false;
     this.active.clear();
     this.ingest.attach(client);
@@ -489,7 +496,7 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     // a loss) and after each failed attempt announced by 'reconnect': setting it there makes the delays grow.
     client.on('offline', () => {
       if (client !== this.client) return;
-      this.attempt = 0;
+      this.backoff.reset();
       if (this.fallingBack) {
         this.fallingBack = false;
         this.reconnectDelayMs = client.options.reconnectPeriod = FALLBACK_RETRY_MS;
@@ -503,7 +510,6 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     client.on('reconnect', () => {
       if (client !== this.client) return;
       this.reconnects++;
-      this.attempt++;
       this.nextDelay(client);
     });
     client.on('close', () => this.onClose(client));
@@ -522,14 +528,14 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   }
 
   private nextDelay(client: MqttClient): void {
-    this.reconnectDelayMs = reconnectDelay(this.attempt, this.policy);
+    this.reconnectDelayMs = this.backoff.next();
     client.options.reconnectPeriod = this.reconnectDelayMs;
   }
 
   private onConnect(client: MqttClient): void {
     if (client !== this.client) return;
     (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    this.attempt = 0;
+    this.backoff.reset();
     this.fallingBack = false;
     this.lastError = undefined;
     this.subscriptionsApplied = false;

@@ -30,6 +30,7 @@ import {
   UserTokenType,
   type UserIdentityInfo,
 } from 'node-opcua';
+import { Backoff } from '../common/backoff.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { RawReading } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
@@ -187,7 +188,8 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
     this.settings = settings;
     this.state = 'connecting';
     // Start-up must not wait for a plant server: the first attempt and its retries run in the background.
-    this.retryStartup(settings, ++this.generation, RECONNECT_MIN_MS, true);
+    const backoff = new Backoff({ initialMs: RECONNECT_MIN_MS, maxMs: this.config.opcuaReconnectMaxMs });
+    this.retryStartup(settings, ++this.generation, backoff);
   }
 
   /** Before any module's shutdown: the session closes cleanly while a server in this process (demo) still runs. */
@@ -438,17 +440,14 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
   }
 
   /** One connection attempt at start-up; failures are retried with backoff until a connect or disconnect. */
-  private retryStartup(settings: OpcuaConnectSettings, generation: number, delayMs: number, first: boolean): void {
+  private retryStartup(settings: OpcuaConnectSettings, generation: number, backoff: Backoff): void {
     this.open(settings, generation).catch((err: unknown) => {
       if (generation !== this.generation) return;
       const problem = describeOpcuaError(err, settings);
       this.lastError = problem.message;
-      if (first) this.logger.warn(`OPC UA ${settings.endpointUrl}: ${problem.message}; retrying`);
+      if (backoff.attempts === 0) this.logger.warn(`OPC UA ${settings.endpointUrl}: ${problem.message}; retrying`);
       else this.throttled.warn('startup', `OPC UA ${settings.endpointUrl} still unreachable: ${problem.message}`);
-      this.retryTimer = setTimeout(
-        () => this.retryStartup(settings, generation, Math.min(delayMs * 2, this.config.opcuaReconnectMaxMs), false),
-        delayMs,
-      );
+      this.retryTimer = setTimeout(() => this.retryStartup(settings, generation, backoff), backoff.next());
     });
   }
 
