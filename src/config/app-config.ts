@@ -106,6 +106,8 @@ export class AppConfig {
   readonly mqttTopicPrefix: string;
   readonly mqttProtocolVersion: 4 | 5;
   readonly mqttReceiveMaximum: number;
+  /** QoS 1 messages waiting for their commit before intake pauses (MQTT_MAX_PENDING_ACKS). */
+  readonly mqttMaxPendingAcks: number;
   readonly mqttSessionExpiry: number;
   readonly mqttReconnectMinMs: number;
   readonly mqttReconnectMaxMs: number;
@@ -347,6 +349,7 @@ export class AppConfig {
     this.mqttTopicPrefix = prefix;
     this.mqttProtocolVersion = int('MQTT_PROTOCOL_VERSION') === 4 ? 4 : 5;
     this.mqttReceiveMaximum = int('MQTT_RECEIVE_MAXIMUM');
+    this.mqttMaxPendingAcks = int('MQTT_MAX_PENDING_ACKS');
     this.mqttSessionExpiry = int('MQTT_SESSION_EXPIRY');
     this.mqttReconnectMinMs = int('MQTT_RECONNECT_MIN_MS');
     this.mqttReconnectMaxMs = int('MQTT_RECONNECT_MAX_MS');

@@ -1,26 +1,25 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { EventBus } from '../common/bus/event-bus.js';
-import type { BatchAck, RawReading, RawUnitStatus } from '../common/bus/event-map.js';
+import type { BatchAck } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats, type RejectReason } from '../common/metrics/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
+import { Batcher } from '../processor/batcher.js';
 import { parsePayload } from './payload.parser.js';
 import { PubackLedger } from './puback-ledger.js';
 import { TopicParser } from './topic.parser.js';
 import { parseUnitStatusPayload } from './unit-status.parser.js';
 
-/** Settles a batch's QoS 1 messages by releasing their parked PUBACKs. */
-class PubackRelease implements BatchAck {
-  constructor(
-    private readonly ledger: PubackLedger,
-    private readonly epoch: number,
-    private readonly messageIds: number[],
-  ) {}
+/** The connection a batch's message ids belong to: one object per ledger epoch, so the Batcher sees it change. */
+interface AckScope {
+  ledger: PubackLedger;
+  epoch: number;
+}
 
-  settle(): void {
-    this.ledger.release(this.epoch, this.messageIds);
-  }
+/** Settles a batch's QoS 1 messages by releasing their held PUBACKs. */
+function pubackRelease(scope: AckScope, messageIds: number[]): BatchAck {
+  return { settle: () => scope.ledger.release(scope.epoch, messageIds) };
 }
 
 /**
@@ -36,15 +35,12 @@ export class MqttIngestService {
   private readonly logger = new Logger(MqttIngestService.name);
   private readonly rejectLog = new ThrottledLogger(this.logger);
   private readonly topics: TopicParser;
+  private readonly batcher: Batcher<number, AckScope>;
   private ledger?: PubackLedger;
-  private readings: RawReading[] = [];
-  private statuses: RawUnitStatus[] = [];
-  private messageIds: number[] = [];
-  private batchMessages = 0;
-  /** The ledger and connection the gathered messages arrived through (see PubackLedger). */
-  private batchLedger?: PubackLedger;
-  private batchEpoch = 0;
-  private batchTimer: NodeJS.Timeout | undefined;
+  /** The current ledger's connection, the ack context of the messages gathered now. */
+  private scope?: AckScope;
+  /** Pauses of intake on earlier clients (the current ledger counts its own). */
+  private earlierPauses = 0;
   /** While true (a disconnect or shutdown is under way), arriving messages are refused, not taken in. */
   private holding = false;
   /** Every message taken in, whatever its topic. */
@@ -60,11 +56,27 @@ export class MqttIngestService {
     private readonly stats: PipelineStats,
   ) {
     this.topics = new TopicParser(config.mqttTopicPrefix);
+    this.batcher = new Batcher({
+      maxMessages: config.ingestBatchSize,
+      windowMs: config.ingestBatchWindowMs,
+      sink: (batch) => bus.emit('readings.received', batch),
+      ack: pubackRelease,
+    });
   }
 
   /** QoS 1 PUBACKs held until their batch commits, on the current client. */
   get pendingAcks(): number {
     return this.ledger?.pending ?? 0;
+  }
+
+  /** Whether intake is paused because MQTT_MAX_PENDING_ACKS messages wait for their commit. */
+  get intakePaused(): boolean {
+    return this.ledger?.paused ?? false;
+  }
+
+  /** Times intake paused for that reason, since start. */
+  get intakePauses(): number {
+    return this.earlierPauses + (this.ledger?.pauses ?? 0);
   }
 
   /**
@@ -74,12 +86,19 @@ export class MqttIngestService {
   attach(client: MqttClient): void {
     this.flush();
     this.holding = false;
-    const ledger = new PubackLedger(client);
+    this.earlierPauses += this.ledger?.pauses ?? 0;
+    const max = this.config.mqttMaxPendingAcks;
+    // Intake pauses at the cap and resumes at half of it: no pause/resume per message.
+    const ledger = new PubackLedger(client, { maxPending: max, resumeAt: Math.floor(max / 2) }, () => this.flush());
     this.ledger = ledger;
     client.handleMessage = (packet, done) => {
-      if (this.holding) this.refuse(packet, ledger);
-      else this.take(packet, ledger);
-      done();
+      if (this.holding) {
+        this.refuse(packet);
+        done();
+      } else {
+        this.take(packet, ledger);
+        ledger.admit(done);
+      }
     };
     // Readings already gathered go on (live data, storage); their PUBACKs belong to the closed connection.
     client.on('close', () => this.flush());
@@ -100,9 +119,9 @@ export class MqttIngestService {
     return this.holding;
   }
 
-  private refuse(packet: IPublishPacket, ledger: PubackLedger): void {
+  /** Not taken into the ledger: the PUBACK mqtt.js sends for it is dropped, so the broker keeps the message. */
+  private refuse(packet: IPublishPacket): void {
     if (packet.qos === 1 && packet.messageId !== undefined) {
-      ledger.withhold(packet.messageId);
       this.messagesWithheld++;
     } else if (packet.qos === 0) {
       this.messagesDroppedWhileHeld++;
@@ -112,14 +131,12 @@ export class MqttIngestService {
 
   /** Per-message work: parse, validate the shape, gather. No promises, no I/O, no log line unless rejected. */
   private take(packet: IPublishPacket, ledger: PubackLedger): void {
-    if (this.batchMessages > 0 && ledger !== this.batchLedger) this.flush();
-    if (this.batchMessages++ === 0) {
-      this.batchLedger = ledger;
-      this.batchEpoch = ledger.epoch;
-    }
     this.messagesReceived++;
     // Only QoS 1 has a PUBACK to hold; subscriptions are QoS 0 or 1, so nothing arrives at QoS 2.
-    if (packet.qos === 1 && packet.messageId !== undefined) this.messageIds.push(packet.messageId);
+    const token = packet.qos === 1 ? packet.messageId : undefined;
+    if (token !== undefined) ledger.take(token);
+    if (this.scope?.ledger !== ledger || this.scope.epoch !== ledger.epoch)
+      this.scope = { ledger, epoch: ledger.epoch };
     const topic = this.topics.parse(packet.topic);
     const receivedAt = performance.timeOrigin + performance.now();
     switch (topic.kind) {
@@ -127,34 +144,36 @@ export class MqttIngestService {
         this.stats.received++;
         const parsed = parsePayload(packet.payload as Buffer);
         if (parsed.ok) {
-          this.readings.push({
-            unitId: topic.unitId,
-            sensorType: topic.sensorType,
-            value: parsed.payload.value,
-            quality: parsed.payload.quality,
-            timestamp: parsed.payload.timestamp,
-            receivedAt,
-            source: 'mqtt',
+          const { value, quality, timestamp } = parsed.payload;
+          this.batcher.add(this.scope, {
+            reading: {
+              unitId: topic.unitId,
+              sensorType: topic.sensorType,
+              value,
+              quality,
+              timestamp,
+              receivedAt,
+              source: 'mqtt',
+            },
+            token,
           });
-        } else {
-          this.reject(packet.topic, parsed.reason);
+          return;
         }
+        this.reject(packet.topic, parsed.reason);
         break;
       }
       case 'status': {
         this.stats.statusReceived++;
         const parsed = parseUnitStatusPayload(packet.payload as Buffer);
         if (parsed.ok) {
-          this.statuses.push({
-            unitId: topic.unitId,
-            status: parsed.payload.status,
-            timestamp: parsed.payload.timestamp,
-            receivedAt,
-            source: 'mqtt',
+          const { status, timestamp } = parsed.payload;
+          this.batcher.add(this.scope, {
+            status: { unitId: topic.unitId, status, timestamp, receivedAt, source: 'mqtt' },
+            token,
           });
-        } else {
-          this.reject(packet.topic, parsed.reason);
+          return;
         }
+        this.reject(packet.topic, parsed.reason);
         break;
       }
       case 'rejected':
@@ -162,11 +181,8 @@ export class MqttIngestService {
         this.reject(packet.topic, topic.reason);
         break;
     }
-
-    if (this.batchMessages >= this.config.ingestBatchSize) this.flush();
-    else if (this.batchTimer === undefined) {
-      this.batchTimer = setTimeout(() => this.flush(), this.config.ingestBatchWindowMs);
-    }
+    // Rejected: it will never become valid, so it is acknowledged with its batch.
+    this.batcher.add(this.scope, { token });
   }
 
   private reject(topic: string, reason: RejectReason): void {
@@ -176,19 +192,6 @@ export class MqttIngestService {
 
   /** Sends what has been gathered down the pipeline now. */
   flush(): void {
-    if (this.batchTimer !== undefined) {
-      clearTimeout(this.batchTimer);
-      this.batchTimer = undefined;
-    }
-    if (this.batchMessages === 0 || !this.batchLedger) return;
-    const readings = this.readings;
-    const statuses = this.statuses.length > 0 ? this.statuses : undefined;
-    const ack =
-      this.messageIds.length > 0 ? new PubackRelease(this.batchLedger, this.batchEpoch, this.messageIds) : undefined;
-    this.readings = [];
-    this.statuses = [];
-    this.messageIds = [];
-    this.batchMessages = 0;
-    this.bus.emit('readings.received', { readings, statuses, ack });
+    this.batcher.flush();
   }
 }
