@@ -69,6 +69,8 @@ export class HealthService {
         broker_host: mqtt.broker.host,
         subscribed_topics: mqtt.subscribedTopics,
         reconnects: mqtt.reconnects,
+        pending_acks: mqtt.pendingAcks,
+        intake_paused: mqtt.intakePaused,
         last_error: mqtt.lastError,
       },
       websocket: this.gateway.health(),

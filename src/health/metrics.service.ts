@@ -187,6 +187,14 @@ export class MetricsService {
     this.gauge('scada_mqtt_pending_acks', 'QoS 1 PUBACKs held until their readings are committed', (g) =>
       g.set(this.mqtt.snapshot().pendingAcks),
     );
+    this.gauge(
+      'scada_mqtt_intake_paused',
+      '1 while the backend has stopped reading from the broker because MQTT_MAX_PENDING_ACKS readings wait for their commit',
+      (g) => g.set(this.mqtt.snapshot().intakePaused ? 1 : 0),
+    );
+    this.counter('scada_mqtt_intake_pauses_total', 'Times MQTT intake paused for held PUBACKs (back-pressure)', (c) =>
+      setCounter(c, this.mqtt.snapshot().intakePauses),
+    );
     this.gauge('scada_mqtt_subscriptions_active', 'Subscriptions confirmed by the broker on this connection', (g) =>
       g.set(this.mqtt.snapshot().subscribedTopics.length),
     );

@@ -79,6 +79,9 @@ export interface MqttSnapshot {
   /** While reconnecting: the current backoff delay between attempts. */
   reconnectDelayMs?: number;
   pendingAcks: number;
+  /** Reading from the broker is paused until commits release held PUBACKs (MQTT_MAX_PENDING_ACKS). */
+  intakePaused: boolean;
+  intakePauses: number;
   lastError?: string;
   messages: {
     /** Every message taken in, on any subscription. */
@@ -211,6 +214,8 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
       reconnects: this.reconnects,
       reconnectDelayMs: this.state === 'connecting' ? this.reconnectDelayMs : undefined,
       pendingAcks: this.ingest.pendingAcks,
+      intakePaused: this.ingest.intakePaused,
+      intakePauses: this.ingest.intakePauses,
       lastError: this.lastError,
       messages: {
         received: this.ingest.messagesReceived,
@@ -534,7 +539,13 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
 
   private onConnect(client: MqttClient): void {
     if (client !== this.client) return;
-    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    const socket = client.stream as {
+      setNoDelay?: (on: boolean) => void;
+      setKeepAlive?: (on: boolean, ms: number) => void;
+    };
+    socket.setNoDelay?.(true);
+    // While intake is paused nothing is read, so no PINGRESP is seen: TCP keepalive still notices a dead broker.
+    socket.setKeepAlive?.(true, 15_000);
     this.backoff.reset();
     this.fallingBack = false;
     this.lastError = undefined;

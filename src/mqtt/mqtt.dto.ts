@@ -219,6 +219,13 @@ export class MqttStatusResponse {
   reconnect_delay_ms?: number;
   /** QoS 1 acknowledgements held until their readings commit. */
   @ApiProperty() pending_acks!: number;
+  @ApiProperty({
+    description:
+      'The backend has stopped reading from the broker: MQTT_MAX_PENDING_ACKS readings wait for their commit (the broker keeps the rest)',
+  })
+  intake_paused!: boolean;
+  @ApiProperty({ description: 'Times intake paused for that reason since start' })
+  intake_pauses!: number;
   @ApiPropertyOptional() last_error?: string;
   @ApiProperty({ type: MqttMessagesResponse }) messages!: MqttMessagesResponse;
 }
@@ -247,6 +254,8 @@ export function toMqttStatusResponse(s: MqttSnapshot): MqttStatusResponse {
     reconnects: s.reconnects,
     reconnect_delay_ms: s.reconnectDelayMs,
     pending_acks: s.pendingAcks,
+    intake_paused: s.intakePaused,
+    intake_pauses: s.intakePauses,
     last_error: s.lastError,
     messages: {
       received: s.messages.received,

@@ -32,10 +32,10 @@ import {
 } from 'node-opcua';
 import { Backoff } from '../common/backoff.js';
 import { EventBus } from '../common/bus/event-bus.js';
-import type { RawReading } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
+import { Batcher } from '../processor/batcher.js';
 import { mapDataChange, type NodeMapping } from './data-change.mapper.js';
 import { OpcuaMappingRepository } from './opcua-mapping.repository.js';
 import { describeOpcuaError, type OpcuaErrorKind } from './opcua-errors.js';
@@ -153,15 +153,12 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
   private generation = 0;
   private retryTimer?: NodeJS.Timeout;
   private certificates?: Promise<OPCUACertificateManager>;
-  private readings: RawReading[] = [];
-  private batchTimer?: NodeJS.Timeout;
+  private readonly batcher: Batcher;
   private counters = {
     reconnects: 0,
     connectionLosses: 0,
     dataChanges: 0,
-    readingsEmitted: 0,
     rejected: 0,
-    batchesEmitted: 0,
   };
 
   constructor(
@@ -170,7 +167,14 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
     private readonly stats: PipelineStats,
     private readonly repository: OpcuaMappingRepository,
     private readonly metrics: MetricsCollectorRegistry,
-  ) {}
+  ) {
+    // Data changes need no acknowledgement: batches go out on size and window only.
+    this.batcher = new Batcher({
+      maxMessages: config.ingestBatchSize,
+      windowMs: config.ingestBatchWindowMs,
+      sink: (batch) => bus.emit('readings.received', batch),
+    });
+  }
 
   /** Restores the stored mappings, then connects in the background if OPCUA_SERVER_URL is set. */
   async onApplicationBootstrap(): Promise<void> {
@@ -373,6 +377,8 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
       monitoredItems: items,
       subscribedNodes: this.state === 'connected' ? subscribed : 0,
       ...this.counters,
+      readingsEmitted: this.batcher.readingsEmitted,
+      batchesEmitted: this.batcher.batchesEmitted,
       lastError: this.lastError,
     };
   }
@@ -587,29 +593,22 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
       );
       return;
     }
-    this.readings.push({
-      unitId: mapping.unitId,
-      sensorType: mapping.sensorType,
-      value: mapped.value,
-      quality: mapped.quality,
-      timestamp: mapped.timestamp,
-      receivedAt: performance.timeOrigin + performance.now(),
-      source: 'opcua',
+    this.batcher.add(undefined, {
+      reading: {
+        unitId: mapping.unitId,
+        sensorType: mapping.sensorType,
+        value: mapped.value,
+        quality: mapped.quality,
+        timestamp: mapped.timestamp,
+        receivedAt: performance.timeOrigin + performance.now(),
+        source: 'opcua',
+      },
     });
-    if (this.readings.length >= this.config.ingestBatchSize) this.flush();
-    else this.batchTimer ??= setTimeout(() => this.flush(), this.config.ingestBatchWindowMs);
   }
 
   /** Sends what has been gathered down the pipeline now. */
   private flush(): void {
-    clearTimeout(this.batchTimer);
-    this.batchTimer = undefined;
-    if (this.readings.length === 0) return;
-    const readings = this.readings;
-    this.readings = [];
-    this.counters.readingsEmitted += readings.length;
-    this.counters.batchesEmitted++;
-    this.bus.emit('readings.received', { readings });
+    this.batcher.flush();
   }
 
   private async close(): Promise<void> {
