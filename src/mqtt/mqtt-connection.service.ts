@@ -9,7 +9,6 @@ import {
   NotFoundException,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
-  PayloadTooLargeException,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -32,12 +31,9 @@ const UNSUPPORTED_PROTOCOL = new Set([1, 132]);
 const CONNECT_WAIT_MS = 5000;
 /** How long a disconnect or shutdown waits for gathered messages to commit, so their PUBACKs still go out. */
 const DRAIN_WAIT_MS = 3000;
-const PUBLISH_TIMEOUT_MS = 10_000;
 const FALLBACK_RETRY_MS = 100;
 /** Fraction of each reconnect delay drawn at random (MQTT_RECONNECT_MIN_MS documents it). */
 const RECONNECT_JITTER = 0.5;
-/** Test messages are small; 16 KiB leaves room to try the 4 KiB reading limit from the API. */
-export const MAX_PUBLISH_BYTES = 16 * 1024;
 
 /** Delivery level of a subscription. QoS 2 is refused: the held-PUBACK contract is QoS 1's, writes are idempotent. */
 export type SubscriptionQos = 0 | 1;
@@ -109,8 +105,8 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
 /**
  * Owns the backend's MQTT client: connects (MQTT 5 with a persistent session, falling back to 3.1.1 when the
  * broker refuses 5), reconnects by itself with capped exponential backoff and jitter, keeps the session's
- * subscriptions (the configured filter plus dynamic ones, remembered per client id), publishes test messages,
- * and reports its state. Control path only: every message goes straight to MqttIngestService.
+ * subscriptions (the configured filter plus dynamic ones, remembered per client id), and reports its state
+ * (MqttPublisher publishes through its client). Control path only: every message goes straight to MqttIngestService.
  */
 @Injectable()
 export class MqttConnectionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -362,39 +358,14 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     return this.snapshot();
   }
 
-  /** Publishes a test message through the backend's own connection; resolves once the broker has it (QoS ≥ 1). */
-  async publish(topic: string, payload: string, qos: 0 | 1 | 2, retain: boolean): Promise<number> {
-    const bytes = Buffer.byteLength(payload, 'utf8');
-    if (bytes > MAX_PUBLISH_BYTES) {
-      throw new PayloadTooLargeException(`payload is ${bytes} bytes; test messages are at most ${MAX_PUBLISH_BYTES}`);
-    }
-    const client = this.requireConnected();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        client.publishAsync(topic, payload, { qos, retain }),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no acknowledgement within ${PUBLISH_TIMEOUT_MS / 1000} s`)),
-            PUBLISH_TIMEOUT_MS,
-          );
-        }),
-      ]);
-    } catch (err) {
-      throw new ServiceUnavailableException(`Publishing to '${topic}' failed: ${errorText(err)}`);
-    } finally {
-      clearTimeout(timer);
-    }
-    return bytes;
-  }
-
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
     const run = this.control.then(operation, operation);
     this.control = run.catch(() => undefined);
     return run;
   }
 
-  private requireConnected(): MqttClient {
+  /** The client, if connected; otherwise 503 naming the state (for every REST call that needs the broker). */
+  requireConnected(): MqttClient {
     const client = this.client;
     if (!client?.connected) {
       throw new ServiceUnavailableException(

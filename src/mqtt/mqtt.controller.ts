@@ -18,6 +18,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { MqttConnectionService } from './mqtt-connection.service.js';
+import { MqttPublisher } from './mqtt-publisher.js';
 import {
   ConnectMqttDto,
   MqttPublishResponse,
@@ -37,6 +38,7 @@ export class MqttController {
 
   constructor(
     private readonly mqtt: MqttConnectionService,
+    private readonly publisher: MqttPublisher,
     private readonly config: AppConfig,
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
   ) {
@@ -160,7 +162,7 @@ export class MqttController {
         'retain is refused: a retained test message would be replayed (and stored again) on every new subscription',
       );
     }
-    const bytes = await this.mqtt.publish(body.topic, body.payload, body.qos, body.retain);
+    const bytes = await this.publisher.publish(body.topic, body.payload, body.qos, body.retain);
     return { topic: body.topic, qos: body.qos, retain: body.retain, bytes };
   }
 }

@@ -17,7 +17,8 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import type { MqttConnectionState } from '../common/bus/event-map.js';
-import { MAX_PUBLISH_BYTES, type MqttSnapshot } from './mqtt-connection.service.js';
+import type { MqttSnapshot } from './mqtt-connection.service.js';
+import { MAX_PUBLISH_BYTES } from './mqtt-publisher.js';
 import { MAX_TOPIC_BYTES, publishTopicProblem, topicFilterProblem } from './topic-filter.js';
 
 /** Most filters in one subscribe or unsubscribe call. */
