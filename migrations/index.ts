@@ -7,6 +7,7 @@ import { HistorianStorage1764000005000 } from './1764000005000-HistorianStorage.
 import { ApiKeysAndAuditLog1764000006000 } from './1764000006000-ApiKeysAndAuditLog.js';
 import { MqttDevices1764000007000 } from './1764000007000-MqttDevices.js';
 import { AuditLogOwner1764000007300 } from './1764000007300-AuditLogOwner.js';
+import { ReadingDeadLetters1764000008000 } from './1764000008000-ReadingDeadLetters.js';
 
 /** Every migration, in order. Listed explicitly: no globbing of compiled files. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ApiKeysAndAuditLog1764000006000,
   MqttDevices1764000007000,
   AuditLogOwner1764000007300,
+  ReadingDeadLetters1764000008000,
 ];

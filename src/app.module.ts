@@ -14,14 +14,16 @@ import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
 import { OpcuaModule } from './opcua/opcua.module.js';
+import { PipelineModule } from './pipeline/pipeline.module.js';
 import { ProcessorModule } from './processor/processor.module.js';
 import { SimulatorModule } from './simulator/simulator.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
 
 /**
- * The whole backend. Modules talk through the event bus: mqtt → readings.received → processor →
- * readings.processed → telemetry (storage), gateway (Socket.IO) and alerts (rules → alarm.transitioned →
- * gateway's system_alert). opcua/ turns monitored item data changes into the same readings.received batches.
+ * The whole backend. Modules talk through the event bus: mqtt → readings.received → pipeline/ (processor's
+ * normaliser, then telemetry's writer, which alone holds the ack until the commit) → readings.processed (no ack) →
+ * latest values, gateway (Socket.IO), alerts (rules → alarm.transitioned → gateway's system_alert) and custom
+ * handlers. opcua/ turns monitored item data changes into the same readings.received batches.
  * simulator/ publishes over MQTT like a real gateway, so its readings take the same path (and can serve its units
  * over OPC UA).
  */
@@ -42,6 +44,7 @@ export class AppModule {
         DevicesModule,
         TelemetryModule,
         ProcessorModule,
+        PipelineModule,
         GatewayModule,
         AlertsModule,
         MqttModule,

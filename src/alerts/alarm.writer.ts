@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DatabasePool } from '../common/database/database.pool.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
+import { Backoff } from '../common/backoff.js';
 import { type Alarm, type AlarmChange, isClosed } from './alarm-lifecycle.js';
 
 /** Epoch milliseconds (with microsecond fraction) as the integer microseconds the SQL below turns back into time. */
@@ -45,9 +46,6 @@ const WRITE_ALARMS = `
     comment varchar, value float8, shelved_until int8)
   ORDER BY e.ord`;
 
-const RETRY_MIN_MS = 200;
-const RETRY_MAX_MS = 5000;
-
 interface Queued {
   changes: AlarmChange[];
   settle: (stored: boolean) => void;
@@ -68,7 +66,7 @@ export class AlarmWriter implements BeforeApplicationShutdown {
   /** Set and cleared synchronously with the drain loop's own check, so a write can never slip between them. */
   private draining = false;
   private writing: Promise<void> = Promise.resolve();
-  private retryDelay = RETRY_MIN_MS;
+  private readonly retry = new Backoff({ initialMs: 200, maxMs: 5000 });
   private stopping = false;
   /** Failed writes (each retried unless refused). */
   writeErrors = 0;
@@ -122,18 +120,18 @@ export class AlarmWriter implements BeforeApplicationShutdown {
     let stored = true;
     try {
       await this.store(changes);
-      this.retryDelay = RETRY_MIN_MS;
+      this.retry.reset();
       this.lastError = undefined;
     } catch (err) {
       this.writeErrors++;
       this.lastError = err instanceof Error ? err.message : String(err);
       if (!refusedByConstraint(err)) {
+        const delay = this.retry.next();
         this.errorLog.error(
           'write',
-          `Storing ${changes.length} alarm transitions failed, retrying in ${this.retryDelay} ms: ${this.lastError}`,
+          `Storing ${changes.length} alarm transitions failed, retrying in ${delay} ms: ${this.lastError}`,
         );
-        await new Promise((r) => setTimeout(r, this.retryDelay));
-        this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+        await new Promise((r) => setTimeout(r, delay));
         return;
       }
       this.refused += changes.length;

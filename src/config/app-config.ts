@@ -124,6 +124,12 @@ export class AppConfig {
   readonly ingestBatchWindowMs: number;
   readonly writerMaxRows: number;
   readonly writerMaxPending: number;
+  readonly writerSplitMaxStatements: number;
+  readonly lastSeenIntervalMs: number;
+  /** Bounds of reading_dead_letters: rows, and age in seconds (0: no age limit). */
+  readonly deadLetterMaxRows: number;
+  readonly deadLetterMaxAgeSeconds: number;
+  readonly deadLetterPruneIntervalMs: number;
   /** Caps on what readings may register (processor/sensor-catalog.ts): beyond them a reading is rejected. */
   readonly maxUnits: number;
   readonly maxSensorsPerUnit: number;
@@ -282,8 +288,10 @@ export class AppConfig {
       );
       if (!planned.ok) problems.push(`SIMULATOR_RATE and SIMULATOR_UNITS do not fit: ${planned.error}`);
     }
-    const durations: Partial<Record<'TELEMETRY_RETENTION' | 'TELEMETRY_COMPRESS_AFTER', number>> = {};
-    for (const name of ['TELEMETRY_RETENTION', 'TELEMETRY_COMPRESS_AFTER'] as const) {
+    const durations: Partial<
+      Record<'TELEMETRY_RETENTION' | 'TELEMETRY_COMPRESS_AFTER' | 'DEAD_LETTER_MAX_AGE', number>
+    > = {};
+    for (const name of ['TELEMETRY_RETENTION', 'TELEMETRY_COMPRESS_AFTER', 'DEAD_LETTER_MAX_AGE'] as const) {
       const text = String(v[name]);
       const seconds = text === '0' ? 0 : parseDuration(text);
       if (seconds === undefined) problems.push(`${name} must be 0 or <integer><s|m|h|d> (e.g. 7d, 12h), got '${text}'`);
@@ -364,6 +372,11 @@ export class AppConfig {
     this.ingestBatchWindowMs = int('INGEST_BATCH_WINDOW_MS');
     this.writerMaxRows = int('WRITER_MAX_ROWS');
     this.writerMaxPending = int('WRITER_MAX_PENDING');
+    this.writerSplitMaxStatements = int('WRITER_SPLIT_MAX_STATEMENTS');
+    this.lastSeenIntervalMs = int('LAST_SEEN_INTERVAL_MS');
+    this.deadLetterMaxRows = int('DEAD_LETTER_MAX_ROWS');
+    this.deadLetterMaxAgeSeconds = durations.DEAD_LETTER_MAX_AGE ?? 0;
+    this.deadLetterPruneIntervalMs = int('DEAD_LETTER_PRUNE_INTERVAL_S') * 1000;
     this.maxUnits = int('MAX_UNITS');
     this.maxSensorsPerUnit = int('MAX_SENSORS_PER_UNIT');
     this.maxNewSensorsPerMinute = int('MAX_NEW_SENSORS_PER_MINUTE');

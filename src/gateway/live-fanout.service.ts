@@ -50,7 +50,7 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  add(readings: ProcessedReading[]): void {
+  add(readings: readonly ProcessedReading[]): void {
     const everyUnit = this.cluster.enabled;
     for (const r of readings) {
       let list = this.pending.get(r.unitId);

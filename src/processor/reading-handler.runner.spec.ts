@@ -3,6 +3,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { BusModule } from '../common/bus/bus.module.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { ProcessedReading, RawReading } from '../common/bus/event-map.js';
+import { ReadingProcessorService } from './reading-processor.service.js';
 import { MetricsModule, PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
 import { type ReadingHandler, ReadingHandlerProvider } from './reading-handler.js';
@@ -55,6 +56,11 @@ async function processorWith(...providers: (new (...args: never[]) => unknown)[]
   return moduleRef;
 }
 
+/** The normaliser and broadcast stages of the pipeline, as src/pipeline/reading-pipeline.service.ts runs them. */
+function receive(moduleRef: TestingModule, readings: RawReading[]): void {
+  moduleRef.get(EventBus).emit('readings.processed', moduleRef.get(ReadingProcessorService).process({ readings }));
+}
+
 const raw = (unitId: string, sensorType: string, value: number): RawReading => ({
   unitId,
   sensorType,
@@ -69,10 +75,9 @@ describe('custom reading handlers', () => {
     moduleRef
       .get(SensorSettingsCache)
       .put('UNIT001', 'temperature', { scaleFactor: 0.1, offset: -273.15, validMin: -50, validMax: 150 }, 1);
-    const bus = moduleRef.get(EventBus);
 
-    bus.emit('readings.received', { readings: [raw('UNIT001', 'temperature', 2981.5), raw('UNIT001', 'level', 3)] });
-    bus.emit('readings.received', { readings: [raw('UNIT001', 'temperature', 5000)] });
+    receive(moduleRef, [raw('UNIT001', 'temperature', 2981.5), raw('UNIT001', 'level', 3)]);
+    receive(moduleRef, [raw('UNIT001', 'temperature', 5000)]);
 
     const { batches } = moduleRef.get(RecordingHandler);
     expect(batches).toHaveLength(2);
@@ -89,9 +94,7 @@ describe('custom reading handlers', () => {
 
   it('is not called for a batch whose readings were all rejected', async () => {
     const moduleRef = await processorWith(RecordingHandler);
-    moduleRef.get(EventBus).emit('readings.received', {
-      readings: [{ ...raw('UNIT001', 'temperature', 1), quality: 'EXCELLENT' }],
-    });
+    receive(moduleRef, [{ ...raw('UNIT001', 'temperature', 1), quality: 'EXCELLENT' }]);
     expect(moduleRef.get(RecordingHandler).batches).toEqual([]);
     await moduleRef.close();
   });
@@ -102,8 +105,8 @@ describe('custom reading handlers', () => {
     const downstream: number[] = [];
     bus.on('readings.processed', 'storage stand-in', (batch) => void downstream.push(batch.readings.length));
 
-    bus.emit('readings.received', { readings: [raw('UNIT001', 'temperature', 20)] });
-    bus.emit('readings.received', { readings: [raw('UNIT001', 'temperature', 21), raw('UNIT002', 'flow', 2)] });
+    receive(moduleRef, [raw('UNIT001', 'temperature', 20)]);
+    receive(moduleRef, [raw('UNIT001', 'temperature', 21), raw('UNIT002', 'flow', 2)]);
     await new Promise((resolve) => setImmediate(resolve));
 
     expect(moduleRef.get(RecordingHandler).batches.map((b) => b.length)).toEqual([1, 2]);

@@ -1,6 +1,6 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { EventBus } from '../common/bus/event-bus.js';
+import { Injectable, Logger } from '@nestjs/common';
 import type {
+  ProcessedBatch,
   ProcessedReading,
   ProcessedUnitStatus,
   RawReading,
@@ -15,17 +15,17 @@ import { SensorCatalog } from './sensor-catalog.js';
 import { SensorSettingsCache } from './sensor-settings.cache.js';
 
 /**
- * Validates and normalises every received batch (its readings and its unit statuses), applies each sensor's
- * settings (scale, offset, valid range) from memory, and passes the batch on as `readings.processed` with its
- * acknowledgement: rejected readings and statuses are settled with their batch, since they will never become valid.
+ * The normaliser stage of the pipeline (src/pipeline/reading-pipeline.service.ts): validates and normalises a
+ * received batch (its readings and its unit statuses) and applies each sensor's settings (scale, offset, valid
+ * range) from memory. Rejected readings and statuses are counted and left out; the batch's acknowledgement stays
+ * with the pipeline, which settles them with their batch, since they will never become valid.
  */
 @Injectable()
-export class ReadingProcessorService implements OnModuleInit {
+export class ReadingProcessorService {
   private readonly logger = new ThrottledLogger(new Logger(ReadingProcessorService.name));
   private readonly limits: NormalizerLimits;
 
   constructor(
-    private readonly bus: EventBus,
     private readonly stats: PipelineStats,
     private readonly settings: SensorSettingsCache,
     private readonly catalog: SensorCatalog,
@@ -34,11 +34,8 @@ export class ReadingProcessorService implements OnModuleInit {
     this.limits = { maxFutureMs: config.readingMaxFutureMs, maxAgeMs: config.readingMaxAgeMs };
   }
 
-  onModuleInit(): void {
-    this.bus.on('readings.received', ReadingProcessorService.name, (batch) => this.process(batch));
-  }
-
-  process(batch: ReadingBatch<RawReading, RawUnitStatus>): void {
+  /** The batch's valid readings and statuses, normalised; a new object that carries no acknowledgement. */
+  process(batch: ReadingBatch<RawReading, RawUnitStatus>): ProcessedBatch {
     const now = Date.now();
     const out: ProcessedReading[] = [];
     for (const raw of batch.readings) {
@@ -67,7 +64,7 @@ export class ReadingProcessorService implements OnModuleInit {
       }
       this.stats.statusAccepted += statuses.length;
     }
-    this.bus.emit('readings.processed', { readings: out, statuses, ack: batch.ack });
+    return statuses === undefined ? { readings: out } : { readings: out, statuses };
   }
 
   /** Counts a rejection; its log line (one per reason every few seconds) is only built when it is written. */

@@ -1,15 +1,23 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Backoff } from '../common/backoff.js';
 import { EventBus } from '../common/bus/event-bus.js';
-import type { ProcessedReading, ProcessedUnitStatus, ReadingBatch, UnitStatusChange } from '../common/bus/event-map.js';
+import type {
+  BatchAck,
+  ProcessedBatch,
+  ProcessedReading,
+  ProcessedUnitStatus,
+  UnitStatusChange,
+} from '../common/bus/event-map.js';
 import { DatabasePool } from '../common/database/database.pool.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { WriteMetrics } from '../common/metrics/write-metrics.js';
 import { AppConfig } from '../config/app-config.js';
+import { type DeadLetter, DeadLetterWriter } from './dead-letter.writer.js';
+import { LastSeenWriter } from './last-seen.writer.js';
 import { SensorRegistry } from './sensor.registry.js';
 import { UnitStatusWriter } from './unit-status.writer.js';
-
-type ProcessedBatch = ReadingBatch<ProcessedReading, ProcessedUnitStatus>;
+import { FOREIGN_KEY_VIOLATION, refusalOf, type WriteRefusal } from './write-refusal.js';
 
 /**
  * One statement per write, whatever the row count: arrays in, rows out. Time travels as integer microseconds
@@ -22,38 +30,61 @@ const INSERT_READINGS = `
   FROM unnest($1::int4[], $2::int8[], $3::float8[], $4::varchar[]) AS r(sensor_id, time_us, value, quality)
   ON CONFLICT DO NOTHING`;
 
-/**
- * last_seen of the batch's sensors and of their units, in one statement. The database clock, as for first_seen:
- * one clock for every instance, and first_seen <= last_seen always holds.
- */
-const UPDATE_LAST_SEEN = `
-  WITH seen AS (UPDATE sensors SET last_seen = now() WHERE id = ANY ($1::int4[]) RETURNING unit_id)
-  UPDATE units SET last_seen = now() WHERE id IN (SELECT unit_id FROM seen)`;
+/** A sensor the registry could not give an id although its registration went through (should never happen). */
+const UNRESOLVED: WriteRefusal = {
+  sqlstate: FOREIGN_KEY_VIOLATION,
+  reason: 'foreign_key_violation',
+  constraint: null,
+  message: 'the sensor has no id after its registration',
+};
 
-const RETRY_MIN_MS = 200;
-const RETRY_MAX_MS = 5000;
+/** A batch waiting for the database, with the acknowledgement that waits for its commit. */
+interface Queued {
+  readings: readonly ProcessedReading[];
+  statuses: readonly ProcessedUnitStatus[] | undefined;
+  ack: BatchAck | undefined;
+}
+
+/** A run of readings the database refused as a whole, and why. */
+interface Refused {
+  readings: readonly ProcessedReading[];
+  refusal: WriteRefusal;
+}
 
 /**
- * Writes processed readings to sensor_readings in as few statements as possible and settles each batch's
- * acknowledgement after its commit, in arrival order. A batch's unit statuses are written in the same step (one
- * more statement), so its acknowledgement waits for them too; `units.status_changed` announces the statuses
- * that were set. A failed write is retried (with backoff) until it succeeds: both statements are idempotent, and
- * the PUBACKs stay held, so nothing is acknowledged that is not stored. Memory is bounded by the broker's
- * in-flight window for QoS 1; QoS 0 batches beyond WRITER_MAX_PENDING are dropped and counted.
+ * The writer stage of the pipeline (src/pipeline/reading-pipeline.service.ts), called directly, not a bus
+ * listener: it alone holds each batch's acknowledgement, and settles it after the batch's commit, in arrival
+ * order. Writes processed readings to sensor_readings in as few statements as possible; a batch's unit statuses
+ * are written in the same step (one more statement), so its acknowledgement waits for them too, and
+ * `units.status_changed` announces the statuses that were set.
+ *
+ * Failures are of two kinds. Transient ones (the database away, a timeout, a deadlock) are retried with capped
+ * backoff and jitter until they pass: every statement is idempotent, and the PUBACKs stay held, so nothing is
+ * acknowledged that is not stored. Refusals that never heal (SQLSTATE class 22 or 23: a check, not-null or
+ * foreign-key violation) must not stop ingestion: the batch is split in halves (at most
+ * WRITER_SPLIT_MAX_STATEMENTS statements) until the refused readings are isolated, the rest is stored, the refused
+ * ones go to reading_dead_letters with their reason, and the batch is acknowledged. A foreign-key violation first
+ * re-reads the batch's sensor ids (a sensor deleted under the cache) and tries once more.
+ *
+ * last_seen is noted after the commit and written by LastSeenWriter, throttled, off the ack path. Memory is
+ * bounded by the broker's in-flight window for QoS 1; QoS 0 batches beyond WRITER_MAX_PENDING are dropped and
+ * counted.
  */
 @Injectable()
 export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReadingWriter.name);
   private readonly errorLog = new ThrottledLogger(this.logger);
-  private queue: ProcessedBatch[] = [];
+  private queue: Queued[] = [];
   /** When each queued batch arrived (performance.now()), in queue order: the age of the oldest one is reported. */
   private queuedAt: number[] = [];
   private queuedReadings = 0;
   private writing: Promise<void> | undefined;
-  private retryDelay = RETRY_MIN_MS;
+  private readonly retry = new Backoff({ initialMs: 200, maxMs: 5000 });
   private stopping = false;
   /** Most recent write failure, cleared by the next success. */
   lastError: string | undefined;
+  /** Unit statuses the database refused for good (logged and dropped: a status has no dead-letter row). */
+  statusesRefused = 0;
 
   constructor(
     private readonly db: DatabasePool,
@@ -63,11 +94,12 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     private readonly stats: PipelineStats,
     private readonly config: AppConfig,
     private readonly metrics: WriteMetrics,
+    private readonly lastSeen: LastSeenWriter,
+    private readonly deadLetters: DeadLetterWriter,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.registry.load();
-    this.bus.on('readings.processed', ReadingWriter.name, (batch) => this.enqueue(batch));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -111,20 +143,30 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     return this.queuedAt.length === 0 ? 0 : performance.now() - this.queuedAt[0];
   }
 
-  enqueue(batch: ProcessedBatch): void {
+  /** Readings moved to reading_dead_letters since start. */
+  get deadLettered(): number {
+    return this.deadLetters.total;
+  }
+
+  /**
+   * Takes a processed batch and the acknowledgement that waits for its commit (none for QoS 0 and OPC UA). False
+   * when the batch was dropped: no ack to hold it back by, and WRITER_MAX_PENDING readings already wait.
+   */
+  enqueue(batch: ProcessedBatch, ack?: BatchAck): boolean {
     const n = batch.readings.length;
-    if (!batch.ack && this.queuedReadings + n > this.config.writerMaxPending) {
+    if (!ack && this.queuedReadings + n > this.config.writerMaxPending) {
       this.stats.dropped += n;
       this.errorLog.error(
         'dropped',
         `Writer queue full (${this.queuedReadings} readings): dropped ${n} QoS 0 readings`,
       );
-      return;
+      return false;
     }
-    this.queue.push(batch);
+    this.queue.push({ readings: batch.readings, statuses: batch.statuses, ack });
     this.queuedAt.push(performance.now());
     this.queuedReadings += n;
     this.startDrain();
+    return true;
   }
 
   private startDrain(): void {
@@ -140,29 +182,35 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
       const take = this.takeBatches();
       const readings = take.flatMap((b) => b.readings);
       const statuses = take.flatMap((b) => b.statuses ?? []);
+      const stored = new Set<number>();
       let changes: UnitStatusChange[] = [];
       const started = performance.now();
       try {
-        if (readings.length > 0) this.stats.stored += await this.write(readings);
-        if (statuses.length > 0) changes = await this.statuses.apply(statuses);
+        const dead: DeadLetter[] = [];
+        if (readings.length > 0) await this.storeReadings(readings, stored, dead);
+        if (statuses.length > 0) changes = await this.applyStatuses(statuses);
+        // Last, so a transient failure before it retries the whole step (stored rows are absorbed) and a refused
+        // reading is never dead-lettered twice.
+        if (dead.length > 0) await this.deadLetters.add(dead);
         this.metrics.observe(readings.length, (performance.now() - started) / 1000);
-        this.retryDelay = RETRY_MIN_MS;
+        this.retry.reset();
         this.lastError = undefined;
       } catch (err) {
         this.stats.writeErrors++;
         this.lastError = err instanceof Error ? err.message : String(err);
+        const delay = this.retry.next();
         this.errorLog.error(
           'write',
-          `Writing ${readings.length} readings and ${statuses.length} statuses failed, retrying in ${this.retryDelay} ms: ${this.lastError}`,
+          `Writing ${readings.length} readings and ${statuses.length} statuses failed, retrying in ${delay} ms: ${this.lastError}`,
         );
-        await new Promise((r) => setTimeout(r, this.retryDelay));
-        this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+        await new Promise((r) => setTimeout(r, delay));
         continue;
       }
       this.queue.splice(0, take.length);
       this.queuedAt.splice(0, take.length);
       this.queuedReadings -= readings.length;
       for (const batch of take) batch.ack?.settle();
+      this.lastSeen.note(stored);
       if (statuses.length > 0) {
         this.stats.statusApplied += changes.length;
         this.stats.statusSuperseded += statuses.length - changes.length;
@@ -172,7 +220,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The batches at the head of the queue that fit in one statement (always at least one). */
-  private takeBatches(): ProcessedBatch[] {
+  private takeBatches(): Queued[] {
     let rows = 0;
     let count = 0;
     for (const batch of this.queue) {
@@ -183,46 +231,115 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     return this.queue.slice(0, count);
   }
 
-  private async write(readings: ProcessedReading[]): Promise<number> {
-    await this.registry.ensure(readings);
+  /**
+   * Stores what the database accepts of these readings and adds what it refuses for good to `dead`; the ids of
+   * the sensors written go to `stored`. Throws on a transient failure. One statement when nothing is refused.
+   */
+  private async storeReadings(readings: ProcessedReading[], stored: Set<number>, dead: DeadLetter[]): Promise<void> {
+    const known = await this.withSensorIds(readings, dead);
+    let refusal = await this.insert(known, stored);
+    if (refusal === undefined) return;
+    if (refusal.sqlstate === FOREIGN_KEY_VIOLATION) {
+      // A sensor deleted under the cache: its id is read (or the sensor created) again, once.
+      await this.registry.refresh(known);
+      refusal = await this.insert(known, stored);
+      if (refusal === undefined) return;
+    }
+    this.errorLog.error(
+      'refused',
+      `The database refused a batch of ${known.length} readings (${refusal.sqlstate} ${refusal.reason}): ` +
+        `splitting it to store the rest and dead-letter the refused ones: ${refusal.message}`,
+    );
+    // Bisection: each refused run is halved and both halves tried, until single readings are left or the budget
+    // of statements is spent; a run still refused then is dead-lettered whole.
+    let budget = this.config.writerSplitMaxStatements;
+    const refused: Refused[] = [{ readings: known, refusal }];
+    for (let run = refused.pop(); run !== undefined; run = refused.pop()) {
+      if (run.readings.length === 1 || budget < 2) {
+        for (const reading of run.readings) dead.push(this.deadLetter(reading, run.refusal));
+        continue;
+      }
+      const half = Math.ceil(run.readings.length / 2);
+      for (const part of [run.readings.slice(half), run.readings.slice(0, half)]) {
+        budget--;
+        const partRefusal = await this.insert(part, stored);
+        if (partRefusal !== undefined) refused.push({ readings: part, refusal: partRefusal });
+      }
+    }
+  }
+
+  /**
+   * The readings whose sensor has an id, registering new sensors first. When the registration itself is refused
+   * for good, the readings of the sensors it could not create are dead-lettered with that reason.
+   */
+  private async withSensorIds(readings: ProcessedReading[], dead: DeadLetter[]): Promise<ProcessedReading[]> {
+    let refusal: WriteRefusal | undefined;
+    try {
+      await this.registry.ensure(readings);
+    } catch (err) {
+      refusal = refusalOf(err);
+      if (refusal === undefined) throw err;
+    }
+    const known: ProcessedReading[] = [];
+    for (const r of readings) {
+      if (this.registry.idOf(r.unitId, r.sensorType) === undefined)
+        dead.push(this.deadLetter(r, refusal ?? UNRESOLVED));
+      else known.push(r);
+    }
+    return known;
+  }
+
+  /**
+   * One INSERT of these readings: undefined once committed (their sensor ids added to `stored`), the refusal when
+   * the database refuses them for good; a transient failure throws.
+   */
+  private async insert(readings: readonly ProcessedReading[], stored: Set<number>): Promise<WriteRefusal | undefined> {
+    if (readings.length === 0) return undefined;
     const ids: number[] = new Array<number>(readings.length);
     const times: number[] = new Array<number>(readings.length);
     const values: number[] = new Array<number>(readings.length);
     const qualities: string[] = new Array<string>(readings.length);
-    const seen = new Set<number>();
     for (let i = 0; i < readings.length; i++) {
       const r = readings[i];
-      const id = this.registry.idOf(r.unitId, r.sensorType)!;
-      ids[i] = id;
+      ids[i] = this.registry.idOf(r.unitId, r.sensorType)!;
       times[i] = Math.round(r.time * 1000);
       values[i] = r.value;
       qualities[i] = r.quality;
-      seen.add(id);
     }
-    // Array literals built directly: numbers and the three quality words need no escaping.
-    const stored = await this.db.execute(INSERT_READINGS, [
-      `{${ids.join(',')}}`,
-      `{${times.join(',')}}`,
-      `{${values.join(',')}}`,
-      `{${qualities.join(',')}}`,
-    ]);
-    await this.updateLastSeen(seen);
-    return stored;
+    try {
+      // Array literals built directly: numbers and the three quality words need no escaping.
+      this.stats.stored += await this.db.execute(INSERT_READINGS, [
+        `{${ids.join(',')}}`,
+        `{${times.join(',')}}`,
+        `{${values.join(',')}}`,
+        `{${qualities.join(',')}}`,
+      ]);
+    } catch (err) {
+      const refusal = refusalOf(err);
+      if (refusal === undefined) throw err;
+      return refusal;
+    }
+    for (const id of ids) stored.add(id);
+    return undefined;
   }
 
-  /**
-   * After the readings are committed, and outside the retry: last_seen is informative, and retrying it would
-   * write the readings again (and count them as not stored). A failure (say, a deadlock with another instance
-   * updating the same sensors) is logged; the sensor's next batch corrects it.
-   */
-  private async updateLastSeen(sensorIds: Set<number>): Promise<void> {
+  /** Applies the statuses; statuses the database refuses for good are logged, counted and dropped. */
+  private async applyStatuses(statuses: ProcessedUnitStatus[]): Promise<UnitStatusChange[]> {
     try {
-      await this.db.execute(UPDATE_LAST_SEEN, [`{${[...sensorIds].join(',')}}`]);
+      return await this.statuses.apply(statuses);
     } catch (err) {
+      const refusal = refusalOf(err);
+      if (refusal === undefined) throw err;
+      this.statusesRefused += statuses.length;
       this.errorLog.error(
-        'last_seen',
-        `Updating last_seen failed: ${err instanceof Error ? err.message : String(err)}`,
+        'status_refused',
+        `The database refused ${statuses.length} unit statuses (${refusal.sqlstate} ${refusal.reason}), dropped: ${refusal.message}`,
       );
+      return [];
     }
+  }
+
+  private deadLetter(reading: ProcessedReading, refusal: WriteRefusal): DeadLetter {
+    return { reading, sensorId: this.registry.idOf(reading.unitId, reading.sensorType) ?? null, refusal };
   }
 }

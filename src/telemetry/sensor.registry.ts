@@ -40,15 +40,30 @@ export class SensorRegistry {
       const k = p.unitId + '/' + p.sensorType;
       if (!missing.has(k)) missing.set(k, p);
     }
-    if (missing.size === 0) return;
-    const units = [...new Set([...missing.values()].map((p) => p.unitId))];
+    await this.upsert([...missing.values()]);
+  }
+
+  /**
+   * Reads these sensors' ids again from the database (creating a sensor that is gone, as for a new one): a cached id
+   * whose row was deleted meanwhile (a foreign-key violation on write) heals here.
+   */
+  async refresh(pairs: Iterable<{ unitId: string; sensorType: string }>): Promise<void> {
+    const unique = new Map<string, { unitId: string; sensorType: string }>();
+    for (const p of pairs) unique.set(p.unitId + '/' + p.sensorType, { unitId: p.unitId, sensorType: p.sensorType });
+    await this.upsert([...unique.values()]);
+  }
+
+  /** Creates the units and sensors that do not exist yet and records every pair's id, in two statements. */
+  private async upsert(pairs: { unitId: string; sensorType: string }[]): Promise<void> {
+    if (pairs.length === 0) return;
+    const units = [...new Set(pairs.map((p) => p.unitId))];
     await this.db.execute('INSERT INTO units (id) SELECT unnest($1::varchar[]) ON CONFLICT (id) DO NOTHING', [units]);
     const rows = await this.db.query<{ id: number; unit_id: string; sensor_type: string }>(
       `INSERT INTO sensors (unit_id, sensor_type)
        SELECT * FROM unnest($1::varchar[], $2::varchar[])
        ON CONFLICT (unit_id, sensor_type) DO UPDATE SET sensor_type = EXCLUDED.sensor_type
        RETURNING id, unit_id, sensor_type`,
-      [[...missing.values()].map((p) => p.unitId), [...missing.values()].map((p) => p.sensorType)],
+      [pairs.map((p) => p.unitId), pairs.map((p) => p.sensorType)],
     );
     for (const row of rows) this.catalog.setId(row.unit_id, row.sensor_type, row.id);
   }

@@ -4,6 +4,8 @@ import { ProcessorModule } from '../processor/processor.module.js';
 import { Sensor } from './entities/sensor.entity.js';
 import { Unit } from './entities/unit.entity.js';
 import { HistoryService } from './history.service.js';
+import { DeadLetterWriter } from './dead-letter.writer.js';
+import { LastSeenWriter } from './last-seen.writer.js';
 import { LatestValues } from './latest-values.service.js';
 import { ReadingWriter } from './reading.writer.js';
 import { SensorDeclarations } from './sensor-declaration.service.js';
@@ -25,6 +27,8 @@ import { UnitStatusWriter } from './unit-status.writer.js';
     SensorDeclarations,
     UnitStatusWriter,
     ReadingWriter,
+    LastSeenWriter,
+    DeadLetterWriter,
     SensorSettingsSync,
     SensorsService,
     StoragePolicyService,

@@ -58,17 +58,19 @@ export interface ProcessedUnitStatus {
 }
 
 /**
- * Settles what a source holds back for a batch (MQTT PUBACKs). Called once, after the batch's readings are
- * committed or deliberately rejected; never called if they were not, so the broker redelivers them.
+ * Settles what a source holds back for a batch (MQTT PUBACKs). Called once, by the reading writer alone, after the
+ * batch's readings are committed, deliberately rejected or dead-lettered; never called if they were not, so the
+ * broker redelivers them.
  */
 export interface BatchAck {
   settle(): void;
 }
 
 /**
- * Readings travel in batches: one event carries many readings. Unit status messages ride in the same batch as
- * the readings that arrived with them, because they share its acknowledgement: the batch is settled only once
- * both its readings and its statuses are committed, and batches are settled in arrival order.
+ * A batch as a source hands it to the pipeline (`readings.received`): one event carries many readings. Unit status
+ * messages ride in the same batch as the readings that arrived with them, because they share its acknowledgement:
+ * the batch is settled only once both its readings and its statuses are committed, and batches are settled in
+ * arrival order. Only the pipeline listens to this event; it passes the ack to the writer stage, never on the bus.
  */
 export interface ReadingBatch<R, S = unknown> {
   readings: R[];
@@ -76,6 +78,17 @@ export interface ReadingBatch<R, S = unknown> {
   statuses?: S[];
   /** Present when the source waits for the commit before acknowledging (QoS 1). */
   ack?: BatchAck;
+}
+
+/**
+ * A normalised batch as every `readings.processed` listener receives it, as soon as it is processed (live before
+ * durable). It has no ack on purpose: no listener can settle, leak or delay an acknowledgement, which the writer
+ * stage alone holds until the commit (src/pipeline/reading-pipeline.service.ts).
+ */
+export interface ProcessedBatch {
+  readonly readings: readonly ProcessedReading[];
+  /** Unit statuses of the batch, if any. */
+  readonly statuses?: readonly ProcessedUnitStatus[];
 }
 
 /** State of the MQTT connection: `connecting` covers the first attempt and every retry after a loss. */
@@ -134,7 +147,7 @@ export interface UnitStatusChanges {
 /** Every event on the bus and its payload type: a misspelt name or a wrong payload fails to compile. */
 export interface EventMap {
   'readings.received': ReadingBatch<RawReading, RawUnitStatus>;
-  'readings.processed': ReadingBatch<ProcessedReading, ProcessedUnitStatus>;
+  'readings.processed': ProcessedBatch;
   'units.status_changed': UnitStatusChanges;
   'mqtt.connection_changed': ConnectionChange;
   'alarm.transitioned': SystemAlert;
