@@ -7,6 +7,7 @@ import { HistorianStorage1764000005000 } from './1764000005000-HistorianStorage.
 import { ApiKeysAndAuditLog1764000006000 } from './1764000006000-ApiKeysAndAuditLog.js';
 import { MqttDevices1764000007000 } from './1764000007000-MqttDevices.js';
 import { AuditLogOwner1764000007300 } from './1764000007300-AuditLogOwner.js';
+import { SensorPointKinds1764000009000 } from './1764000009000-SensorPointKinds.js';
 
 /** Every migration, in order. Listed explicitly: no globbing of compiled files. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ApiKeysAndAuditLog1764000006000,
   MqttDevices1764000007000,
   AuditLogOwner1764000007300,
+  SensorPointKinds1764000009000,
 ];

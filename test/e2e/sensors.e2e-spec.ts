@@ -208,6 +208,8 @@ describe(`sensors end to end (${TARGET})`, () => {
       offset: 0,
       valid_min: null,
       valid_max: null,
+      kind: 'analog',
+      states: null,
       first_seen: expect.any(String),
       last_seen: expect.any(String),
       settings_updated_at: expect.any(String),
