@@ -298,7 +298,7 @@ describe(`sensors end to end (${TARGET})`, () => {
       [{ unit_id: 'BOILER2' }, ['property unit_id should not exist']],
       [
         {},
-        'Nothing to change: send at least one of scale_factor, offset, valid_min, valid_max, engineering_unit, display_name',
+        'Nothing to change: send at least one of scale_factor, offset, valid_min, valid_max, engineering_unit, display_name, kind, states',
       ],
     ];
     for (const [body, message] of cases) {
