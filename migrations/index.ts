@@ -8,6 +8,7 @@ import { ApiKeysAndAuditLog1764000006000 } from './1764000006000-ApiKeysAndAudit
 import { MqttDevices1764000007000 } from './1764000007000-MqttDevices.js';
 import { AuditLogOwner1764000007300 } from './1764000007300-AuditLogOwner.js';
 import { ReadingDeadLetters1764000008000 } from './1764000008000-ReadingDeadLetters.js';
+import { SensorPointKinds1764000009000 } from './1764000009000-SensorPointKinds.js';
 
 /** Every migration, in order. Listed explicitly: no globbing of compiled files. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   MqttDevices1764000007000,
   AuditLogOwner1764000007300,
   ReadingDeadLetters1764000008000,
+  SensorPointKinds1764000009000,
 ];

@@ -31,6 +31,7 @@ function toReadings(list: unknown[]): LiveReading[] {
       value: item.value,
       quality: item.quality === 'BAD' || item.quality === 'UNCERTAIN' ? item.quality : 'GOOD',
       timestamp: typeof time === 'string' ? time : new Date().toISOString(),
+      state: typeof item.state === 'string' ? item.state : undefined,
     });
   }
   return readings;

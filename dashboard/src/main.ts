@@ -267,6 +267,7 @@ async function loadLatest(): Promise<void> {
           value: s.value,
           quality: s.quality,
           timestamp: s.time,
+          state: s.state,
         })),
       );
       overview.changed(unit.unit_id, changed);

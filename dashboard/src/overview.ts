@@ -166,7 +166,7 @@ export class Overview {
     if (row === undefined) return;
     const sensor = this.plant.sensor(unitId, type);
     setText(row.name, sensorName(type, sensor.settings?.display_name));
-    setText(row.value, formatValue(sensor.value));
+    setText(row.value, sensor.state ?? formatValue(sensor.value));
     setText(row.unit, sensor.settings?.engineering_unit ?? '');
     const quality = sensor.quality ?? '';
     setText(row.quality, quality);

@@ -10,6 +10,8 @@ const ORDER = ['temperature', 'pressure', 'flow_rate', 'power'];
 export interface SensorView {
   type: string;
   value?: number;
+  /** The state name of a digital or enum value, shown instead of the number. */
+  state?: string;
   quality?: LiveReading['quality'];
   /** Epoch ms of the reading shown. */
   time?: number;
@@ -70,6 +72,7 @@ export class PlantState {
       const sensor = this.sensor(unitId, r.sensor_type);
       if (sensor.time !== undefined && time < sensor.time) continue;
       sensor.value = r.value;
+      sensor.state = r.state;
       sensor.quality = r.quality;
       sensor.time = time;
       // BAD readings say nothing about the process: they stay out of the trend line.

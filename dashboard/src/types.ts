@@ -29,6 +29,8 @@ export interface LiveReading {
   value: number;
   quality: Quality;
   timestamp: string;
+  /** Digital and enum points: the state's name (`ON`, `running`), shown instead of the number. */
+  state?: string;
 }
 
 export interface SensorDataEvent {
@@ -65,7 +67,10 @@ export interface Alarm {
 
 /** GET /telemetry/latest (historian contract). */
 export interface LatestResponse {
-  units: { unit_id: string; sensors: { sensor_type: string; value: number; quality: Quality; time: string }[] }[];
+  units: {
+    unit_id: string;
+    sensors: { sensor_type: string; value: number; quality: Quality; time: string; state?: string }[];
+  }[];
 }
 
 /** GET /telemetry/history (historian contract), raw or bucketed. */

@@ -117,7 +117,7 @@ export class UnitView {
     chart.live.textContent =
       sensor.value === undefined
         ? ''
-        : `now ${formatValue(sensor.value)} ${sensor.settings?.engineering_unit ?? ''} ${sensor.quality ?? ''}`;
+        : `now ${sensor.state ?? formatValue(sensor.value)} ${sensor.settings?.engineering_unit ?? ''} ${sensor.quality ?? ''}`;
   }
 
   private preset(span: number): void {

@@ -363,3 +363,47 @@ describe('AlarmEngine: system alarms', () => {
     expect(tick.map((c) => c.transition.action)).toEqual(['unshelve']);
   });
 });
+
+describe('AlarmEngine: digital and enum points', () => {
+  const PUMP_STATES: Record<number, string> = { 0: 'stopped', 1: 'running', 2: 'fault' };
+  const pumpRule = rule({
+    id: 'r-pump',
+    sensorType: 'pump_state',
+    condition: 'equals',
+    threshold: 2,
+    deadband: 0,
+    message: 'Pump on {unit_id} is {state}',
+  });
+  const pump = (seconds: number, value: number) => reading(seconds, value, { sensorType: 'pump_state' });
+
+  function pumpEngine(r: AlertRule) {
+    let next = 0;
+    const engine = new AlarmEngine(
+      () => `p${++next}`,
+      (unitId, sensorType, value) => (sensorType === 'pump_state' ? PUMP_STATES[value] : undefined),
+    );
+    engine.putRule(r, at(0));
+    return (...readings: ProcessedReading[]): AlarmChange[] => {
+      const out: AlarmChange[] = [];
+      engine.onReadings(readings, out);
+      return out;
+    };
+  }
+
+  it('raises equals on the fault state with its name in the message, and clears when the pump leaves it', () => {
+    const read = pumpEngine(pumpRule);
+    expect(read(pump(1, 1))).toEqual([]);
+    const raised = read(pump(2, 2));
+    expect(summary(raised)).toEqual(['p1 raise → active_unacknowledged']);
+    expect(raised[0].alarm).toMatchObject({ message: 'Pump on UNIT001 is fault', value: 2, threshold: 2 });
+    expect(read(pump(3, 2))).toEqual([]);
+    expect(summary(read(pump(4, 0)))).toEqual(['p1 clear → cleared_unacknowledged']);
+  });
+
+  it('raises not_equals when a breaker that should be closed (0) opens (1)', () => {
+    const read = pumpEngine({ ...pumpRule, condition: 'not_equals', threshold: 0, message: 'Breaker {state}' });
+    expect(read(pump(1, 0))).toEqual([]);
+    const raised = read(pump(2, 1));
+    expect(raised[0].alarm).toMatchObject({ message: 'Breaker running', value: 1, threshold: 0 });
+  });
+});

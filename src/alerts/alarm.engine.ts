@@ -96,7 +96,13 @@ export class AlarmEngine {
   /** Lifecycle refusals the engine did not expect (state and alarm out of step); each one is a bug to look at. */
   inconsistencies = 0;
 
-  constructor(private readonly newId: () => string) {}
+  /**
+   * @param stateName the state name of a digital or enum value, for {state} in messages (absent: the value shows).
+   */
+  constructor(
+    private readonly newId: () => string,
+    private readonly stateName?: (unitId: string, sensorType: string, value: number) => string | undefined,
+  ) {}
 
   get enabledRuleCount(): number {
     return this.entries.size;
@@ -323,7 +329,12 @@ export class AlarmEngine {
         unitId: point.unitId,
         sensorType: rule.sensorType,
         severity: rule.severity,
-        message: renderAlarmMessage(rule, { unitId: point.unitId, sensorType: rule.sensorType, value: request.value }),
+        message: renderAlarmMessage(rule, {
+          unitId: point.unitId,
+          sensorType: rule.sensorType,
+          value: request.value,
+          state: this.stateOf(rule, point.unitId, request.value),
+        }),
         value: request.value,
         threshold: request.threshold,
         at: request.at,
@@ -335,6 +346,13 @@ export class AlarmEngine {
     }
     if (result.ok) this.commit(entry, point, result, out);
     else this.inconsistencies++;
+  }
+
+  /** The state name of a reported value; only value conditions report a reading's value (not a rate or seconds). */
+  private stateOf(rule: AlertRule, unitId: string, value: number | null): string | undefined {
+    if (this.stateName === undefined || value === null) return undefined;
+    if (rule.condition === 'rate_of_change' || rule.condition === 'no_data') return undefined;
+    return this.stateName(unitId, rule.sensorType, value);
   }
 
   /** Makes a change the point's current alarm and reports it. */

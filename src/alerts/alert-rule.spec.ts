@@ -99,7 +99,7 @@ describe('validateAlertRule', () => {
     [
       'a message with a misspelt placeholder',
       { message: 'Hot: {valeu} {unitid}' },
-      'message uses unknown placeholders {valeu}, {unitid}; known: {value}, {threshold}, {unit_id}, {sensor_type}',
+      'message uses unknown placeholders {valeu}, {unitid}; known: {value}, {state}, {threshold}, {unit_id}, {sensor_type}',
     ],
     ['a bad sensor type', { sensorType: 'temp/erature' }, 'sensor_type must be 1 to 64 letters'],
     ['an empty sensor type', { sensorType: '' }, 'sensor_type must be 1 to 64 letters'],

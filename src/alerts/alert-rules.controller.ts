@@ -29,6 +29,7 @@ import {
   CreateAlertRuleDto,
   nullRequiredFields,
   toAlertRuleDefinition,
+  stateChoiceOf,
   toAlertRuleResponse,
   UpdateAlertRuleDto,
 } from './dto/alert-rule.dto.js';
@@ -58,7 +59,7 @@ export class AlertRulesController {
   @ApiCreatedResponse({ type: AlertRuleResponseDto })
   @ApiBadRequestResponse({ description: 'What is wrong with the rule, one sentence per problem' })
   async create(@Body() body: CreateAlertRuleDto, @CurrentPrincipal() by: Principal): Promise<AlertRuleResponseDto> {
-    return toAlertRuleResponse(await this.alerts.createRule(toAlertRuleDefinition(body), by));
+    return toAlertRuleResponse(await this.alerts.createRule(toAlertRuleDefinition(body), by, stateChoiceOf(body)));
   }
 
   @RequireRole('engineer')
@@ -76,7 +77,9 @@ export class AlertRulesController {
     @Body() body: CreateAlertRuleDto,
     @CurrentPrincipal() by: Principal,
   ): Promise<AlertRuleResponseDto> {
-    return toAlertRuleResponse(await this.alerts.updateRule(id, () => toAlertRuleDefinition(body), by));
+    return toAlertRuleResponse(
+      await this.alerts.updateRule(id, () => toAlertRuleDefinition(body), by, stateChoiceOf(body)),
+    );
   }
 
   @RequireRole('engineer')
@@ -96,7 +99,9 @@ export class AlertRulesController {
   ): Promise<AlertRuleResponseDto> {
     const nulls = nullRequiredFields(body);
     if (nulls.length > 0) throw new BadRequestException(nulls);
-    return toAlertRuleResponse(await this.alerts.updateRule(id, (current) => toAlertRuleDefinition(body, current), by));
+    return toAlertRuleResponse(
+      await this.alerts.updateRule(id, (current) => toAlertRuleDefinition(body, current), by, stateChoiceOf(body)),
+    );
   }
 
   @RequireRole('engineer')

@@ -26,6 +26,9 @@ import { AlarmWriter } from './alarm.writer.js';
 import { type AlertRuleDefinition, type AlertSeverity, SEVERITY_RANK, validateAlertRule } from './alert-rule.js';
 import { AlertRuleRepository, type StoredAlertRule } from './alert-rule.repository.js';
 import { toSystemAlert } from './system-alert.js';
+import type { StateChoice } from './dto/alert-rule.dto.js';
+import { stateThreshold } from './state-condition.js';
+import { SensorSettingsCache } from '../processor/sensor-settings.cache.js';
 import { AuditLog } from '../common/audit/audit-log.service.js';
 import { AUDIT_WRITE_RULE, isSystemAlarm } from './system-alarms.js';
 import { assertUnitInScope, mayAccessUnit, type Principal } from '../common/auth/principal.js';
@@ -60,7 +63,7 @@ const BAD_REQUEST_CODES = new Set(['actor_required', 'reason_required', 'invalid
 export class AlertsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AlertsService.name);
   private readonly errorLog = new ThrottledLogger(this.logger);
-  private readonly engine = new AlarmEngine(() => randomUUID());
+  private readonly engine: AlarmEngine;
   private unsubscribe: (() => void)[] = [];
   /** Rule changes one at a time, so the database and the engine apply them in the same order. */
   private ruleChanges: Promise<unknown> = Promise.resolve();
@@ -74,7 +77,14 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     private readonly writer: AlarmWriter,
     private readonly jobs: PeriodicJobs,
     private readonly audit: AuditLog,
-  ) {}
+    private readonly settings: SensorSettingsCache,
+  ) {
+    // {state} in messages: the state name of a digital or enum value, looked up when an alarm is raised (rarely).
+    this.engine = new AlarmEngine(
+      () => randomUUID(),
+      (unitId, sensorType, value) => settings.stateName(unitId, sensorType, value),
+    );
+  }
 
   /** Runs before MQTT connects (onApplicationBootstrap), so no reading arrives before the rules are loaded. */
   async onModuleInit(): Promise<void> {
@@ -230,11 +240,11 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     return rule;
   }
 
-  createRule(definition: AlertRuleDefinition, by: Principal): Promise<StoredAlertRule> {
+  createRule(definition: AlertRuleDefinition, by: Principal, state?: StateChoice): Promise<StoredAlertRule> {
     const actor = by.name;
     return this.changeRule(async () => {
       assertUnitInScope(by, definition.unitId, 'The new rule');
-      this.check(definition);
+      definition = this.check(definition, state);
       const rule = await this.rules.create(definition);
       AuditTrail.change(null, rule);
       await this.apply(rule, actor);
@@ -250,14 +260,15 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     id: string,
     change: (current: AlertRuleDefinition) => AlertRuleDefinition,
     by: Principal,
+    state?: StateChoice,
   ): Promise<StoredAlertRule> {
     const actor = by.name;
     return this.changeRule(async () => {
       const current = await this.rule(id, by);
-      const definition = change(current);
+      let definition = change(current);
       // Moving a rule to another unit, or making it plant-wide, needs that unit in scope too.
       assertUnitInScope(by, definition.unitId, `Alert rule ${id}`);
-      this.check(definition);
+      definition = this.check(definition, state);
       const rule = await this.rules.update(id, definition);
       if (!rule) throw new NotFoundException(`Unknown alert rule '${id}'`);
       AuditTrail.change(current, rule);
@@ -282,9 +293,17 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     return next;
   }
 
-  private check(definition: AlertRuleDefinition): void {
+  /** The definition to store (a state name resolved to its threshold), or a 400 with every problem. */
+  private check(definition: AlertRuleDefinition, choice?: StateChoice): AlertRuleDefinition {
+    if (choice !== undefined) {
+      const tables = this.settings.ofType(definition.sensorType, definition.unitId);
+      const resolved = stateThreshold(definition, choice.state, choice.thresholdSent, tables);
+      if (!resolved.ok) throw new BadRequestException([resolved.problem]);
+      definition = { ...definition, threshold: resolved.threshold };
+    }
     const problems = validateAlertRule(definition);
     if (problems.length > 0) throw new BadRequestException(problems);
+    return definition;
   }
 
   private async apply(rule: StoredAlertRule, actor: string): Promise<void> {

@@ -117,3 +117,25 @@ describe('renderAlarmMessage', () => {
     );
   });
 });
+
+describe('renderAlarmMessage with {state}', () => {
+  const rule: Pick<AlertRule, 'message' | 'condition' | 'threshold' | 'low' | 'high'> = {
+    message: 'Pump {unit_id} is {state} ({value})',
+    condition: 'equals',
+    threshold: 2,
+    low: null,
+    high: null,
+  };
+
+  it('shows the state name of a digital or enum value', () => {
+    expect(renderAlarmMessage(rule, { unitId: 'UNIT001', sensorType: 'pump_state', value: 2, state: 'fault' })).toBe(
+      'Pump UNIT001 is fault (2)',
+    );
+  });
+
+  it('falls back to the value where there is no name (analog, or a value the table does not know)', () => {
+    expect(renderAlarmMessage(rule, { unitId: 'UNIT001', sensorType: 'pump_state', value: 7 })).toBe(
+      'Pump UNIT001 is 7 (7)',
+    );
+  });
+});

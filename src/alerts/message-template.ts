@@ -14,7 +14,7 @@
 import type { AlertRule } from './alert-rule.js';
 
 /** The placeholders an alarm message may use. */
-export const MESSAGE_PLACEHOLDERS = ['value', 'threshold', 'unit_id', 'sensor_type'] as const;
+export const MESSAGE_PLACEHOLDERS = ['value', 'state', 'threshold', 'unit_id', 'sensor_type'] as const;
 export type MessagePlaceholder = (typeof MESSAGE_PLACEHOLDERS)[number];
 
 /** What a placeholder may be filled with; null and undefined render as `n/a`. */
@@ -77,6 +77,8 @@ export interface AlarmMessageContext {
   sensorType: string;
   /** The value the evaluator reported with the transition (see AlarmTransitionRequest.value). */
   value: number | null;
+  /** The state name of that value on a digital or enum point (`fault`); {state} falls back to the value. */
+  state?: string;
 }
 
 /** Renders a rule's message for one sensor. */
@@ -86,6 +88,7 @@ export function renderAlarmMessage(
 ): string {
   const values: Record<MessagePlaceholder, TemplateValue> = {
     value: context.value,
+    state: context.state ?? context.value,
     threshold: thresholdText(rule),
     unit_id: context.unitId,
     sensor_type: context.sensorType,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClusterTransport } from '../common/cluster/cluster-transport.js';
+import { ProcessorModule } from '../processor/processor.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { AlarmBroadcastService } from './alarm-broadcast.service.js';
 import { ClientDelivery } from './client-delivery.service.js';
@@ -10,7 +11,7 @@ import { LiveFanoutService } from './live-fanout.service.js';
 import { UnitRoomGateway } from './unit-room.gateway.js';
 
 @Module({
-  imports: [TelemetryModule],
+  imports: [TelemetryModule, ProcessorModule],
   providers: [
     GatewayCounters,
     ClusterTransport,

@@ -59,12 +59,14 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
         list = [];
         this.pending.set(r.unitId, list);
       }
-      list.push({
+      const live: LiveReading = {
         sensor_type: r.sensorType,
         value: r.value,
         quality: r.quality,
         timestamp: new Date(r.time).toISOString(),
-      });
+      };
+      if (r.state !== undefined) live.state = r.state;
+      list.push(live);
     }
     if (this.pending.size === 0) return;
     // The ingest batch already gathered readings for a few ms: by default send them on at once.

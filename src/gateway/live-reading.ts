@@ -7,6 +7,12 @@ export interface LiveReading {
   quality: Quality;
   /** ISO 8601, UTC. */
   timestamp: string;
+  /**
+   * Digital and enum points only: the name of the value's state (`ON`, `running`), so an HMI shows it without
+   * asking for the state table. Absent on analog readings (nothing added to the common case) and on a value the
+   * table does not name (its quality is then UNCERTAIN).
+   */
+  state?: string;
 }
 
 /** The `sensor_data` event: readings of one unit. */

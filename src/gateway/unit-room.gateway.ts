@@ -18,6 +18,7 @@ import { ANONYMOUS, mayAccessUnit, type Principal } from '../common/auth/princip
 import { DatabasePool } from '../common/database/database.pool.js';
 import { AppConfig } from '../config/app-config.js';
 import { LatestValues } from '../telemetry/latest-values.service.js';
+import { SensorSettingsCache } from '../processor/sensor-settings.cache.js';
 import { ClientDelivery } from './client-delivery.service.js';
 import { ClusterLink } from './cluster-link.service.js';
 import { GatewayCounters, type RejectReason } from './gateway-counters.js';
@@ -57,14 +58,19 @@ const CLIENT_EVENTS = new Set(['subscribe_unit', 'unsubscribe_unit', 'get_status
 const FLOOD_FACTOR = 10;
 const FLOOD_WINDOW_MS = 10_000;
 
-/** Readings as `sensor_data` carries them, from the LatestValues table. */
-function latestReadings(latest: LatestValues, unitId: string): LiveReading[] {
-  return (latest.unit(unitId) ?? []).map((v) => ({
-    sensor_type: v.sensorType,
-    value: v.value,
-    quality: v.quality,
-    timestamp: new Date(v.time).toISOString(),
-  }));
+/** Readings as `sensor_data` carries them, from the LatestValues table, with digital/enum state names. */
+function latestReadings(latest: LatestValues, settings: SensorSettingsCache, unitId: string): LiveReading[] {
+  return (latest.unit(unitId) ?? []).map((v) => {
+    const reading: LiveReading = {
+      sensor_type: v.sensorType,
+      value: v.value,
+      quality: v.quality,
+      timestamp: new Date(v.time).toISOString(),
+    };
+    const state = settings.stateName(unitId, v.sensorType, v.value);
+    if (state !== undefined) reading.state = state;
+    return reading;
+  });
 }
 
 /**
@@ -87,6 +93,7 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     private readonly delivery: ClientDelivery,
     private readonly cluster: ClusterLink,
     private readonly latest: LatestValues,
+    private readonly settings: SensorSettingsCache,
     private readonly db: DatabasePool,
     private readonly authenticator: Authenticator,
     private readonly keys: ApiKeyService,
@@ -211,7 +218,10 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       // latest of each of its units so its screen is current whatever happened.
       this.counters.recoveredConnections++;
       for (const unitId of this.unitsOf(client)) {
-        const event: SensorDataEvent = { unit_id: unitId, readings: latestReadings(this.latest, unitId) };
+        const event: SensorDataEvent = {
+          unit_id: unitId,
+          readings: latestReadings(this.latest, this.settings, unitId),
+        };
         if (event.readings.length > 0) client.emit('sensor_data', event);
       }
     }
@@ -266,7 +276,7 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       unknown_unit_ids: selection.unitIds.filter((unitId) => unknown.has(unitId)),
       latest: selection.unitIds
         .filter((unitId) => !unknown.has(unitId))
-        .map((unitId) => ({ unit_id: unitId, readings: latestReadings(this.latest, unitId) })),
+        .map((unitId) => ({ unit_id: unitId, readings: latestReadings(this.latest, this.settings, unitId) })),
     };
   }
 

@@ -50,7 +50,6 @@ describe('parsePayload', () => {
       ['1.2.3'],
       ['١٢'],
       ['２５'],
-      ['true'],
       ['null'],
       ['undefined'],
       ['\uFFFD'],
@@ -67,6 +66,39 @@ describe('parsePayload', () => {
 
     it('rejects bytes that are not UTF-8 text as value_not_number', () => {
       expect(parsePayload(Buffer.from([0xff, 0xfe, 0x32, 0x35]))).toEqual({ ok: false, reason: 'value_not_number' });
+    });
+  });
+
+  describe('booleans (digital points: true is 1, false is 0)', () => {
+    it.each([
+      ['true', 1],
+      ['false', 0],
+      ['  true\n', 1],
+      ['\uFEFFfalse', 0],
+      ['{"value": true}', 1],
+      ['{"value": false}', 0],
+      ['{"value":true,"quality":"GOOD"}', 1],
+    ])('accepts %j as %p', (text, value) => {
+      expect(parse(text)).toMatchObject({ ok: true, payload: { value } });
+    });
+
+    it('keeps quality and timestamp next to a boolean value', () => {
+      expect(parse('{"value": false, "quality": "uncertain", "timestamp": 1704110400}')).toEqual({
+        ok: true,
+        payload: { value: 0, quality: 'uncertain', timestamp: 1704110400 },
+      });
+    });
+
+    it.each([['TRUE'], ['True'], ['FALSE'], ['on'], ['off'], ['yes'], ['t'], ['true false'], ['truee'], ['"true"']])(
+      'rejects %j: only the JSON literals true and false are booleans',
+      (text) => {
+        expect(parse(text)).toMatchObject({ ok: false });
+      },
+    );
+
+    it('lets the last of duplicate values win, boolean or not', () => {
+      expect(parse('{"value": 5, "value": true}')).toEqual({ ok: true, payload: { value: 1 } });
+      expect(parse('{"value": true, "value": "x"}')).toEqual({ ok: false, reason: 'value_not_number' });
     });
   });
 
@@ -136,7 +168,10 @@ describe('parsePayload', () => {
       ['{"value": "Infinity"}'],
       ['{"value": "0x10"}'],
       ['{"value": "25.5abc"}'],
-      ['{"value": true}'],
+      ['{"value": "true"}'],
+      ['{"value": "false"}'],
+      ['{"value": "ON"}'],
+      ['{"value": [true]}'],
       ['{"value": [1]}'],
       ['{"value": {"value": 1}}'],
     ])('rejects %s as value_not_number', (text) => {

@@ -14,24 +14,31 @@ export interface ParsedPayload {
 
 export type PayloadResult = { ok: true; payload: ParsedPayload } | { ok: false; reason: RejectReason };
 
+/**
+ * A reading's value: a number, a numeric string, or a boolean (a digital point: true is stored as 1, false as 0).
+ * Only JSON's own literals count as booleans: `{"value": "true"}`, "ON" or "yes" are not numbers.
+ */
 function parseNumber(raw: unknown): { ok: true; value: number } | { ok: false; reason: RejectReason } {
   let value: number;
   if (typeof raw === 'number') value = raw;
+  else if (typeof raw === 'boolean') value = raw ? 1 : 0;
   else if (typeof raw === 'string' && NUMBER_TEXT.test(raw.trim())) value = Number(raw.trim());
   else return { ok: false, reason: raw === undefined || raw === null ? 'value_missing' : 'value_not_number' };
   return Number.isFinite(value) ? { ok: true, value } : { ok: false, reason: 'value_not_finite' };
 }
 
 /**
- * Parses a reading payload: a bare number (`25.5`) or a JSON object `{"value": 25.5, "quality": "GOOD",
- * "timestamp": "2024-01-01T12:00:00Z"}`. Pure and total: every input yields a payload or a reason. Only the three
+ * Parses a reading payload: a bare number (`25.5`) or boolean (`true`), or a JSON object `{"value": 25.5,
+ * "quality": "GOOD", "timestamp": "2024-01-01T12:00:00Z"}` whose value may be a boolean too (`{"value": false}`). Pure and total: every input yields a payload or a reason. Only the three
  * known keys are read (see openPayload for the safety rules).
  */
 export function parsePayload(bytes: Buffer): PayloadResult {
   const envelope = openPayload(bytes);
   if (!envelope.ok) return envelope;
   if (envelope.kind === 'bare') {
-    const n = parseNumber(envelope.text);
+    // The bare JSON literals, lower case as JSON writes them (`TRUE` or `on` stay value_not_number).
+    const text = envelope.text;
+    const n = parseNumber(text === 'true' ? true : text === 'false' ? false : text);
     return n.ok ? { ok: true, payload: { value: n.value } } : { ok: false, reason: n.reason };
   }
   const { fields } = envelope;

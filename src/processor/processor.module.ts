@@ -5,6 +5,7 @@ import { ReadingProcessorService } from './reading-processor.service.js';
 import { SensorSettingsCache } from './sensor-settings.cache.js';
 import { AppConfig } from '../config/app-config.js';
 import { SensorCatalog } from './sensor-catalog.js';
+import { PointStateCounter } from './point-state.counter.js';
 
 @Module({
   imports: [DiscoveryModule],
@@ -12,6 +13,7 @@ import { SensorCatalog } from './sensor-catalog.js';
     ReadingProcessorService,
     SensorSettingsCache,
     ReadingHandlerRunner,
+    PointStateCounter,
     {
       provide: SensorCatalog,
       inject: [AppConfig],

@@ -10,7 +10,8 @@ import type {
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats, type RejectReason } from '../common/metrics/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
-import { normalizeReading, normalizeUnitStatus, type NormalizerLimits } from './reading.normalizer.js';
+import { isUnknownState, normalizeReading, normalizeUnitStatus, type NormalizerLimits } from './reading.normalizer.js';
+import { PointStateCounter } from './point-state.counter.js';
 import { SensorCatalog } from './sensor-catalog.js';
 import { SensorSettingsCache } from './sensor-settings.cache.js';
 
@@ -29,6 +30,7 @@ export class ReadingProcessorService {
     private readonly stats: PipelineStats,
     private readonly settings: SensorSettingsCache,
     private readonly catalog: SensorCatalog,
+    private readonly pointStates: PointStateCounter,
     config: AppConfig,
   ) {
     this.limits = { maxFutureMs: config.readingMaxFutureMs, maxAgeMs: config.readingMaxAgeMs };
@@ -39,12 +41,14 @@ export class ReadingProcessorService {
     const now = Date.now();
     const out: ProcessedReading[] = [];
     for (const raw of batch.readings) {
-      const result = normalizeReading(raw, this.limits, now, this.settings.get(raw.unitId, raw.sensorType));
+      const settings = this.settings.get(raw.unitId, raw.sensorType);
+      const result = normalizeReading(raw, this.limits, now, settings);
       if (typeof result === 'string') {
         this.reject(result, raw.unitId, raw.sensorType);
       } else if (!this.catalog.admit(result.unitId, result.sensorType)) {
         this.reject('cardinality_limit', raw.unitId, raw.sensorType);
       } else {
+        if (isUnknownState(result, settings)) this.pointStates.unknown++;
         out.push(result);
       }
     }

@@ -1,6 +1,8 @@
-import type { RawReading } from '../common/bus/event-map.js';
+import type { ProcessedReading, RawReading } from '../common/bus/event-map.js';
+import { stateTableFor } from './point-kind.js';
 import {
   EPOCH_SECONDS_LIMIT,
+  isUnknownState,
   normalizeReading,
   normalizeUnitStatus,
   timeOf,
@@ -282,5 +284,64 @@ describe('normalizeUnitStatus', () => {
     expect(normalizeUnitStatus({ ...status, timestamp: '2020-01-01T00:00:00Z' }, LIMITS, NOW)).toBe(
       'timestamp_too_old',
     );
+  });
+});
+
+describe('normalizeReading of digital and enum points', () => {
+  const PUMP_STATE: SensorSettings = {
+    ...DEFAULT_SENSOR_SETTINGS,
+    // Scale and range are for measurements: a state's number is stored as sent even if they are set.
+    scaleFactor: 10,
+    validMax: 0.5,
+    kind: 'enum',
+    states: stateTableFor('enum', [
+      { value: 0, name: 'stopped' },
+      { value: 1, name: 'running' },
+      { value: 2, name: 'fault' },
+    ]),
+  };
+  const RUNNING: SensorSettings = {
+    ...DEFAULT_SENSOR_SETTINGS,
+    kind: 'digital',
+    states: stateTableFor('digital', null),
+  };
+  const apply = (fields: Partial<RawReading>, settings: SensorSettings) =>
+    normalizeReading(raw(fields), LIMITS, NOW, settings);
+
+  it('stores an enum value as sent, with the name of its state', () => {
+    expect(apply({ value: 2 }, PUMP_STATE)).toMatchObject({ value: 2, quality: 'GOOD', state: 'fault' });
+    expect(apply({ value: 0 }, PUMP_STATE)).toMatchObject({ value: 0, quality: 'GOOD', state: 'stopped' });
+  });
+
+  it('names a digital point OFF/ON unless it has labels of its own', () => {
+    expect(apply({ value: 1 }, RUNNING)).toMatchObject({ value: 1, state: 'ON' });
+    expect(apply({ value: 0 }, RUNNING)).toMatchObject({ value: 0, state: 'OFF' });
+    const breaker = {
+      ...RUNNING,
+      states: stateTableFor('digital', [
+        { value: 0, name: 'CLOSED' },
+        { value: 1, name: 'OPEN' },
+      ]),
+    };
+    expect(apply({ value: 1 }, breaker)).toMatchObject({ state: 'OPEN' });
+  });
+
+  it.each([7, -1, 1.5])('stores %p, a value the state table does not name, as UNCERTAIN without a name', (value) => {
+    const reading = apply({ value }, PUMP_STATE);
+    expect(reading).toMatchObject({ value, quality: 'UNCERTAIN', state: undefined });
+    expect(isUnknownState(reading as ProcessedReading, PUMP_STATE)).toBe(true);
+    expect(apply({ value: 2 }, RUNNING)).toMatchObject({ value: 2, quality: 'UNCERTAIN', state: undefined });
+  });
+
+  it('never raises a sent quality: BAD stays BAD, named or not', () => {
+    expect(apply({ value: 1, quality: 'bad' }, PUMP_STATE)).toMatchObject({ quality: 'BAD', state: 'running' });
+    expect(apply({ value: 9, quality: 'bad' }, PUMP_STATE)).toMatchObject({ quality: 'BAD' });
+  });
+
+  it('counts nothing unknown for named states and analog readings', () => {
+    expect(isUnknownState(apply({ value: 1 }, PUMP_STATE) as ProcessedReading, PUMP_STATE)).toBe(false);
+    const analog = apply({ value: 7 }, DEFAULT_SENSOR_SETTINGS) as ProcessedReading;
+    expect(analog.state).toBeUndefined();
+    expect(isUnknownState(analog, DEFAULT_SENSOR_SETTINGS)).toBe(false);
   });
 });

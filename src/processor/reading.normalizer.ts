@@ -64,7 +64,9 @@ export function timeOf(
 /**
  * Validates and normalises one reading, then applies its sensor's settings: the stored value is
  * value × scale_factor + offset, and one outside the valid range is kept with quality BAD (the sensor spoke; what
- * it said is not plausible). Pure: the clock and the settings are parameters.
+ * it said is not plausible). A digital or enum point keeps its value as sent and gets its state's name; a value its
+ * state table does not name is kept with quality at most UNCERTAIN (the device is alive, its state unknown) and no
+ * name. Pure: the clock and the settings are parameters.
  */
 export function normalizeReading(
   raw: RawReading,
@@ -76,11 +78,30 @@ export function normalizeReading(
   if (sent === undefined) return 'quality_unknown';
   const time = timeOf(raw, limits, now);
   if (typeof time === 'string') return time;
+  const states = settings.states;
+  if (states) {
+    const state = states.nameOf(raw.value);
+    const quality = state === undefined && sent === 'GOOD' ? 'UNCERTAIN' : sent;
+    return {
+      unitId: raw.unitId,
+      sensorType: raw.sensorType,
+      value: raw.value,
+      quality,
+      time,
+      source: raw.source,
+      state,
+    };
+  }
   const value = engineeringValue(raw.value, settings);
   // Only a huge raw value times a scale can get here; neither the database nor JSON can carry the result.
   if (!Number.isFinite(value)) return 'value_overflow';
   const quality = inValidRange(value, settings) ? sent : 'BAD';
-  return { unitId: raw.unitId, sensorType: raw.sensorType, value, quality, time, source: raw.source };
+  return { unitId: raw.unitId, sensorType: raw.sensorType, value, quality, time, source: raw.source, state: undefined };
+}
+
+/** Whether a processed reading of a digital or enum point carries a value its state table does not name. */
+export function isUnknownState(reading: ProcessedReading, settings: SensorSettings): boolean {
+  return reading.state === undefined && settings.states !== undefined && settings.states !== null;
 }
 
 /** Validates a unit status's time by the same rules as a reading's. Pure: the clock is a parameter. */

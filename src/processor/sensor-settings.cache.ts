@@ -19,6 +19,22 @@ export class SensorSettingsCache {
     return this.entries.get(key(unitId, sensorType))?.settings ?? DEFAULT_SENSOR_SETTINGS;
   }
 
+  /** The state name of a digital or enum point's value; undefined for analog points and unnamed values. */
+  stateName(unitId: string, sensorType: string, value: number): string | undefined {
+    return this.get(unitId, sensorType).states?.nameOf(value);
+  }
+
+  /** The settings of every sensor of a type (of one unit, or of all units when unitId is null). Management path. */
+  *ofType(sensorType: string, unitId: string | null): Iterable<SensorSettings> {
+    if (unitId !== null) {
+      const entry = this.entries.get(key(unitId, sensorType));
+      if (entry) yield entry.settings;
+      return;
+    }
+    const suffix = '/' + sensorType;
+    for (const [k, entry] of this.entries) if (k.endsWith(suffix)) yield entry.settings;
+  }
+
   /**
    * Takes a sensor's settings as of `updatedAt` (epoch ms of their last change), unless the cache already holds
    * a later version: a refresh that read the row just before a PATCH committed must not undo that PATCH.

@@ -1,3 +1,5 @@
+import type { PointKind, StateTable } from './point-kind.js';
+
 /** How the processor turns a sensor's raw values into engineering values, and which of those are plausible. */
 export interface SensorSettings {
   /** Raw values are multiplied by this (never 0). */
@@ -8,6 +10,10 @@ export interface SensorSettings {
   readonly validMin: number | null;
   /** Largest plausible engineering value (inclusive), or null for no upper bound. */
   readonly validMax: number | null;
+  /** What the number means; analog when absent (see point-kind.ts). */
+  readonly kind?: PointKind;
+  /** State names of a digital or enum point; absent or null for analog. Scale, offset and range then do not apply. */
+  readonly states?: StateTable | null;
 }
 
 /** Settings of a sensor nobody has configured: values pass through unchanged and every value is plausible. */
@@ -16,6 +22,8 @@ export const DEFAULT_SENSOR_SETTINGS: SensorSettings = Object.freeze({
   offset: 0,
   validMin: null,
   validMax: null,
+  kind: 'analog',
+  states: null,
 });
 
 /** value × scale_factor + offset. Exact for the defaults (x × 1 + 0 = x), so unconfigured sensors lose nothing. */

@@ -4,8 +4,11 @@ import type {
   HistoryQueryDto,
   HistoryResponseDto,
   LatestResponseDto,
+  LatestSensorDto,
   LatestUnitDto,
 } from './dto/history.dto.js';
+import type { Quality } from '../common/bus/event-map.js';
+import { SensorSettingsCache } from '../processor/sensor-settings.cache.js';
 import { type Aggregate, encodeCursor, type HistoryPlan, isoFromMicros, planHistory } from './history.plan.js';
 import { LatestValues } from './latest-values.service.js';
 import { TelemetryRepository } from './telemetry.repository.js';
@@ -28,7 +31,22 @@ export class HistoryService {
   constructor(
     private readonly latestValues: LatestValues,
     private readonly repository: TelemetryRepository,
+    private readonly settings: SensorSettingsCache,
   ) {}
+
+  /** One latest reading as the API answers it: digital and enum points with the name of their state. */
+  private latestSensor(
+    unitId: string,
+    sensorType: string,
+    value: number,
+    quality: Quality,
+    time: string,
+  ): LatestSensorDto {
+    const sensor: LatestSensorDto = { sensor_type: sensorType, value, quality, time };
+    const state = this.settings.stateName(unitId, sensorType, value);
+    if (state !== undefined) sensor.state = state;
+    return sensor;
+  }
 
   async latest(unitId?: string): Promise<LatestResponseDto> {
     if (!this.latestValues.filled) return this.latestFromDatabase(unitId);
@@ -44,12 +62,9 @@ export class HistoryService {
       }
       units.push({
         unit_id: id,
-        sensors: values.map((v) => ({
-          sensor_type: v.sensorType,
-          value: v.value,
-          quality: v.quality,
-          time: isoFromMicros(Math.round(v.time * 1000)),
-        })),
+        sensors: values.map((v) =>
+          this.latestSensor(id, v.sensorType, v.value, v.quality, isoFromMicros(Math.round(v.time * 1000))),
+        ),
       });
     }
     return { units };
@@ -65,12 +80,7 @@ export class HistoryService {
         unit = { unit_id: r.unitId, sensors: [] };
         units.set(r.unitId, unit);
       }
-      unit.sensors.push({
-        sensor_type: r.sensorType,
-        value: r.value,
-        quality: r.quality,
-        time: isoFromMicros(r.micros),
-      });
+      unit.sensors.push(this.latestSensor(r.unitId, r.sensorType, r.value, r.quality, isoFromMicros(r.micros)));
     }
     if (unitId !== undefined && !units.has(unitId)) {
       if (!(await this.repository.unitExists(unitId))) throw new NotFoundException(`Unknown unit '${unitId}'`);

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { DatabasePool } from '../common/database/database.pool.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
+import { type PointKind, type PointState, stateTableFor } from '../processor/point-kind.js';
 import type { SensorSettings } from '../processor/sensor-settings.js';
 import { SensorSettingsCache } from '../processor/sensor-settings.cache.js';
 import type { Sensor } from './entities/sensor.entity.js';
@@ -17,7 +18,7 @@ const REFRESH_JOB = 'sensor-settings-refresh';
 const REFRESH_OVERLAP = '1 minute';
 
 const SELECT_CHANGED = `
-  SELECT unit_id, sensor_type, scale_factor, "offset", valid_min, valid_max, settings_updated_at
+  SELECT unit_id, sensor_type, scale_factor, "offset", valid_min, valid_max, kind, states, settings_updated_at
   FROM sensors
   WHERE settings_updated_at > $1::timestamptz - interval '${REFRESH_OVERLAP}'`;
 
@@ -28,16 +29,23 @@ interface SettingsRow {
   offset: number;
   valid_min: number | null;
   valid_max: number | null;
+  kind: PointKind | null;
+  states: PointState[] | null;
   settings_updated_at: Date;
 }
 
 /** The part of a sensor the processor applies. */
-export function settingsOf(sensor: Pick<Sensor, 'scaleFactor' | 'offset' | 'validMin' | 'validMax'>): SensorSettings {
+export function settingsOf(
+  sensor: Pick<Sensor, 'scaleFactor' | 'offset' | 'validMin' | 'validMax' | 'kind' | 'states'>,
+): SensorSettings {
+  const kind = sensor.kind ?? 'analog';
   return {
     scaleFactor: sensor.scaleFactor,
     offset: sensor.offset,
     validMin: sensor.validMin,
     validMax: sensor.validMax,
+    kind,
+    states: stateTableFor(kind, sensor.states),
   };
 }
 
@@ -78,12 +86,14 @@ export class SensorSettingsSync implements OnModuleInit, OnModuleDestroy {
   async refresh(): Promise<void> {
     const rows = await this.db.query<SettingsRow>(SELECT_CHANGED, [this.newestChange ?? '-infinity']);
     for (const row of rows) {
-      const settings: SensorSettings = {
+      const settings = settingsOf({
         scaleFactor: row.scale_factor,
         offset: row.offset,
         validMin: row.valid_min,
         validMax: row.valid_max,
-      };
+        kind: row.kind,
+        states: row.states,
+      });
       const changed = row.settings_updated_at;
       this.cache.put(row.unit_id, row.sensor_type, settings, changed.getTime());
       if (this.newestChange === undefined || changed > this.newestChange) this.newestChange = changed;

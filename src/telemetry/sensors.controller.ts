@@ -53,11 +53,16 @@ export class SensorsController {
     summary: "Change a sensor's processing settings",
     description:
       'Only the fields sent change, and the next reading processed uses them (no restart). The stored value is ' +
-      'value × scale_factor + offset; a value outside [valid_min, valid_max] is stored with quality BAD.',
+      'value × scale_factor + offset; a value outside [valid_min, valid_max] is stored with quality BAD. `kind` and ' +
+      '`states` make it a digital (0/1, OFF/ON unless renamed) or enum point (0=stopped, 1=running, 2=fault): ' +
+      'those values are stored as sent, their state name travels with them, and a value the table does not name is ' +
+      'stored with quality UNCERTAIN. Engineer role; audited with the settings before and after.',
   })
   @ApiParam({ name: 'id', example: 1 })
   @ApiOkResponse({ type: SensorResponseDto })
-  @ApiBadRequestResponse({ description: 'Invalid settings (e.g. valid_min not below valid_max), or nothing to change' })
+  @ApiBadRequestResponse({
+    description: 'Invalid settings (valid_min not below valid_max, an enum without states, ...), or nothing to change',
+  })
   @ApiNotFoundResponse({ description: 'Unknown sensor' })
   update(
     @Param() params: SensorParamsDto,

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, QueryFailedError, type Repository } from 'typeorm';
 import { IDENTIFIER } from '../common/identifier.js';
 import { decodeCursor, encodeCursor, FOREIGN_CURSOR } from '../common/paging.js';
+import { statesProblem } from '../processor/point-kind.js';
 import { settingsProblem } from '../processor/sensor-settings.js';
 import { type SensorResponseDto, toSensorResponse, type UpdateSensorDto } from './dto/sensor.dto.js';
 import {
@@ -61,6 +62,8 @@ const SETTING_FIELDS = {
   valid_max: 'validMax',
   engineering_unit: 'engineeringUnit',
   display_name: 'displayName',
+  kind: 'kind',
+  states: 'states',
 } as const satisfies Record<keyof UpdateSensorDto, keyof Sensor>;
 
 type SettingChanges = Partial<Pick<Sensor, (typeof SETTING_FIELDS)[keyof typeof SETTING_FIELDS]>>;
@@ -116,6 +119,9 @@ export class SensorsService {
     for (const [field, property] of Object.entries(SETTING_FIELDS) as [keyof UpdateSensorDto, keyof SettingChanges][]) {
       if (dto[field] !== undefined) Object.assign(changes, { [property]: dto[field] });
     }
+    // Stored as plain {value, name} entries (not DTO instances); an analog point has no states.
+    if (dto.states) changes.states = dto.states.map(({ value, name }) => ({ value, name }));
+    if (dto.kind === 'analog' && dto.states === undefined) changes.states = null;
     if (Object.keys(changes).length === 0) {
       throw new BadRequestException(
         `Nothing to change: send at least one of ${Object.keys(SETTING_FIELDS).join(', ')}`,
@@ -125,7 +131,8 @@ export class SensorsService {
     if (!sensor) throw new NotFoundException(`Unknown sensor ${id}`);
     assertUnitInScope(by, sensor.unitId, `Sensor ${id}`);
     // Judged on the result, so a PATCH of valid_max alone is checked against the stored valid_min.
-    const problem = settingsProblem(settingsOf({ ...sensor, ...changes }));
+    const merged = { ...sensor, ...changes };
+    const problem = statesProblem(merged.kind ?? 'analog', merged.states) ?? settingsProblem(settingsOf(merged));
     if (problem) throw new BadRequestException(problem);
     try {
       // clock_timestamp(), not now(): taken after the row lock, so of two racing updates the later-committed one
@@ -134,7 +141,9 @@ export class SensorsService {
     } catch (err) {
       // A concurrent PATCH of the other bound: the table's check has the last word.
       if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === CHECK_VIOLATION) {
-        throw new BadRequestException('valid_min must be less than valid_max (the sensor changed meanwhile: retry)');
+        throw new BadRequestException(
+          'valid_min must be less than valid_max, and an enum needs states (the sensor changed meanwhile: retry)',
+        );
       }
       throw err;
     }

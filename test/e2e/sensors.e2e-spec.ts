@@ -208,6 +208,8 @@ describe(`sensors end to end (${TARGET})`, () => {
       offset: 0,
       valid_min: null,
       valid_max: null,
+      kind: 'analog',
+      states: null,
       first_seen: expect.any(String),
       last_seen: expect.any(String),
       settings_updated_at: expect.any(String),
@@ -296,7 +298,7 @@ describe(`sensors end to end (${TARGET})`, () => {
       [{ unit_id: 'BOILER2' }, ['property unit_id should not exist']],
       [
         {},
-        'Nothing to change: send at least one of scale_factor, offset, valid_min, valid_max, engineering_unit, display_name',
+        'Nothing to change: send at least one of scale_factor, offset, valid_min, valid_max, engineering_unit, display_name, kind, states',
       ],
     ];
     for (const [body, message] of cases) {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsNumber, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, Length } from 'class-validator';
+import { MAX_STATE_NAME_LENGTH } from '../../processor/point-kind.js';
 import {
   ALERT_CONDITIONS,
   ALERT_SEVERITIES,
@@ -57,6 +58,25 @@ export class CreateAlertRuleDto {
   @IsNumber(FINITE)
   threshold?: number | null;
 
+  /**
+   * equals / not_equals on a digital or enum point: the state by name (`fault`, `OPEN`, `ON`) instead of threshold.
+   * Resolved to its number when the rule is saved, against the state tables of the sensors the rule covers; the
+   * rule then stores and returns that number as threshold.
+   */
+  @ApiPropertyOptional({
+    type: String,
+    example: 'fault',
+    maxLength: MAX_STATE_NAME_LENGTH,
+    description:
+      'equals / not_equals on a digital or enum point: the state name instead of threshold (case-insensitive). ' +
+      'Resolved to its number when saved (stored and returned as threshold); 400 if no sensor the rule covers ' +
+      'names it, if it means different numbers on different units, or with a deadband.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, MAX_STATE_NAME_LENGTH)
+  state?: string | null;
+
   /** Range conditions: the lower limit. */
   @ApiPropertyOptional({ type: Number, nullable: true, description: 'outside_range / inside_range: the lower limit.' })
   @IsOptional()
@@ -84,11 +104,13 @@ export class CreateAlertRuleDto {
   @IsIn(ALERT_SEVERITIES)
   severity!: AlertSeverity;
 
-  /** Message template with {value}, {threshold}, {unit_id}, {sensor_type}. */
+  /** Message template with {value}, {state}, {threshold}, {unit_id}, {sensor_type}. */
   @ApiProperty({
     example: 'High temperature alert: {value}°C',
     maxLength: MAX_MESSAGE_LENGTH,
-    description: 'Template with {value}, {threshold}, {unit_id}, {sensor_type}.',
+    description:
+      'Template with {value}, {state} (the state name of a digital/enum value, e.g. `fault`; the value itself ' +
+      'elsewhere), {threshold}, {unit_id}, {sensor_type}.',
   })
   @IsString()
   message!: string;
@@ -202,6 +224,18 @@ const REQUIRED = ['sensor_type', 'condition', 'severity', 'message'] as const;
 /** The fields of a PATCH that are null but must not be; empty when there are none. */
 export function nullRequiredFields(dto: UpdateAlertRuleDto): string[] {
   return REQUIRED.filter((key) => dto[key] === null).map((key) => `${key} must not be null`);
+}
+
+/** The state name a body asks an equals / not_equals rule to match, if any (see CreateAlertRuleDto.state). */
+export interface StateChoice {
+  state: string;
+  /** The body also sent a threshold: one of the two must go. */
+  thresholdSent: boolean;
+}
+
+export function stateChoiceOf(dto: UpdateAlertRuleDto): StateChoice | undefined {
+  if (dto.state === undefined || dto.state === null) return undefined;
+  return { state: dto.state, thresholdSent: dto.threshold !== undefined && dto.threshold !== null };
 }
 
 /**

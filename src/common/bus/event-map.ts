@@ -31,6 +31,8 @@ export interface ProcessedReading {
   /** Epoch milliseconds; the fraction carries microseconds. */
   time: number;
   source: ReadingSource;
+  /** Digital and enum points: the name of the value's state (`running`); undefined for analog or an unnamed value. */
+  state?: string;
 }
 
 /** What a unit announces on `{prefix}/{unit_id}/status`. */

@@ -25,6 +25,9 @@ export class LatestSensorDto {
   /** Reading time, ISO 8601 (six fraction digits when the reading carries microseconds). */
   @ApiProperty({ example: '2026-11-27T12:00:00.123Z' })
   time!: string;
+  /** Digital and enum points only: the name of the value's state (`ON`, `running`); absent for unnamed values. */
+  @ApiPropertyOptional({ example: 'running' })
+  state?: string;
 }
 
 /** One unit's sensors with their latest readings, sorted by sensor type. */

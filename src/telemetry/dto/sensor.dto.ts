@@ -1,6 +1,27 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsNumber, IsOptional, IsString, Length, NotEquals, ValidateBy, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  NotEquals,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import {
+  DEFAULT_DIGITAL_STATES,
+  MAX_STATE_NAME_LENGTH,
+  MAX_STATES,
+  POINT_KINDS,
+  type PointKind,
+} from '../../processor/point-kind.js';
 import type { Sensor } from '../entities/sensor.entity.js';
 
 /** Largest id a `serial` column holds: anything above cannot name a sensor (and would be an SQL error). */
@@ -23,6 +44,20 @@ export class SensorParamsDto {
     },
   })
   id!: number;
+}
+
+/** One named state of a digital or enum point. */
+export class PointStateDto {
+  /** The whole number the device sends for this state (and that is stored). */
+  @ApiProperty({ example: 2 })
+  @IsInt({ message: 'each state value must be a whole number' })
+  value!: number;
+
+  /** What operators read for it. */
+  @ApiProperty({ example: 'fault', maxLength: MAX_STATE_NAME_LENGTH })
+  @IsString({ message: 'each state name must be a string' })
+  @Length(1, MAX_STATE_NAME_LENGTH, { message: `each state name must be 1-${MAX_STATE_NAME_LENGTH} characters` })
+  name!: string;
 }
 
 /**
@@ -68,6 +103,38 @@ export class UpdateSensorDto {
   @IsString({ message: 'display_name must be a string or null' })
   @Length(1, 128, { message: 'display_name must be 1-128 characters (null clears it)' })
   display_name?: string | null;
+
+  /**
+   * What the number means: `analog` (a measurement), `digital` (0/1, stored from true/false too) or `enum` (whole
+   * numbers naming states). Digital and enum values are stored as sent: scale, offset and valid range do not apply.
+   * Switching to analog drops the states.
+   */
+  @ApiPropertyOptional({ enum: POINT_KINDS, example: 'enum' })
+  @Sent()
+  @IsIn(POINT_KINDS, { message: `kind must be one of ${POINT_KINDS.join(', ')}` })
+  kind?: PointKind;
+
+  /**
+   * The state table: required for `enum`; for `digital` optional labels of exactly 0 and 1 (OFF/ON when null).
+   * A value a device sends that the table does not name is stored with quality UNCERTAIN.
+   */
+  @ApiPropertyOptional({
+    type: [PointStateDto],
+    nullable: true,
+    maxItems: MAX_STATES,
+    example: [
+      { value: 0, name: 'stopped' },
+      { value: 1, name: 'running' },
+      { value: 2, name: 'fault' },
+    ],
+  })
+  @IsOptional()
+  @IsArray({ message: 'states must be a list of {value, name}, or null' })
+  @ArrayMinSize(1, { message: 'states must list at least one state (null removes them)' })
+  @ArrayMaxSize(MAX_STATES, { message: `states must list at most ${MAX_STATES} states` })
+  @ValidateNested({ each: true })
+  @Type(() => PointStateDto)
+  states?: PointStateDto[] | null;
 }
 
 /** A sensor with its processing settings. */
@@ -108,6 +175,14 @@ export class SensorResponseDto {
   @ApiProperty({ type: Number, nullable: true, example: null })
   valid_max!: number | null;
 
+  /** What the number means: analog (also when never set), digital or enum. */
+  @ApiProperty({ enum: POINT_KINDS, example: 'analog' })
+  kind!: PointKind;
+
+  /** State names of a digital (OFF/ON unless renamed) or enum point; null for analog. */
+  @ApiProperty({ type: [PointStateDto], nullable: true, example: null })
+  states!: PointStateDto[] | null;
+
   /** When the backend first heard of the sensor (ISO 8601). */
   @ApiProperty({ example: '2026-11-27T12:00:00.000Z' })
   first_seen!: string;
@@ -132,6 +207,9 @@ export function toSensorResponse(sensor: Sensor): SensorResponseDto {
     offset: sensor.offset,
     valid_min: sensor.validMin,
     valid_max: sensor.validMax,
+    kind: sensor.kind ?? 'analog',
+    states:
+      sensor.kind === 'digital' ? (sensor.states ?? DEFAULT_DIGITAL_STATES.map((s) => ({ ...s }))) : sensor.states,
     first_seen: sensor.firstSeen.toISOString(),
     last_seen: sensor.lastSeen?.toISOString() ?? null,
     settings_updated_at: sensor.settingsUpdatedAt.toISOString(),

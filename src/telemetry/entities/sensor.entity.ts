@@ -1,5 +1,6 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import type { Relation } from 'typeorm';
+import type { PointKind, PointState } from '../../processor/point-kind.js';
 import { Unit } from './unit.entity.js';
 
 /**
@@ -35,6 +36,14 @@ export class Sensor {
 
   @Column({ name: 'display_name', type: 'varchar', length: 128, nullable: true })
   displayName!: string | null;
+
+  /** analog, digital or enum; null until set or declared (read as analog). */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  kind!: PointKind | null;
+
+  /** State table of a digital (optional labels) or enum (required) point. */
+  @Column({ type: 'jsonb', nullable: true })
+  states!: PointState[] | null;
 
   @Column({ name: 'first_seen', type: 'timestamptz', default: () => 'now()' })
   firstSeen!: Date;
