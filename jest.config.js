@@ -6,6 +6,29 @@ const common = {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
 };
 
+/**
+ * E2E_TARGET=timescale runs only these end-to-end specs: the ones that exercise storage (readings, history, the
+ * durable write and its ack, alarms and metrics that read the database) and the Timescale-only ones. The full
+ * suite already runs twice in CI (embedded, services) and CI has 30 minutes; the rest of the suite does not touch
+ * what TimescaleDB changes. docs/testing.md says the same; add a spec here when it exercises storage.
+ */
+const TIMESCALE_SPECS = [
+  'historian',
+  'pipeline',
+  'delivery',
+  'sensors',
+  'alarms',
+  'metrics',
+  'timescale-storage',
+  'timescale-historian',
+];
+/** The Timescale-only specs (test/e2e/timescale-*.e2e-spec.ts) run on that target only. */
+const e2eMatch =
+  process.env.E2E_TARGET === 'timescale'
+    ? TIMESCALE_SPECS.map((name) => `**/test/e2e/${name}.e2e-spec.ts`)
+    : ['**/*.e2e-spec.ts'];
+const e2eIgnore = process.env.E2E_TARGET === 'timescale' ? [] : ['/test/e2e/timescale-[^/]*\\.e2e-spec\\.ts$'];
+
 export default {
   // Lists what was skipped for a missing prerequisite at the end of a run (test/support/prerequisites.ts).
   reporters: ['default', '<rootDir>/test/support/prerequisite-reporter.js'],
@@ -22,7 +45,8 @@ export default {
       displayName: 'e2e',
       rootDir: '.',
       roots: ['<rootDir>/test'],
-      testMatch: ['**/*.e2e-spec.ts'],
+      testMatch: e2eMatch,
+      testPathIgnorePatterns: ['/node_modules/', ...e2eIgnore],
     },
   ],
 };

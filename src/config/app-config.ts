@@ -142,6 +142,8 @@ export class AppConfig {
   readonly telemetryCompressAfterSeconds: number;
   readonly telemetryRetentionIntervalMs: number;
   readonly telemetryRetentionBatch: number;
+  /** TimescaleDB: how often the policy jobs' run statistics are read. */
+  readonly telemetryJobCheckIntervalMs: number;
   /** Origins whose pages may open Socket.IO connections; `[]` means the backend's own origin only. */
   readonly websocketCorsOrigins: string[] | '*';
   readonly websocketPingTimeout: number;
@@ -386,6 +388,7 @@ export class AppConfig {
     this.telemetryCompressAfterSeconds = durations.TELEMETRY_COMPRESS_AFTER ?? 0;
     this.telemetryRetentionIntervalMs = int('TELEMETRY_RETENTION_INTERVAL_S') * 1000;
     this.telemetryRetentionBatch = int('TELEMETRY_RETENTION_BATCH');
+    this.telemetryJobCheckIntervalMs = int('TELEMETRY_JOB_CHECK_INTERVAL_S') * 1000;
     this.websocketCorsOrigins = originList(opt('WEBSOCKET_CORS_ORIGINS'));
     this.httpCorsOrigins = originList(opt('HTTP_CORS_ORIGINS'));
     const trustProxy = opt('TRUST_PROXY')?.trim() ?? 'false';

@@ -72,6 +72,7 @@ export const ENV_SCHEMA = {
   TELEMETRY_RETENTION: { kind: 'string', default: '365d', description: 'Raw readings older than this are deleted (<integer><s|m|h|d>, e.g. 90d); 0 keeps them forever. TimescaleDB: a retention policy (the 1-minute/1-hour aggregates are kept); plain PostgreSQL: a batched delete job.' },
   TELEMETRY_COMPRESS_AFTER: { kind: 'string', default: '7d', description: 'TimescaleDB only: chunks whose readings are all older than this are compressed (<integer><s|m|h|d>); 0 turns the compression policy off.' },
   TELEMETRY_RETENTION_INTERVAL_S: { kind: 'int', default: '3600', min: 1, max: 604800, description: 'Plain PostgreSQL only: seconds between two runs of the retention job (it also runs once at start-up).' },
+  TELEMETRY_JOB_CHECK_INTERVAL_S: { kind: 'int', default: '60', min: 1, max: 86400, description: 'TimescaleDB only: seconds between two reads of the retention, compression and continuous-aggregate refresh jobs\' run statistics (failures in /api/v1/scada/status and /metrics; also read once at start-up).' },
   TELEMETRY_RETENTION_BATCH: { kind: 'int', default: '10000', min: 100, max: 1000000, description: 'Plain PostgreSQL only: most readings one DELETE of the retention job removes, so no run holds long locks or bloats one transaction.' },
 
   WEBSOCKET_CORS_ORIGINS: { kind: 'string', description: 'Comma-separated origins (https://hmi.example) whose pages may open Socket.IO connections, * for any. Unset: the backend\'s own origin only. Clients that send no Origin (services, scripts) are not affected.' },

@@ -94,6 +94,7 @@ export class HealthService {
         connected: db.ok,
         embedded: this.runtime.databaseEmbedded,
         timescaledb: this.storage.capabilities.timescale,
+        timescaledb_jobs_failing: this.storage.snapshot().timescaleJobsFailing,
         pending_writes: this.writer.pending,
         last_error: db.error ?? this.writer.lastError,
       },
@@ -114,6 +115,17 @@ export class HealthService {
       retention_deleted: s.retentionDeleted,
       retention_last_run_at: s.retentionLastRunAt,
       retention_last_error: s.retentionLastError,
+      timescale_jobs_failing: s.timescaleJobsFailing,
+      timescale_jobs_read_error: s.timescaleJobsReadError,
+      timescale_jobs: s.timescaleJobs.map((j) => ({
+        job_id: j.jobId,
+        job: j.job,
+        last_run_status: j.lastRunStatus,
+        last_run_started_at: j.lastRunStartedAt,
+        total_runs: j.totalRuns,
+        total_failures: j.totalFailures,
+        last_error: j.lastError,
+      })),
     };
   }
 

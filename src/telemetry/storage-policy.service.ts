@@ -17,6 +17,30 @@ export interface StorageCapabilities {
   continuousAggregates: boolean;
 }
 
+/**
+ * One TimescaleDB background job of the historian (retention, compression, a continuous aggregate's refresh) as
+ * timescaledb_information.jobs / job_stats / job_errors last reported it.
+ */
+export interface TimescaleJobState {
+  jobId: number;
+  /** `retention`, `compression`, `refresh_sensor_readings_1m`, `refresh_sensor_readings_1h`. */
+  job: string;
+  /** `Success`, `Failed`, … as TimescaleDB spells it; null before the first run. */
+  lastRunStatus: string | null;
+  lastRunStartedAt: string | null;
+  totalRuns: number;
+  totalFailures: number;
+  /** The message of the newest failure still in job_errors (TimescaleDB keeps them a month), if any. */
+  lastError: string | null;
+}
+
+/** The job names the API reports, from TimescaleDB's procedure and the table or view it works on. */
+export function timescaleJobName(procName: string, table: string): string {
+  if (procName === 'policy_retention') return 'retention';
+  if (procName === 'policy_compression') return 'compression';
+  return `refresh_${table}`;
+}
+
 /** Counters of the storage side, for /health and /metrics. */
 export interface StorageSnapshot extends StorageCapabilities {
   retentionSeconds: number;
@@ -27,6 +51,12 @@ export interface StorageSnapshot extends StorageCapabilities {
   retentionDeleted: number;
   retentionLastRunAt: string | null;
   retentionLastError: string | null;
+  /** TimescaleDB's jobs for the historian (empty on plain PostgreSQL), as of the last read. */
+  timescaleJobs: TimescaleJobState[];
+  /** Jobs whose last run failed. */
+  timescaleJobsFailing: number;
+  /** Why the last read of the jobs failed (null when it worked). */
+  timescaleJobsReadError: string | null;
 }
 
 const NONE: StorageCapabilities = {
@@ -48,6 +78,8 @@ const NONE: StorageCapabilities = {
  */
 /** The plain-PostgreSQL retention job's name in the SchedulerRegistry. */
 const RETENTION_JOB = 'historian-retention';
+/** The job that reads TimescaleDB's job statistics (TimescaleDB only). */
+const JOB_CHECK = 'historian-timescale-jobs';
 
 @Injectable()
 export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown {
@@ -60,6 +92,8 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
   private deleted = 0;
   private lastRunAt: number | null = null;
   private lastError: string | null = null;
+  private timescaleJobs: TimescaleJobState[] = [];
+  private jobsReadError: string | null = null;
 
   constructor(
     private readonly db: DatabasePool,
@@ -85,6 +119,10 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
         this.lastError = err instanceof Error ? err.message : String(err);
         this.logger.error(`TimescaleDB policies not applied: ${this.lastError}`);
       }
+      // TimescaleDB runs the policies itself; a failing one is only visible in its job tables, so they are read.
+      this.jobs.every(JOB_CHECK, this.config.telemetryJobCheckIntervalMs, () => this.readTimescaleJobs(), {
+        immediately: true,
+      });
       return;
     }
     this.logger.log(
@@ -102,6 +140,7 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.jobs.stop(RETENTION_JOB);
+    this.jobs.stop(JOB_CHECK);
     await this.running;
   }
 
@@ -116,6 +155,9 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
       retentionDeleted: this.deleted,
       retentionLastRunAt: this.lastRunAt === null ? null : new Date(this.lastRunAt).toISOString(),
       retentionLastError: this.lastError,
+      timescaleJobs: this.timescaleJobs,
+      timescaleJobsFailing: this.timescaleJobs.filter((j) => j.lastRunStatus === 'Failed').length,
+      timescaleJobsReadError: this.jobsReadError,
     };
   }
 
@@ -153,7 +195,72 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
         type: 'counter',
         value: s.retentionDeleted,
       },
+      ...s.timescaleJobs.flatMap((j): MetricSample[] => [
+        {
+          name: 'scada_historian_timescaledb_job_failed',
+          help: "TimescaleDB job whose last run failed (1) or not (0): retention, compression, the aggregates' refresh",
+          type: 'gauge',
+          value: j.lastRunStatus === 'Failed' ? 1 : 0,
+          labels: { job: j.job },
+        },
+        {
+          name: 'scada_historian_timescaledb_job_failures_total',
+          help: 'Failed runs of a TimescaleDB job, as TimescaleDB counts them (since the job was created)',
+          type: 'counter',
+          value: j.totalFailures,
+          labels: { job: j.job },
+        },
+      ]),
     ];
+  }
+
+  /**
+   * Reads the state of the historian's TimescaleDB jobs: TimescaleDB logs a failed policy run in its own tables
+   * and nowhere the backend would see it otherwise. A read that fails keeps the previous state and says why.
+   */
+  private async readTimescaleJobs(): Promise<void> {
+    try {
+      const rows = await this.db.query<{
+        job_id: number;
+        proc_name: string;
+        hypertable_name: string;
+        last_run_status: string | null;
+        last_run_started_at: Date | null;
+        total_runs: string | null;
+        total_failures: string | null;
+        last_error: string | null;
+      }>(
+        `SELECT j.job_id, j.proc_name, j.hypertable_name, s.last_run_status, s.last_run_started_at,
+                s.total_runs, s.total_failures,
+                (SELECT e.err_message FROM timescaledb_information.job_errors e
+                  WHERE e.job_id = j.job_id ORDER BY e.finish_time DESC LIMIT 1) AS last_error
+           FROM timescaledb_information.jobs j
+           LEFT JOIN timescaledb_information.job_stats s ON s.job_id = j.job_id
+          WHERE j.hypertable_schema = current_schema()
+            AND j.hypertable_name IN ('sensor_readings', 'sensor_readings_1m', 'sensor_readings_1h')
+            AND j.proc_name IN ('policy_retention', 'policy_compression', 'policy_refresh_continuous_aggregate')
+          ORDER BY j.job_id`,
+      );
+      const failingBefore = new Set(this.timescaleJobs.filter((j) => j.lastRunStatus === 'Failed').map((j) => j.job));
+      this.timescaleJobs = rows.map((r) => ({
+        jobId: r.job_id,
+        job: timescaleJobName(r.proc_name, r.hypertable_name),
+        lastRunStatus: r.last_run_status,
+        lastRunStartedAt: r.last_run_started_at === null ? null : new Date(r.last_run_started_at).toISOString(),
+        totalRuns: Number(r.total_runs ?? 0),
+        totalFailures: Number(r.total_failures ?? 0),
+        lastError: r.last_error,
+      }));
+      this.jobsReadError = null;
+      // Logged when a job starts failing, not at every read.
+      for (const j of this.timescaleJobs) {
+        if (j.lastRunStatus === 'Failed' && !failingBefore.has(j.job)) {
+          this.logger.error(`TimescaleDB job ${j.job} (id ${j.jobId}) failed: ${j.lastError ?? 'no message kept'}`);
+        }
+      }
+    } catch (err) {
+      this.jobsReadError = err instanceof Error ? err.message : String(err);
+    }
   }
 
   private async detect(): Promise<StorageCapabilities> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Quality } from '../common/bus/event-map.js';
 import { DatabasePool } from '../common/database/database.pool.js';
-import { type Aggregate, BUCKET_ORIGIN_SQL, bucketSource, bucketStart } from './history.plan.js';
+import { type BucketQuery, bucketQuery } from './bucket.query.js';
 import { StoragePolicyService } from './storage-policy.service.js';
 
 /** One stored reading; the time in epoch microseconds (timestamptz's own precision). */
@@ -19,14 +19,6 @@ export interface BucketRow {
   max?: number;
   last?: number;
   count?: number;
-}
-
-interface BucketQuery {
-  sensorId: number;
-  fromMs: number;
-  toMs: number;
-  bucketSeconds: number;
-  aggregates: readonly Aggregate[];
 }
 
 /** The stored time in epoch microseconds, exact: extract(epoch) is numeric from PostgreSQL 14 on. */
@@ -111,45 +103,10 @@ export class TelemetryRepository {
     return rows.map((r) => ({ micros: Number(r.micros), value: r.value, quality: r.quality }));
   }
 
-  /**
-   * Aggregates per bucket, over whole buckets: the first bucket starts at or before `fromMs`, the last ends at or
-   * after `toMs`, so every point describes its full bucket, whichever table answers. Buckets without readings
-   * are absent.
-   */
+  /** Aggregates per bucket over whole buckets (bucket.query.ts); buckets without readings are absent. */
   async buckets(q: BucketQuery): Promise<{ rows: BucketRow[]; source: string }> {
-    const caps = this.storage.capabilities;
-    const source = bucketSource(q.bucketSeconds, q.toMs - q.fromMs, caps.continuousAggregates);
-    const start = bucketStart(q.fromMs, q.bucketSeconds);
-    const end = bucketStart(q.toMs - 1, q.bucketSeconds) + q.bucketSeconds * 1000;
-    const bucketFn = caps.timescale ? 'time_bucket' : 'date_bin';
-    const fromTable = source === 'sensor_readings';
-    const timeColumn = fromTable ? 'time' : 'bucket';
-    const columns: Record<Aggregate, string> = fromTable
-      ? {
-          avg: 'avg(value)',
-          min: 'min(value)',
-          max: 'max(value)',
-          // Timescale's last() reads the value at the greatest time; plain PostgreSQL has no such aggregate.
-          last: caps.timescale ? 'last(value, time)' : '(array_agg(value ORDER BY time DESC))[1]',
-          count: 'count(*)',
-        }
-      : {
-          // Whole aggregate buckets merge exactly: sums and counts add, extremes take the extreme, last the latest.
-          avg: 'sum(value_sum) / sum(value_count)',
-          min: 'min(value_min)',
-          max: 'max(value_max)',
-          last: 'last(value_last, bucket)',
-          count: 'sum(value_count)',
-        };
-    const selected = q.aggregates.map((a) => `${columns[a]} AS "${a}"`).join(', ');
-    const rows = await this.db.query<Record<string, unknown>>(
-      `SELECT (extract(epoch FROM b) * 1000)::float8 AS ms, ${selected}
-         FROM (SELECT ${bucketFn}($2::interval, ${timeColumn}, TIMESTAMPTZ '${BUCKET_ORIGIN_SQL}') AS b, *
-                 FROM ${source}
-                WHERE sensor_id = $1 AND ${timeColumn} >= $3::timestamptz AND ${timeColumn} < $4::timestamptz) r
-        GROUP BY b ORDER BY b`,
-      [q.sensorId, `${q.bucketSeconds} seconds`, new Date(start).toISOString(), new Date(end).toISOString()],
-    );
+    const { sql, params, source } = bucketQuery(q, this.storage.capabilities);
+    const rows = await this.db.query<Record<string, unknown>>(sql, params);
     return {
       source,
       rows: rows.map((r) => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { realPostgresReachable } from './target.js';
+import { realPostgresReachable, timescaleVersionAtPgUrl } from './target.js';
 
 /** Something a spec needs that a machine may lack: a binary, a service. */
 export interface Prerequisite {
@@ -69,4 +69,17 @@ export async function realPostgres(): Promise<Prerequisite> {
 /** A Chromium binary for the browser specs (Debian's, no download). */
 export function chromiumAt(path: string): Prerequisite {
   return { name: `Chromium at ${path}`, met: existsSync(path), hint: 'apt-get install chromium, or set CHROMIUM_PATH' };
+}
+
+/**
+ * TimescaleDB at PG_URL (available and in shared_preload_libraries), for the specs of E2E_TARGET=timescale. Under
+ * CI a target without it fails by name instead of running the Timescale specs against plain PostgreSQL.
+ */
+export async function timescaleAtPgUrl(): Promise<Prerequisite> {
+  const version = await timescaleVersionAtPgUrl();
+  return {
+    name: `TimescaleDB at PG_URL${version === null ? '' : ` (${version})`}`,
+    met: version !== null,
+    hint: 'install ../shared/timescaledb and start a cluster with it preloaded, as .ci/run does; see docs/timescale.md',
+  };
 }

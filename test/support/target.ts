@@ -6,9 +6,21 @@ import { freePort } from './ports.js';
 /**
  * Which services an end-to-end run uses, chosen by E2E_TARGET:
  *  - `embedded` (default): the backend's own in-process broker and PGlite database, as `npm start` runs it;
- *  - `services`: the real PostgreSQL and Mosquitto on this machine (PG_URL, MQTT_URL override the defaults).
+ *  - `services`: the real PostgreSQL and Mosquitto on this machine (PG_URL, MQTT_URL override the defaults);
+ *  - `timescale`: as `services`, but PG_URL is a PostgreSQL with TimescaleDB preloaded (.ci/run starts a throwaway
+ *    cluster for it); specs that need the extension check it with `timescaleAtPgUrl()` (prerequisites.ts).
+ * Any other value is refused: a typo must not quietly run the embedded target.
  */
-export const TARGET = process.env.E2E_TARGET === 'services' ? 'services' : 'embedded';
+export type TargetName = 'embedded' | 'services' | 'timescale';
+export const TARGET: TargetName = targetFromEnv(process.env.E2E_TARGET);
+/** Both real-database targets: the backend gets DATABASE_URL on PG_URL's server and Mosquitto at MQTT_URL. */
+export const REAL_SERVICES = TARGET !== 'embedded';
+
+function targetFromEnv(value: string | undefined): TargetName {
+  if (value === undefined || value === '' || value === 'embedded') return 'embedded';
+  if (value === 'services' || value === 'timescale') return value;
+  throw new Error(`E2E_TARGET must be embedded, services or timescale, got '${value}'`);
+}
 const PG_ADMIN_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const MQTT_URL = new URL(process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883');
 
@@ -28,6 +40,24 @@ export async function realPostgresReachable(): Promise<boolean> {
     return true;
   } catch {
     return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The TimescaleDB version PG_URL's server can load (available and preloaded), or null; never throws. */
+export async function timescaleVersionAtPgUrl(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ version: string | null }>(
+      `SELECT (SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb') AS version
+        WHERE current_setting('shared_preload_libraries', true) LIKE '%timescaledb%'`,
+    );
+    return rows[0]?.version ?? null;
+  } catch {
+    return null;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -107,7 +137,7 @@ export async function createTarget(
 
   let databaseUrl: string;
   let dispose: () => Promise<void>;
-  if (TARGET === 'services') {
+  if (REAL_SERVICES) {
     const database = await createDatabase(id);
     databaseUrl = database.url;
     env.DATABASE_URL = databaseUrl;
@@ -128,7 +158,7 @@ export async function createTarget(
   if (brokerPort !== undefined) {
     mqttPort = brokerPort;
     env.MQTT_BROKER_HOST = mqttHost;
-  } else if (TARGET === 'services') {
+  } else if (REAL_SERVICES) {
     mqttHost = MQTT_URL.hostname;
     mqttPort = Number(MQTT_URL.port || 1883);
     env.MQTT_BROKER_HOST = mqttHost;
