@@ -6,6 +6,8 @@ import { connectDb, connectPublisher, connectSocket, registerUnits, request } fr
 import { eventually } from '../support/eventually.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
+const LAST_SEEN_INTERVAL_MS = 200;
+
 interface Response<T = any> {
   status: number;
   body: T;
@@ -145,7 +147,10 @@ describe(`sensors end to end (${TARGET})`, () => {
 
   beforeAll(async () => {
     target = await createTarget('sensors');
-    backend = await BackendProcess.start({ env: target.env });
+    // last_seen updates are coalesced per sensor for LAST_SEEN_INTERVAL_MS; a short interval keeps the spec quick.
+    backend = await BackendProcess.start({
+      env: { ...target.env, LAST_SEEN_INTERVAL_MS: String(LAST_SEEN_INTERVAL_MS) },
+    });
     publisher = await connectPublisher(target.mqttHost, target.mqttPort, { clientId: `${target.topicPrefix}_pub` });
     await openDb();
     live = await connectSocket(backend.url, backend.token);
@@ -260,6 +265,15 @@ describe(`sensors end to end (${TARGET})`, () => {
   });
 
   it('moves last_seen of the sensor and of its unit when a reading is stored', async () => {
+    // Earlier tests' readings may still have a coalesced last_seen update pending: wait until pressure's is settled
+    // (unchanged across more than one interval), so any later change could only come from a new reading.
+    const pressureBefore = await eventually(async () => {
+      const first = await sensorOf('BOILER1', 'pressure');
+      await new Promise((r) => setTimeout(r, LAST_SEEN_INTERVAL_MS * 3));
+      const second = await sensorOf('BOILER1', 'pressure');
+      expect(second.last_seen).toBe(first.last_seen);
+      return second;
+    });
     const before = await sensorOf('BOILER1', 'temperature');
     const unitBefore = (await api<Page<UnitJson>>('GET', '/api/v1/scada/units')).body.items[0];
     expect(Date.parse(before.last_seen)).toBeGreaterThanOrEqual(Date.parse(before.first_seen));
@@ -277,6 +291,7 @@ describe(`sensors end to end (${TARGET})`, () => {
     expect(unitAfter.first_seen).toBe(unitBefore.first_seen);
     // A sensor with no new reading keeps its last_seen.
     const pressure = await sensorOf('BOILER1', 'pressure');
+    expect(pressure.last_seen).toBe(pressureBefore.last_seen);
     expect(Date.parse(pressure.last_seen)).toBeLessThan(Date.parse(after.last_seen));
   });
 

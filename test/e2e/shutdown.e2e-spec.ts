@@ -159,8 +159,13 @@ describeWith([MOSQUITTO], title, () => {
     const units = ['DOWNU1'];
     const readings = planReadings(target.topicPrefix, units, ['temperature', 'level'], 500);
     const before = await status();
-    // Every insert now fails (NOT VALID: rows already stored are not checked); reads, start-up included, still work.
-    await sql('ALTER TABLE sensor_readings ADD CONSTRAINT e2e_refuse_writes CHECK (value < -1e300) NOT VALID');
+    // Every insert now fails with a transient error (53000 insufficient_resources): the writer keeps retrying, as for
+    // a database that is down. A refusal for good (a check violation, class 23) would be dead-lettered and acked
+    // instead. Reads, start-up included, still work.
+    await sql(`CREATE FUNCTION e2e_refuse_writes() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'e2e: writes refused' USING ERRCODE = '53000'; END $$`);
+    await sql(`CREATE TRIGGER e2e_refuse_writes BEFORE INSERT ON sensor_readings
+      FOR EACH ROW EXECUTE FUNCTION e2e_refuse_writes()`);
     await publishAll(publisher, readings, 100);
     await eventually(
       async () => {
@@ -186,7 +191,8 @@ describeWith([MOSQUITTO], title, () => {
     // once writes work again (it retries meanwhile; the embedded database can only be reached while it runs).
     await backend.restart();
     await openDb();
-    await sql('ALTER TABLE sensor_readings DROP CONSTRAINT e2e_refuse_writes');
+    await sql('DROP TRIGGER e2e_refuse_writes ON sensor_readings');
+    await sql('DROP FUNCTION e2e_refuse_writes()');
     await eventually(async () => expect((await stored(units)).rows).toBe(500), 60_000, 250);
     expect(await stored(units)).toEqual({ rows: 500, distinct: 500, values: 500 });
   });
