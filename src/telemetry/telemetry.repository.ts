@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Quality } from '../common/bus/event-map.js';
 import { DatabasePool } from '../common/database/database.pool.js';
+import { MetricsCollectorRegistry, type MetricSample } from '../common/metrics/metrics-collector.registry.js';
 import { type BucketQuery, bucketQuery } from './bucket.query.js';
 import { StoragePolicyService } from './storage-policy.service.js';
 
@@ -31,11 +32,30 @@ const FROM_MICROS = (param: string): string => `(TIMESTAMPTZ 'epoch' + ${param}:
  * (sensor_id, time) primary key; raw pages continue by keyset (time > last sent), never by OFFSET.
  */
 @Injectable()
-export class TelemetryRepository {
+export class TelemetryRepository implements OnModuleInit {
+  /** Bucketed queries answered so far, by what answered them: the raw table or a continuous aggregate. */
+  private readonly bucketQueriesBySource = new Map<string, number>();
+
   constructor(
     private readonly db: DatabasePool,
     private readonly storage: StoragePolicyService,
+    private readonly metrics: MetricsCollectorRegistry,
   ) {}
+
+  onModuleInit(): void {
+    this.metrics.register('historian_queries', () => this.samples());
+  }
+
+  /** /metrics samples: operators see whether wide trends are served from the continuous aggregates. */
+  private samples(): MetricSample[] {
+    return [...this.bucketQueriesBySource].map(([source, value]) => ({
+      name: 'scada_historian_bucket_queries_total',
+      help: 'Bucketed history queries, by the table or continuous aggregate that answered them',
+      type: 'counter',
+      value,
+      labels: { source },
+    }));
+  }
 
   async unitExists(unitId: string): Promise<boolean> {
     return (await this.db.query('SELECT 1 FROM units WHERE id = $1', [unitId])).length > 0;
@@ -107,6 +127,7 @@ export class TelemetryRepository {
   async buckets(q: BucketQuery): Promise<{ rows: BucketRow[]; source: string }> {
     const { sql, params, source } = bucketQuery(q, this.storage.capabilities);
     const rows = await this.db.query<Record<string, unknown>>(sql, params);
+    this.bucketQueriesBySource.set(source, (this.bucketQueriesBySource.get(source) ?? 0) + 1);
     return {
       source,
       rows: rows.map((r) => {
