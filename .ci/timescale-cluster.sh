@@ -27,7 +27,7 @@ start() {
       exit 3
     fi
     log "installing TimescaleDB from $dist"
-    bash "$dist/install.sh" >&2
+    bash "$dist/install.sh" | tail -n 1 >&2
   fi
   pg_dropcluster --stop $PG_MAJOR $CLUSTER >/dev/null 2>&1 || true
   local port
