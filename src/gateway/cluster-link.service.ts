@@ -7,7 +7,9 @@ import { ClusterTransport } from '../common/cluster/cluster-transport.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import { AppConfig } from '../config/app-config.js';
-import type { SensorDataEvent } from './live-reading.js';
+import { ClusterPeers, type InstanceReport, type WatchAnnouncement } from './cluster-peers.registry.js';
+import { ClusterReadingsCodec } from './cluster-readings.codec.js';
+import type { OutgoingUnitReadings, RemoteUnitReadings } from './live-reading.js';
 
 /** What this service needs of a Redis connection after handing it to the adapter. */
 interface RedisConnection {
@@ -20,25 +22,30 @@ type AdapterFactory = ReturnType<typeof createAdapter>;
 /** Instance-to-instance event patterns (ClusterTransport); clients never see them. */
 const READINGS_EVENT = 'scada.readings';
 const STATS_EVENT = 'scada.instance_stats';
-/** How often each instance tells the others how many clients it holds. */
+/** How often each instance tells the others how many clients it holds and which units its rooms watch. */
 const STATS_INTERVAL_MS = 2000;
+/** Least time between two reports when what an instance watches keeps changing (clients joining rooms). */
+const MIN_REPORT_GAP_MS = 100;
+const UNIT_ROOM_PREFIX = 'unit:';
 /** The report's name in the SchedulerRegistry. */
 const STATS_JOB = 'cluster-stats';
 /** A peer that has not reported for this long is counted as gone. */
 const PEER_EXPIRY_MS = 3 * STATS_INTERVAL_MS;
 
-interface InstanceStats {
-  instance: string;
-  clients: number;
-}
-
 /**
  * Scale-out over Redis (REDIS_URL): installs the Socket.IO Redis adapter, so broadcasts (unit_status, system_alert)
  * and room operations reach every instance, and carries the live readings between instances as one event per
- * fan-out batch over @nestjs/microservices' Redis transport (ClusterTransport). Readings do not go through the adapter's broadcast on purpose: the receiving instance
- * must see them to apply its slow-client policy to its own clients (a remote broadcast is written straight into
- * the sockets). Each instance also reports its client count every 2 s, which gives a cluster-wide
- * connected_clients without asking every instance for its sockets.
+ * fan-out batch over @nestjs/microservices' Redis transport (ClusterTransport). Readings do not go through the
+ * adapter's broadcast on purpose: the receiving instance must see them to apply its slow-client policy to its own
+ * clients (a remote broadcast is written straight into the sockets).
+ *
+ * Redis carries only what is watched. Each instance reports every 2 s, and at once (at most every 100 ms) when its
+ * unit rooms change, its client count and the units its rooms have members for (ClusterPeers); a publishing
+ * instance sends a peer only the readings of units in the union of those sets, in a compact columnar form
+ * (ClusterReadingsCodec), and nothing when no peer watches anything. The price: readings of a unit processed
+ * between a first subscription on a peer and the arrival of that peer's report are not sent to it (the answer's
+ * `latest` covers the unit up to the subscription). The client counts give a cluster-wide connected_clients
+ * without asking every instance for its sockets.
  *
  * A Redis outage never stops an instance: its own clients keep getting what it ingests; what other instances
  * publish meanwhile does not reach them (counted as publish errors), and the clients reconnect to Redis by
@@ -52,19 +59,30 @@ export class ClusterLink implements OnModuleDestroy {
   private pub?: RedisConnection;
   private sub?: RedisConnection;
   private server?: Server;
-  private readonly peers = new Map<string, { clients: number; at: number }>();
-  private readingsHandler?: (batches: SensorDataEvent[]) => void;
+  private readonly peers: ClusterPeers;
+  private readonly codec = new ClusterReadingsCodec();
+  /** Units whose room has members on this instance, kept by the adapter's create-room / delete-room events. */
+  private readonly watched = new Set<string>();
+  private reportTimer?: NodeJS.Timeout;
+  private lastReportAt = -Infinity;
+  private readingsHandler?: (units: RemoteUnitReadings[]) => void;
   private localClients: () => number = () => 0;
   publishErrors = 0;
   readingMessagesOut = 0;
   readingMessagesIn = 0;
   malformedMessagesIn = 0;
+  /** Readings sent to the other instances. */
+  readingsPublished = 0;
+  /** Readings of this instance's fan-out not sent to the others because no peer watches their unit. */
+  readingsSkipped = 0;
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly transport: ClusterTransport,
     private readonly jobs: PeriodicJobs,
-  ) {}
+  ) {
+    this.peers = new ClusterPeers(this.instanceId, config.maxUnits, PEER_EXPIRY_MS);
+  }
 
   get enabled(): boolean {
     return this.config.redisUrl !== undefined;
@@ -119,38 +137,53 @@ export class ClusterLink implements OnModuleDestroy {
     this.localClients = localClients;
     if (!this.enabled) return;
     this.server = server;
-    this.transport.on(READINGS_EVENT, (batches) => this.receiveReadings(batches));
+    const adapter = server.of('/').adapter;
+    for (const room of adapter.rooms.keys()) this.roomCreated(room);
+    adapter.on('create-room', (room: string) => this.roomCreated(room));
+    adapter.on('delete-room', (room: string) => this.roomDeleted(room));
+    this.transport.on(READINGS_EVENT, (batch) => this.receiveReadings(batch));
     this.transport.on(STATS_EVENT, (stats) => this.receiveStats(stats));
     this.transport.start(this.config.redisUrl!, this.instanceId);
     this.jobs.every(STATS_JOB, STATS_INTERVAL_MS, () => this.reportStats());
   }
 
-  onReadings(handler: (batches: SensorDataEvent[]) => void): void {
+  onReadings(handler: (units: RemoteUnitReadings[]) => void): void {
     this.readingsHandler = handler;
   }
 
-  /** Sends one fan-out batch to the other instances (nothing when Redis is off or down). */
-  publishReadings(batches: SensorDataEvent[]): void {
-    if (!this.server || batches.length === 0) return;
+  /** Whether some other instance's rooms watch this unit (so its readings must be published). */
+  peerWatches(unitId: string): boolean {
+    return this.server !== undefined && this.peers.watches(unitId);
+  }
+
+  /** Whether readings go to other instances at all: Redis on and linked. */
+  get linked(): boolean {
+    return this.server !== undefined;
+  }
+
+  /**
+   * Sends one fan-out batch, already cut to the units peers watch, to the other instances (nothing when Redis is
+   * off or down).
+   */
+  publishReadings(units: readonly OutgoingUnitReadings[]): void {
+    if (!this.server || units.length === 0) return;
     if (!this.connected) {
       this.publishErrors++;
       return;
     }
-    if (this.transport.emit(READINGS_EVENT, batches)) this.readingMessagesOut++;
-    else this.publishErrors++;
+    if (this.transport.emit(READINGS_EVENT, this.codec.encode(units))) {
+      this.readingMessagesOut++;
+      for (const unit of units) this.readingsPublished += unit.readings.length;
+    } else this.publishErrors++;
   }
 
   /** Instances seen (this one included) and the clients they hold between them. */
   cluster(): { instances: number; connected_clients: number } {
-    const now = Date.now();
     let instances = 1;
     let clients = this.localClients();
-    for (const [id, peer] of this.peers) {
-      if (now - peer.at > PEER_EXPIRY_MS) this.peers.delete(id);
-      else {
-        instances++;
-        clients += peer.clients;
-      }
+    for (const peer of this.peers.list(Date.now())) {
+      instances++;
+      clients += peer.clients;
     }
     return { instances, connected_clients: clients };
   }
@@ -165,45 +198,76 @@ export class ClusterLink implements OnModuleDestroy {
       reading_messages_in: this.readingMessagesIn,
       malformed_messages_in: this.malformedMessagesIn,
       publish_errors: this.publishErrors + this.transport.emitErrors,
+      readings_published: this.readingsPublished,
+      readings_skipped: this.readingsSkipped,
+      watched_units: this.watched.size,
+      peer_watched_units: this.peers.watchedUnits,
+      watch_set_truncations: this.peers.truncated,
+      peers: this.peers.list(Date.now()),
     };
   }
 
   async onModuleDestroy(): Promise<void> {
     this.jobs.stop(STATS_JOB);
+    clearTimeout(this.reportTimer);
     for (const client of [this.pub, this.sub]) {
       if (client?.isOpen) await client.close().catch(() => undefined);
     }
   }
 
+  private roomCreated(room: string): void {
+    if (!room.startsWith(UNIT_ROOM_PREFIX)) return;
+    this.watched.add(room.slice(UNIT_ROOM_PREFIX.length));
+    this.scheduleReport();
+  }
+
+  private roomDeleted(room: string): void {
+    if (!room.startsWith(UNIT_ROOM_PREFIX)) return;
+    if (this.watched.delete(room.slice(UNIT_ROOM_PREFIX.length))) this.scheduleReport();
+  }
+
+  /**
+   * A change of what this instance watches is reported at once, so a new subscription gets its readings within a
+   * Redis round trip; many changes in a row (a client joining a hundred rooms) make one report per gap.
+   */
+  private scheduleReport(): void {
+    if (this.reportTimer !== undefined || this.server === undefined) return;
+    const delay = Math.max(0, this.lastReportAt + MIN_REPORT_GAP_MS - Date.now());
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      this.reportStats();
+    }, delay);
+    this.reportTimer.unref();
+  }
+
   private reportStats(): void {
     // Sent even while Redis is away: a failed emit is counted, and it is what makes the transport try again.
     if (!this.server) return;
-    const stats: InstanceStats = { instance: this.instanceId, clients: this.localClients() };
-    this.transport.emit(STATS_EVENT, stats);
+    this.lastReportAt = Date.now();
+    this.peers.expire(this.lastReportAt);
+    // Past what a peer keeps in a list, "every unit" says the same without the bulk.
+    const watch: WatchAnnouncement =
+      this.watched.size > this.config.maxUnits ? { all: true } : { units: [...this.watched] };
+    const report: InstanceReport = { instance: this.instanceId, clients: this.localClients(), watch };
+    this.transport.emit(STATS_EVENT, report);
   }
 
   // Messages from peers are ours, but they are checked and caught all the same.
-  private receiveReadings(batches: unknown): void {
+  private receiveReadings(batch: unknown): void {
     try {
-      if (!Array.isArray(batches) || !batches.every(isSensorDataEvent)) {
+      const units = this.codec.decode(batch);
+      if (units === undefined) {
         this.malformedMessagesIn++;
         return;
       }
       this.readingMessagesIn++;
-      this.readingsHandler?.(batches);
+      this.readingsHandler?.(units);
     } catch (err) {
       this.throttled.error('redis-readings', `Delivering readings from another instance failed: ${String(err)}`);
     }
   }
 
   private receiveStats(stats: unknown): void {
-    const s = stats as Partial<InstanceStats> | null;
-    if (typeof s?.instance !== 'string' || typeof s.clients !== 'number' || s.instance === this.instanceId) return;
-    this.peers.set(s.instance, { clients: s.clients, at: Date.now() });
+    if (this.peers.accept(stats, Date.now()) === 'malformed') this.malformedMessagesIn++;
   }
-}
-
-function isSensorDataEvent(value: unknown): value is SensorDataEvent {
-  const v = value as Partial<SensorDataEvent> | null;
-  return typeof v?.unit_id === 'string' && Array.isArray(v.readings);
 }

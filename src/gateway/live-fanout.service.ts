@@ -6,23 +6,32 @@ import { LatestValues } from '../telemetry/latest-values.service.js';
 import { ClientDelivery } from './client-delivery.service.js';
 import { ClusterLink } from './cluster-link.service.js';
 import { GatewayCounters } from './gateway-counters.js';
-import type { LiveReading, LiveUnitStatus, SensorDataEvent } from './live-reading.js';
+import type { LiveReading, LiveUnitStatus, OutgoingUnitReadings } from './live-reading.js';
 import { unitRoom } from './room.js';
 import { UnitRoomGateway } from './unit-room.gateway.js';
 
 export type { LiveReading, LiveUnitStatus } from './live-reading.js';
 
+/** One unit's readings gathered over a tick, and whether they also go to other instances. */
+interface PendingUnit {
+  readings: LiveReading[];
+  times: number[];
+  /** Some other instance watches the unit (decided when the unit's first reading of the tick arrives). */
+  toPeers: boolean;
+}
+
 /**
  * Sends processed readings to their unit's room as soon as they are processed (live before durable). The
  * readings of one unit over one short tick go out as a single `sensor_data` event, so a busy unit costs one
- * emit per tick, not one per reading. On a single instance, units nobody watches cost nothing; with Redis, every
- * batch also goes to the other instances in one message, whose clients this instance cannot see. Unit statuses go
+ * emit per tick, not one per reading. Units nobody watches cost nothing; with Redis, the readings of units that
+ * another instance's rooms watch (ClusterLink.peerWatches) also go to the other instances, in one message per tick,
+ * and the rest are counted as skipped. Unit statuses go
  * out as `unit_status` once committed: an HMI sees the status the database holds, never one that a newer report
  * already replaced.
  */
 @Injectable()
 export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
-  private pending = new Map<string, LiveReading[]>();
+  private pending = new Map<string, PendingUnit>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -38,10 +47,10 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.bus.on('readings.processed', LiveFanoutService.name, (batch) => this.add(batch.readings));
     this.bus.on('units.status_changed', LiveFanoutService.name, ({ changes }) => this.sendStatuses(changes));
-    this.cluster.onReadings((batches) => {
-      for (const b of batches) {
-        this.latest.offerRemote(b.unit_id, b.readings);
-        this.delivery.deliver(b.unit_id, b.readings);
+    this.cluster.onReadings((units) => {
+      for (const u of units) {
+        this.latest.offerRemote(u.unit_id, u.readings, u.times);
+        this.delivery.deliver(u.unit_id, u.readings);
       }
     });
   }
@@ -51,14 +60,26 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
   }
 
   add(readings: readonly ProcessedReading[]): void {
-    const everyUnit = this.cluster.enabled;
+    const linked = this.cluster.linked;
+    // Units of this batch that nobody watches, here or on a peer: decided once per unit, not once per reading.
+    let unwatched: Set<string> | undefined;
     for (const r of readings) {
-      let list = this.pending.get(r.unitId);
-      if (!list) {
-        if (!everyUnit && !this.gateway.hasListeners(unitRoom(r.unitId))) continue;
-        list = [];
-        this.pending.set(r.unitId, list);
+      let unit = this.pending.get(r.unitId);
+      if (!unit) {
+        if (unwatched?.has(r.unitId)) {
+          this.cluster.readingsSkipped++;
+          continue;
+        }
+        const toPeers = linked && this.cluster.peerWatches(r.unitId);
+        if (!toPeers && !this.gateway.hasListeners(unitRoom(r.unitId))) {
+          (unwatched ??= new Set()).add(r.unitId);
+          if (linked) this.cluster.readingsSkipped++;
+          continue;
+        }
+        unit = { readings: [], times: [], toPeers };
+        this.pending.set(r.unitId, unit);
       }
+      if (linked && !unit.toPeers) this.cluster.readingsSkipped++;
       const live: LiveReading = {
         sensor_type: r.sensorType,
         value: r.value,
@@ -66,7 +87,8 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
         timestamp: new Date(r.time).toISOString(),
       };
       if (r.state !== undefined) live.state = r.state;
-      list.push(live);
+      unit.readings.push(live);
+      unit.times.push(r.time);
     }
     if (this.pending.size === 0) return;
     // The ingest batch already gathered readings for a few ms: by default send them on at once.
@@ -94,11 +116,11 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
     this.timer = undefined;
     const pending = this.pending;
     this.pending = new Map();
-    const batches: SensorDataEvent[] = [];
-    for (const [unitId, readings] of pending) {
+    const toPeers: OutgoingUnitReadings[] = [];
+    for (const [unitId, { readings, times, toPeers: watchedByPeers }] of pending) {
       this.delivery.deliver(unitId, readings);
-      batches.push({ unit_id: unitId, readings });
+      if (watchedByPeers) toPeers.push({ unitId, readings, times });
     }
-    this.cluster.publishReadings(batches);
+    if (toPeers.length > 0) this.cluster.publishReadings(toPeers);
   }
 }

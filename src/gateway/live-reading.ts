@@ -28,3 +28,19 @@ export interface LiveUnitStatus {
   /** Time of the status report, ISO 8601, UTC. */
   timestamp: string;
 }
+
+/** One unit's readings from another instance, decoded once: as `sensor_data` carries them, and their times. */
+export interface RemoteUnitReadings {
+  unit_id: string;
+  readings: LiveReading[];
+  /** Each reading's time in epoch ms (sub-ms fraction kept), index for index: for the latest-value table. */
+  times: number[];
+}
+
+/** One unit's readings as the fan-out holds them before they leave for other instances. */
+export interface OutgoingUnitReadings {
+  unitId: string;
+  readings: readonly LiveReading[];
+  /** Each reading's time in epoch ms, index for index. */
+  times: readonly number[];
+}

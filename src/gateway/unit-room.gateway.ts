@@ -261,6 +261,7 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       this.logger.warn(`Unit lookup failed: ${err instanceof Error ? err.message : String(err)}`);
       return this.refuse('lookup_failed', 'Could not check the unit ids right now; try again');
     }
+    await this.refreshColdUnits(selection.unitIds.filter((unitId) => !unknown.has(unitId)));
     // Checked again after the lookup's await, right before the join: concurrent requests of one connection cannot
     // both pass.
     const overLimit = this.roomLimitError(client, selection.unitIds);
@@ -372,6 +373,21 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       `Room limit: a connection may watch at most ${max} units; this one watches ${joined.size} and asked for ` +
       `${adding} more (unsubscribe_unit first, or open another connection)`
     );
+  }
+
+  /**
+   * With several instances, peers send only the readings of units some room here watches: the latest values of a
+   * unit nobody here watched yet may lag what another instance ingested, so they are read from the database before
+   * the answer. A failure only leaves the snapshot as the table has it.
+   */
+  private async refreshColdUnits(unitIds: string[]): Promise<void> {
+    if (!this.cluster.linked) return;
+    const cold = unitIds.filter((unitId) => !this.delivery.hasListeners(unitRoom(unitId)));
+    try {
+      await this.latest.reload(cold);
+    } catch (err) {
+      this.logger.warn(`Latest values not refreshed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Units neither LatestValues nor the units table has ever seen. */

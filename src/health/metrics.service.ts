@@ -255,6 +255,29 @@ export class MetricsService {
     this.counter('scada_socketio_redis_publish_errors_total', 'Publishes to Redis that failed (scale-out)', (c) =>
       setCounter(c, ws().redis.publish_errors),
     );
+    this.counter(
+      'scada_cluster_readings_published_total',
+      'Live readings sent to the other instances (scale-out: units some peer watches)',
+      (c) => setCounter(c, ws().redis.readings_published),
+    );
+    this.counter(
+      'scada_cluster_readings_skipped_total',
+      'Live readings not sent to the other instances because no peer watches their unit (scale-out)',
+      (c) => setCounter(c, ws().redis.readings_skipped),
+    );
+    this.counter(
+      'scada_cluster_malformed_messages_total',
+      'Messages from other instances that did not decode (scale-out)',
+      (c) => setCounter(c, ws().redis.malformed_messages_in),
+    );
+    this.counter(
+      'scada_cluster_watch_set_truncations_total',
+      'Peer watch sets longer than MAX_UNITS, taken as every unit (scale-out)',
+      (c) => setCounter(c, ws().redis.watch_set_truncations),
+    );
+    this.gauge('scada_cluster_peer_watched_units', 'Distinct units the other instances watch (scale-out)', (g) =>
+      g.set(ws().redis.peer_watched_units),
+    );
   }
 
   private defineAlarms(): void {

@@ -44,25 +44,41 @@ export class LatestValues implements OnModuleInit, OnApplicationShutdown {
     return this.fillDone;
   }
 
+  /**
+   * Reads these units' latest stored values into the table (it keeps the newer of each). With several instances,
+   * peers send only the readings of units this one watches: a unit it starts watching is read from the database
+   * first, so the subscriber's first screen is current. Throws when the database does.
+   */
+  async reload(unitIds: readonly string[]): Promise<void> {
+    if (unitIds.length > 0) await this.load(unitIds);
+  }
+
+  /** Every sensor's (or these units' sensors') latest stored value, into the table. */
+  private async load(unitIds?: readonly string[]): Promise<void> {
+    // One index probe per sensor on the (sensor_id, time) primary key, whatever the table's size.
+    const rows = await this.db.query<{
+      unit_id: string;
+      sensor_type: string;
+      value: number;
+      quality: Quality;
+      time_ms: number;
+    }>(
+      `SELECT s.unit_id, s.sensor_type, r.value, r.quality, extract(epoch FROM r.time) * 1000 AS time_ms
+         FROM sensors s
+         CROSS JOIN LATERAL (
+           SELECT value, quality, time FROM sensor_readings WHERE sensor_id = s.id ORDER BY time DESC LIMIT 1
+         ) r
+        ${unitIds === undefined ? '' : 'WHERE s.unit_id = ANY ($1::varchar[])'}`,
+      unitIds === undefined ? [] : [unitIds],
+    );
+    for (const row of rows) {
+      this.table.offer(row.unit_id, row.sensor_type, row.value, row.quality, Number(row.time_ms));
+    }
+  }
+
   private async fill(): Promise<void> {
     try {
-      // One index probe per sensor on the (sensor_id, time) primary key, whatever the table's size.
-      const rows = await this.db.query<{
-        unit_id: string;
-        sensor_type: string;
-        value: number;
-        quality: Quality;
-        time_ms: number;
-      }>(
-        `SELECT s.unit_id, s.sensor_type, r.value, r.quality, extract(epoch FROM r.time) * 1000 AS time_ms
-           FROM sensors s
-           CROSS JOIN LATERAL (
-             SELECT value, quality, time FROM sensor_readings WHERE sensor_id = s.id ORDER BY time DESC LIMIT 1
-           ) r`,
-      );
-      for (const row of rows) {
-        this.table.offer(row.unit_id, row.sensor_type, row.value, row.quality, Number(row.time_ms));
-      }
+      await this.load();
       this.fillDone = true;
     } catch (err) {
       if (this.stopped) return;
@@ -76,15 +92,17 @@ export class LatestValues implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Takes in readings another instance ingested (Socket.IO scale-out over Redis), so this instance's snapshot and
-   * REST `latest` are current too although its own pipeline never saw them.
+   * REST `latest` are current too although its own pipeline never saw them. Peers send only units this instance
+   * watches, so other units are as current as this instance's own ingest and its start-up fill.
    */
   offerRemote(
     unitId: string,
-    readings: readonly { sensor_type: string; value: number; quality: Quality; timestamp: string }[],
+    readings: readonly { sensor_type: string; value: number; quality: Quality }[],
+    times: readonly number[],
   ): void {
-    for (const r of readings) {
-      const time = Date.parse(r.timestamp);
-      if (Number.isFinite(time)) this.table.offer(unitId, r.sensor_type, r.value, r.quality, time);
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i];
+      this.table.offer(unitId, r.sensor_type, r.value, r.quality, times[i]);
     }
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { Backoff } from '../common/backoff.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import type {
@@ -79,7 +79,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
   private queuedAt: number[] = [];
   private queuedReadings = 0;
   private writing: Promise<void> | undefined;
-  private readonly retry = new Backoff({ initialMs: 200, maxMs: 5000 });
+  private readonly retry: Backoff;
   private stopping = false;
   /** Most recent write failure, cleared by the next success. */
   lastError: string | undefined;
@@ -96,7 +96,11 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: WriteMetrics,
     private readonly lastSeen: LastSeenWriter,
     private readonly deadLetters: DeadLetterWriter,
-  ) {}
+    // No provider in the app: the default below. Specs pass one with a seeded random.
+    @Optional() retry?: Backoff,
+  ) {
+    this.retry = retry ?? new Backoff({ initialMs: 200, maxMs: 5000 });
+  }
 
   async onModuleInit(): Promise<void> {
     await this.registry.load();

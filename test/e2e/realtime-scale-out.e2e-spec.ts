@@ -20,7 +20,16 @@ interface Health {
     connected_clients: number;
     instance_connected_clients: number;
     instances: number;
-    redis: { enabled: boolean; connected: boolean; reading_messages_in: number; reading_messages_out: number };
+    redis: {
+      enabled: boolean;
+      connected: boolean;
+      reading_messages_in: number;
+      reading_messages_out: number;
+      readings_skipped: number;
+      watched_units: number;
+      peer_watched_units: number;
+      peers: { instance: string; watched_units: number | 'all' }[];
+    };
   };
 }
 interface Status {
@@ -70,6 +79,20 @@ describeWith(prerequisites, TITLE, () => {
   const valuesOf = (seen: SensorData[], unitId: string): number[] =>
     seen.filter((e) => e.unit_id === unitId).flatMap((e) => e.readings.map((r) => r.value));
 
+  /** Waits until A has B's report naming this many units (B's rooms only grow in this file). */
+  async function aSeesWatchedOnB(units: number): Promise<void> {
+    await eventually(async () =>
+      expect((await a.getJson<Health>('/health')).websocket.redis.peer_watched_units).toBe(units),
+    );
+  }
+
+  async function skippedOn(backend: BackendProcess): Promise<number> {
+    const text = (await backend.request('GET', '/metrics')).text;
+    const match = /^scada_cluster_readings_skipped_total (\d+)$/m.exec(text);
+    if (!match) throw new Error('scada_cluster_readings_skipped_total missing from /metrics');
+    return Number(match[1]);
+  }
+
   async function publish(unitId: string, value: number): Promise<void> {
     const payload = JSON.stringify({ value, timestamp: new Date().toISOString() });
     await publisher.publishAsync(`${prefix}/${unitId}/temperature`, payload, { qos: 1 });
@@ -103,6 +126,9 @@ describeWith(prerequisites, TITLE, () => {
       );
       expect(rows[0].n).toBe(2);
     });
+    // Nobody watched them anywhere: A sent B nothing.
+    expect(await skippedOn(a)).toBeGreaterThanOrEqual(2);
+    expect((await b.getJson<Health>('/health')).websocket.redis.reading_messages_in).toBe(0);
   });
 
   afterAll(async () => {
@@ -129,6 +155,8 @@ describeWith(prerequisites, TITLE, () => {
     expect(ack).toMatchObject({ ok: true, unit_id: 'SOA', unit_ids: ['SOA'] });
     expect(await request(otherB, 'subscribe_unit', { unit_id: 'SOB' })).toMatchObject({ ok: true });
     expect(await request(clientA, 'subscribe_unit', { unit_ids: ['SOA'] })).toMatchObject({ ok: true });
+    // Readings flow to B once A has B's report of what its rooms watch (sent as soon as they changed).
+    await aSeesWatchedOnB(2);
 
     await publish('SOA', 42);
     await eventually(() => expect(valuesOf(onB, 'SOA')).toContain(42));
@@ -164,12 +192,43 @@ describeWith(prerequisites, TITLE, () => {
       unknown_unit_ids: ['SONEW'],
       latest: [],
     });
+    await aSeesWatchedOnB(3);
     await publish('SONEW', 7);
     await eventually(() => expect(valuesOf(onB, 'SONEW')).toEqual([7]));
     // Both instances know it now: B from the shared units table (and A's reading, via Redis).
     const late = await connectSocket(b.url, b.token);
     sockets.push(late);
     expect(await request(late, 'subscribe_unit', { unit_id: 'SONEW' })).toMatchObject({ ok: true, known: true });
+  });
+
+  it('publishes nothing of a unit only A watches, until B starts watching it', async () => {
+    const onA: SensorData[] = [];
+    const onB: SensorData[] = [];
+    const clientA = await socketOn(a, onA);
+    const clientB = await socketOn(b, onB);
+    expect(await request(clientA, 'subscribe_unit', { unit_id: 'SOQUIET' })).toMatchObject({ ok: true });
+    const skippedBefore = await skippedOn(a);
+    const messagesOutBefore = (await a.getJson<Health>('/health')).websocket.redis.reading_messages_out;
+    await publish('SOQUIET', 11);
+    await eventually(() => expect(valuesOf(onA, 'SOQUIET')).toEqual([11]));
+    expect(await skippedOn(a)).toBe(skippedBefore + 1);
+    expect((await a.getJson<Health>('/health')).websocket.redis.reading_messages_out).toBe(messagesOutBefore);
+    await eventually(async () => {
+      const { rows } = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM sensor_readings r JOIN sensors s ON s.id = r.sensor_id WHERE s.unit_id = 'SOQUIET'",
+      );
+      expect(rows[0].n).toBe(1);
+    });
+
+    // B never received 11 over Redis: its answer has it from the database, read because nobody on B watched it.
+    expect(await request(clientB, 'subscribe_unit', { unit_id: 'SOQUIET' })).toMatchObject({
+      ok: true,
+      latest: [{ unit_id: 'SOQUIET', readings: [expect.objectContaining({ sensor_type: 'temperature', value: 11 })] }],
+    });
+    await aSeesWatchedOnB(4);
+    await publish('SOQUIET', 12);
+    await eventually(() => expect(valuesOf(onB, 'SOQUIET')).toEqual([12]));
+    expect(await skippedOn(a)).toBe(skippedBefore + 1);
   });
 
   it('carries unit_status from A to the room on B', async () => {
@@ -192,7 +251,7 @@ describeWith(prerequisites, TITLE, () => {
     const clientsA = (await a.getJson<Health>('/health')).websocket.instance_connected_clients;
     const clientsB = (await b.getJson<Health>('/health')).websocket.instance_connected_clients;
     expect(clientsA).toBeGreaterThanOrEqual(1);
-    expect(clientsB).toBeGreaterThanOrEqual(3);
+    expect(clientsB).toBeGreaterThanOrEqual(4);
     const probe = sockets[0];
     await eventually(
       async () => {

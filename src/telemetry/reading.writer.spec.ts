@@ -1,0 +1,251 @@
+import { jest } from '@jest/globals';
+import { Backoff } from '../common/backoff.js';
+import { EventBus } from '../common/bus/event-bus.js';
+import type { BatchAck, ProcessedReading } from '../common/bus/event-map.js';
+import type { DatabasePool } from '../common/database/database.pool.js';
+import type { MetricsCollectorRegistry } from '../common/metrics/metrics-collector.registry.js';
+import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { WriteMetrics } from '../common/metrics/write-metrics.js';
+import type { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
+import type { AppConfig } from '../config/app-config.js';
+import { SensorCatalog } from '../processor/sensor-catalog.js';
+import { DeadLetterWriter } from './dead-letter.writer.js';
+import type { LastSeenWriter } from './last-seen.writer.js';
+import { ReadingWriter } from './reading.writer.js';
+import { SensorRegistry } from './sensor.registry.js';
+import { UnitStatusWriter } from './unit-status.writer.js';
+
+/** An error as pg raises it: a SQLSTATE in `code`. */
+const sqlError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+/** `{1,2,3}` as the writer builds its array parameters. */
+const parseArray = (literal: unknown): string[] => String(literal).slice(1, -1).split(',');
+
+/**
+ * What the writer needs of the database, in memory: sensors get ids, sensor_readings and reading_dead_letters keep
+ * their rows. Faults are injected: `faults` are thrown by the next statements (transient ones), a reading whose
+ * value is `poison` is refused for good (a check violation, SQLSTATE 23514), and `hold()` keeps the next reading
+ * INSERT in flight until released.
+ */
+class FakeDatabase {
+  readonly stored: { sensorId: number; timeUs: number; value: number }[] = [];
+  readonly deadLetters: { unitId: string; value: number; sqlstate: string }[] = [];
+  readonly faults: Error[] = [];
+  poison = Number.NaN;
+  /** Reading INSERT statements tried (committed or not). */
+  inserts = 0;
+  /** Statements of any kind tried. */
+  statements = 0;
+  private readonly sensorIds = new Map<string, number>();
+  private gate: Promise<void> | undefined;
+
+  hold(): () => void {
+    let release!: () => void;
+    this.gate = new Promise((r) => (release = r));
+    return () => {
+      this.gate = undefined;
+      release();
+    };
+  }
+
+  query(text: string, params: unknown[] = []): Promise<unknown[]> {
+    this.statements++;
+    const fault = this.faults.shift();
+    if (fault) return Promise.reject(fault);
+    if (text.includes('INSERT INTO sensors')) {
+      const [units, types] = params as [string[], string[]];
+      return Promise.resolve(
+        units.map((unit, i) => {
+          const key = `${unit}/${types[i]}`;
+          if (!this.sensorIds.has(key)) this.sensorIds.set(key, this.sensorIds.size + 1);
+          return { id: this.sensorIds.get(key), unit_id: unit, sensor_type: types[i] };
+        }),
+      );
+    }
+    return Promise.resolve([]);
+  }
+
+  async execute(text: string, params: unknown[] = []): Promise<number> {
+    this.statements++;
+    if (text.includes('INSERT INTO sensor_readings')) {
+      this.inserts++;
+      await this.gate;
+    }
+    const fault = this.faults.shift();
+    if (fault) throw fault;
+    if (text.includes('INSERT INTO sensor_readings')) {
+      const [ids, times, values] = params.slice(0, 3).map(parseArray);
+      if (values.some((v) => Number(v) === this.poison)) {
+        throw sqlError('23514', 'new row for relation "sensor_readings" violates check constraint "value_range"');
+      }
+      ids.forEach((id, i) =>
+        this.stored.push({ sensorId: Number(id), timeUs: Number(times[i]), value: Number(values[i]) }),
+      );
+      return ids.length;
+    }
+    if (text.includes('reading_dead_letters')) {
+      const [units, , , values, , , , sqlstates] = params as [string[], unknown, unknown, number[], ...unknown[]];
+      units.forEach((unitId, i) =>
+        this.deadLetters.push({ unitId, value: values[i], sqlstate: (sqlstates as string[])[i] }),
+      );
+      return units.length;
+    }
+    return 0;
+  }
+}
+
+const baseConfig = {
+  writerMaxRows: 1000,
+  writerMaxPending: 10_000,
+  writerSplitMaxStatements: 32,
+  deadLetterMaxRows: 100_000,
+};
+
+function setUp(overrides: Partial<AppConfig> = {}) {
+  const config = { ...baseConfig, ...overrides } as AppConfig;
+  const db = new FakeDatabase();
+  const pool = db as unknown as DatabasePool;
+  const registry = new SensorRegistry(
+    pool,
+    new SensorCatalog({ maxUnits: 100, maxSensorsPerUnit: 100, maxNewSensorsPerMinute: 1000 }),
+  );
+  const bus = new EventBus();
+  const stats = new PipelineStats();
+  const deadLetters = new DeadLetterWriter(pool, config, {} as MetricsCollectorRegistry, {} as PeriodicJobs);
+  const lastSeen = { note: () => undefined } as unknown as LastSeenWriter;
+  // Seeded: every delay is 90 % of its ceiling (200 ms, 400 ms, … with 20 % jitter).
+  const retry = new Backoff({ initialMs: 200, maxMs: 5000, random: () => 0.5 });
+  const writer = new ReadingWriter(
+    pool,
+    registry,
+    new UnitStatusWriter(pool),
+    bus,
+    stats,
+    config,
+    new WriteMetrics(),
+    lastSeen,
+    deadLetters,
+    retry,
+  );
+  return { db, writer, stats };
+}
+
+let clock = 0;
+const reading = (value: number, sensorType = 'temperature'): ProcessedReading => ({
+  unitId: 'U1',
+  sensorType,
+  value,
+  quality: 'GOOD',
+  time: Date.UTC(2025, 0, 1) + clock++,
+  source: 'mqtt',
+});
+
+/** Acks that record when they were settled, in one shared order. */
+function acks(names: string[], settled: string[]): BatchAck[] {
+  return names.map((name) => ({ settle: () => void settled.push(name) }));
+}
+
+/** Lets the writer run every step that waits on nothing but promises (no timer is due). */
+const idle = () => jest.advanceTimersByTimeAsync(0);
+
+describe('ReadingWriter (writer stage, fake database)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('settles each ack only once its batch is committed, in arrival order', async () => {
+    const { db, writer } = setUp();
+    const settled: string[] = [];
+    const [first, second, third] = acks(['first', 'second', 'third'], settled);
+    const release = db.hold();
+    writer.enqueue({ readings: [reading(1), reading(2)] }, first);
+    await idle();
+    // Queued while the first write is in flight: they go together in the next statement.
+    writer.enqueue({ readings: [reading(3)] }, second);
+    writer.enqueue({ readings: [] }, third);
+    await idle();
+    expect(settled).toEqual([]);
+    expect(db.stored).toHaveLength(0);
+    release();
+    await idle();
+    expect(settled).toEqual(['first', 'second', 'third']);
+    expect(db.stored.map((r) => r.value)).toEqual([1, 2, 3]);
+    expect(writer.pending).toBe(0);
+  });
+
+  it('bisects a batch around a refused row: the row is dead-lettered, the rest stored, the ack settled', async () => {
+    const { db, writer } = setUp();
+    db.poison = 666;
+    const settled: string[] = [];
+    const values = [1, 2, 3, 4, 5, 666, 7, 8];
+    writer.enqueue({ readings: values.map((v) => reading(v)) }, acks(['batch'], settled)[0]);
+    await idle();
+    expect(settled).toEqual(['batch']);
+    expect(db.stored.map((r) => r.value).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 7, 8]);
+    expect(db.deadLetters).toEqual([{ unitId: 'U1', value: 666, sqlstate: '23514' }]);
+    expect(writer.deadLettered).toBe(1);
+    // The whole batch, then halves down to the one row: log2(8) levels of two statements each.
+    expect(db.inserts).toBe(1 + 2 * 3);
+  });
+
+  it('dead-letters a refused run whole once the statement budget is spent, and still settles', async () => {
+    const { db, writer } = setUp({ writerSplitMaxStatements: 2 });
+    db.poison = 666;
+    const settled: string[] = [];
+    writer.enqueue({ readings: [1, 2, 3, 666].map((v) => reading(v)) }, acks(['batch'], settled)[0]);
+    await idle();
+    expect(settled).toEqual(['batch']);
+    expect(db.stored.map((r) => r.value)).toEqual([1, 2]);
+    expect(db.deadLetters.map((d) => d.value)).toEqual([3, 666]);
+  });
+
+  it.each([
+    ['insufficient resources (53000)', sqlError('53000', 'too many connections')],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+  ])(
+    'retries %s with the backoff, holding the ack (and the ones behind it) until the write succeeds',
+    async (_n, err) => {
+      const { db, writer, stats } = setUp();
+      const settled: string[] = [];
+      const [first, second] = acks(['first', 'second'], settled);
+      db.faults.push(err, err);
+      writer.enqueue({ readings: [reading(1)] }, first);
+      await idle();
+      writer.enqueue({ readings: [reading(2)] }, second);
+      expect(stats.writeErrors).toBe(1);
+      expect(writer.lastError).toBe(err.message);
+
+      // First retry after 90 % of 200 ms, not a millisecond earlier.
+      const statements = db.statements;
+      await jest.advanceTimersByTimeAsync(179);
+      expect(db.statements).toBe(statements);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(db.statements).toBeGreaterThan(statements);
+      expect(stats.writeErrors).toBe(2);
+      expect(settled).toEqual([]);
+
+      // Second retry after 90 % of 400 ms; it succeeds, for both batches, in order.
+      await jest.advanceTimersByTimeAsync(359);
+      expect(settled).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(settled).toEqual(['first', 'second']);
+      expect(db.stored.map((r) => r.value)).toEqual([1, 2]);
+      expect(db.deadLetters).toEqual([]);
+      expect(writer.lastError).toBeUndefined();
+    },
+  );
+
+  it('starts the backoff again from its first delay after a success', async () => {
+    const { db, writer } = setUp();
+    const settled: string[] = [];
+    db.faults.push(sqlError('57P01', 'terminating connection'));
+    writer.enqueue({ readings: [reading(1)] }, acks(['a'], settled)[0]);
+    await jest.advanceTimersByTimeAsync(180);
+    expect(settled).toEqual(['a']);
+    db.faults.push(sqlError('57P01', 'terminating connection'));
+    writer.enqueue({ readings: [reading(2)] }, acks(['b'], settled)[0]);
+    await jest.advanceTimersByTimeAsync(179);
+    expect(settled).toEqual(['a']);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(settled).toEqual(['a', 'b']);
+  });
+});
