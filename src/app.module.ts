@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module.js';
+import { APP_FEATURES } from './app.features.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { BusModule } from './common/bus/bus.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
@@ -39,7 +40,7 @@ export class AppModule {
         SchedulingModule,
         BusModule,
         MetricsModule,
-        DatabaseModule,
+        DatabaseModule.forRoot(APP_FEATURES),
         AuthModule,
         DevicesModule,
         TelemetryModule,

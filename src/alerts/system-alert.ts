@@ -1,4 +1,4 @@
-import type { SystemAlert } from '../common/bus/event-map.js';
+import type { SystemAlert } from './alerts.events.js';
 import type { AlarmChange } from './alarm-lifecycle.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

@@ -8,6 +8,7 @@ import { mosquittoAclFile, mosquittoHash, mosquittoPasswordFile } from './device
 import { newDeviceCredential, normalisedUnits } from './device-credential.js';
 import { MAX_DEVICE_UNITS } from './device.dto.js';
 import { type DeviceRecord, DeviceRepository } from './device.repository.js';
+import { APP_FEATURES } from '../app.features.js';
 
 const USAGE = `Manage MQTT device credentials in the configured database (DATABASE_URL, or the embedded one under DATA_DIR).
 
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     fail(`Unknown command '${command}'.\n\n${USAGE}`);
   }
 
-  await withCliDatabase(async ({ config, db }) => {
+  await withCliDatabase(APP_FEATURES, async ({ config, db }) => {
     const devices = new DeviceRepository(db);
     // Device changes made on the host are audited like the REST routes' (never the password).
     const audit = cliAudit(db, 'npm run devices');

@@ -10,7 +10,7 @@ import {
 import { AuditTrail } from '../common/audit/audit-trail.js';
 import { DatabasePool } from '../common/database/database.pool.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { MetricsCollectorRegistry, type MetricSample } from '../common/metrics/metrics-collector.registry.js';
+import { FeatureRegistry, type MetricSample } from '../common/feature/feature.registry.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { newDeviceCredential, normalisedUnits } from './device-credential.js';
 import { type DeviceRecord, DeviceRepository } from './device.repository.js';
@@ -36,7 +36,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   constructor(
     db: DatabasePool,
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
-    private readonly metrics: MetricsCollectorRegistry,
+    private readonly metrics: FeatureRegistry,
   ) {
     this.repository = new DeviceRepository(db);
   }

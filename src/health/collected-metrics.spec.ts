@@ -1,11 +1,11 @@
 import { Registry } from 'prom-client';
-import { MetricsCollectorRegistry, type MetricSample } from '../common/metrics/metrics-collector.registry.js';
+import { FeatureRegistry, type MetricSample } from '../common/feature/feature.registry.js';
 import { CollectedMetrics } from './collected-metrics.js';
 
 describe('CollectedMetrics (modules registering collectors for /metrics)', () => {
   function setup() {
     const registry = new Registry();
-    const collectors = new MetricsCollectorRegistry();
+    const collectors = new FeatureRegistry();
     return { registry, collectors, collected: new CollectedMetrics(registry) };
   }
 

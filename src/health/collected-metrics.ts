@@ -1,8 +1,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { MetricsCollector, MetricSample } from '../common/metrics/metrics-collector.registry.js';
+import type { MetricsCollector, MetricSample } from '../common/feature/feature.registry.js';
 
 /**
- * Turns the samples of registered collectors (MetricsCollectorRegistry) into Prometheus metrics of a registry:
+ * Turns the samples of registered collectors (FeatureRegistry) into Prometheus metrics of a registry:
  * a metric is created the first time its name is seen, and every refresh replaces all values with the
  * collectors' current ones (a counter's value is the module's own total).
  */

@@ -3,7 +3,6 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AlertsModule } from '../alerts/alerts.module.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { MqttModule } from '../mqtt/mqtt.module.js';
-import { OpcuaModule } from '../opcua/opcua.module.js';
 import { ProcessorModule } from '../processor/processor.module.js';
 import { SimulatorModule } from '../simulator/simulator.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
@@ -19,7 +18,6 @@ import { StatusController } from './status.controller.js';
     // Terminus would log every failing probe as an error; the health controller logs changes of readiness instead.
     TerminusModule.forRoot({ logger: false }),
     MqttModule,
-    OpcuaModule,
     GatewayModule,
     TelemetryModule,
     ProcessorModule,

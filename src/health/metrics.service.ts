@@ -5,7 +5,7 @@ import { ALERT_SEVERITIES } from '../alerts/alert-rule.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { MetricsCollectorRegistry } from '../common/metrics/metrics-collector.registry.js';
+import { FeatureRegistry } from '../common/feature/feature.registry.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { WriteMetrics } from '../common/metrics/write-metrics.js';
 import { APP_VERSION } from '../common/version.js';
@@ -26,14 +26,14 @@ function setCounter(counter: Counter, value: number, labels?: Record<string, str
  * Everything /metrics serves, in its own registry. Values are pulled at scrape time from the modules' counters
  * and snapshots (PipelineStats, the writer, the MQTT connection, the gateway, the alarm engine), so no module
  * has prom-client code on its hot path; the only observations made as things happen are the writer's, once per
- * batch (WriteMetrics). Modules built later register a collector with MetricsCollectorRegistry.
+ * batch (WriteMetrics). Modules built later register a collector with FeatureRegistry.
  */
 @Injectable()
 export class MetricsService {
   private readonly logger = new Logger(MetricsService.name);
   private readonly errorLog = new ThrottledLogger(this.logger);
   readonly registry = new Registry();
-  /** Metrics of the modules that registered a collector (MetricsCollectorRegistry). */
+  /** Metrics of the modules that registered a collector (FeatureRegistry). */
   private readonly collected = new CollectedMetrics(this.registry);
 
   constructor(
@@ -44,7 +44,7 @@ export class MetricsService {
     private readonly gateway: GatewayStatus,
     private readonly alerts: AlertsService,
     private readonly bus: EventBus,
-    private readonly collectors: MetricsCollectorRegistry,
+    private readonly collectors: FeatureRegistry,
   ) {
     // Process CPU, memory, handles, GC and event-loop lag (nodejs_eventloop_lag_seconds and its percentiles).
     collectDefaultMetrics({ register: this.registry });

@@ -14,7 +14,7 @@ import {
 import mqtt, { type MqttClient } from 'mqtt';
 import { Backoff } from '../common/backoff.js';
 import { EventBus } from '../common/bus/event-bus.js';
-import type { MqttConnectionState } from '../common/bus/event-map.js';
+import type { MqttConnectionState } from './mqtt.events.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';

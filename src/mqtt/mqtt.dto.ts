@@ -16,7 +16,7 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
-import type { MqttConnectionState } from '../common/bus/event-map.js';
+import type { MqttConnectionState } from './mqtt.events.js';
 import type { MqttSnapshot } from './mqtt-connection.service.js';
 import { MAX_PUBLISH_BYTES } from './mqtt-publisher.js';
 import { MAX_TOPIC_BYTES, publishTopicProblem, topicFilterProblem } from './topic-filter.js';

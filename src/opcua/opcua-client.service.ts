@@ -40,7 +40,7 @@ import { mapDataChange, type NodeMapping } from './data-change.mapper.js';
 import { OpcuaMappingRepository } from './opcua-mapping.repository.js';
 import { describeOpcuaError, type OpcuaErrorKind } from './opcua-errors.js';
 import type { OpcuaSecurityMode, OpcuaSecurityPolicy } from './opcua-security.js';
-import { MetricsCollectorRegistry } from '../common/metrics/metrics-collector.registry.js';
+import { FeatureRegistry } from '../common/feature/feature.registry.js';
 import { opcuaSamples } from './opcua.metrics.js';
 import { decideConnect } from './connect-request.js';
 
@@ -166,7 +166,7 @@ export class OpcuaClientService implements OnApplicationBootstrap, BeforeApplica
     private readonly bus: EventBus,
     private readonly stats: PipelineStats,
     private readonly repository: OpcuaMappingRepository,
-    private readonly metrics: MetricsCollectorRegistry,
+    private readonly metrics: FeatureRegistry,
   ) {
     // Data changes need no acknowledgement: batches go out on size and window only.
     this.batcher = new Batcher({

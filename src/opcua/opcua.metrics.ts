@@ -1,4 +1,4 @@
-import type { MetricSample } from '../common/metrics/metrics-collector.registry.js';
+import type { MetricSample } from '../common/feature/feature.registry.js';
 import type { OpcuaConnectionState, OpcuaSnapshot } from './opcua-client.service.js';
 
 const STATES: readonly OpcuaConnectionState[] = ['disabled', 'connecting', 'connected', 'reconnecting', 'disconnected'];

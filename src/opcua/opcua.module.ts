@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { FeatureRegistry } from '../common/feature/feature.registry.js';
 import { OpcuaClientService } from './opcua-client.service.js';
+import { opcuaHealthIndicator } from './opcua.health.js';
 import { OpcuaMappingRepository } from './opcua-mapping.repository.js';
 import { OpcuaController } from './opcua.controller.js';
 
@@ -8,4 +10,13 @@ import { OpcuaController } from './opcua.controller.js';
   providers: [OpcuaClientService, OpcuaMappingRepository],
   exports: [OpcuaClientService],
 })
-export class OpcuaModule {}
+export class OpcuaModule implements OnModuleInit {
+  constructor(
+    private readonly features: FeatureRegistry,
+    private readonly client: OpcuaClientService,
+  ) {}
+
+  onModuleInit(): void {
+    this.features.registerHealth(opcuaHealthIndicator(() => this.client.snapshot()));
+  }
+}

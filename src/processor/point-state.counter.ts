@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { MetricsCollectorRegistry } from '../common/metrics/metrics-collector.registry.js';
+import { FeatureRegistry } from '../common/feature/feature.registry.js';
 
 /**
  * Readings of digital and enum points whose value the sensor's state table does not name: stored (with quality at
@@ -10,7 +10,7 @@ export class PointStateCounter implements OnModuleInit {
   /** Readings with a value outside their point's state table. */
   unknown = 0;
 
-  constructor(private readonly metrics: MetricsCollectorRegistry) {}
+  constructor(private readonly metrics: FeatureRegistry) {}
 
   onModuleInit(): void {
     this.metrics.register('point_states', () => [

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { ProcessedReading } from '../common/bus/event-map.js';
 import { DatabasePool } from '../common/database/database.pool.js';
-import { MetricsCollectorRegistry, type MetricSample } from '../common/metrics/metrics-collector.registry.js';
+import { FeatureRegistry, type MetricSample } from '../common/feature/feature.registry.js';
 import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import { AppConfig } from '../config/app-config.js';
 import type { WriteRefusal } from './write-refusal.js';
@@ -50,7 +50,7 @@ export class DeadLetterWriter implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly db: DatabasePool,
     private readonly config: AppConfig,
-    private readonly metrics: MetricsCollectorRegistry,
+    private readonly metrics: FeatureRegistry,
     private readonly jobs: PeriodicJobs,
   ) {}
 

@@ -1,4 +1,5 @@
 import { runCli, withCliDatabase } from '../common/database/cli-database.js';
+import { APP_FEATURES } from '../app.features.js';
 
 /**
  * `npm run migration:run`: applies pending migrations to DATABASE_URL, or to the embedded database under
@@ -6,7 +7,7 @@ import { runCli, withCliDatabase } from '../common/database/cli-database.js';
  * Kubernetes Job) that migrate before rolling out.
  */
 runCli(() =>
-  withCliDatabase(({ applied }) => {
+  withCliDatabase(APP_FEATURES, ({ applied }) => {
     console.log(applied.length === 0 ? 'No pending migrations.' : `Applied: ${applied.map((m) => m.name).join(', ')}`);
     return Promise.resolve();
   }),

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DatabasePool } from '../common/database/database.pool.js';
-import { MetricsCollectorRegistry, type MetricSample } from '../common/metrics/metrics-collector.registry.js';
+import { FeatureRegistry, type MetricSample } from '../common/feature/feature.registry.js';
 import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import { AppConfig } from '../config/app-config.js';
 import { formatDuration } from './history.plan.js';
@@ -99,7 +99,7 @@ export class StoragePolicyService implements OnModuleInit, OnApplicationShutdown
     private readonly db: DatabasePool,
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-    private readonly metrics: MetricsCollectorRegistry,
+    private readonly metrics: FeatureRegistry,
     private readonly jobs: PeriodicJobs,
   ) {}
 

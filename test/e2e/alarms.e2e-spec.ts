@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
-import type { SystemAlert } from '../../src/common/bus/event-map.js';
+import type { SystemAlert } from '../../src/alerts/alerts.events.js';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher, connectSocket, registerUnits, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
-import type { SystemAlert } from '../../src/common/bus/event-map.js';
+import type { SystemAlert } from '../../src/alerts/alerts.events.js';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectSocket, registerUnits, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';

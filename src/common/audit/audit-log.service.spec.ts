@@ -1,7 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { AlarmEngine } from '../../alerts/alarm.engine.js';
-import type { AlarmChange } from '../../alerts/alarm-lifecycle.js';
-import { AUDIT_WRITE_RULE, SYSTEM_UNIT } from '../../alerts/system-alarms.js';
 import type { AuditHealth } from './audit-log.service.js';
 import type { DatabasePool } from '../database/database.pool.js';
 import { AuditLog } from './audit-log.service.js';
@@ -53,28 +50,5 @@ describe('AuditLog: a failing audit write', () => {
     expect(audit.snapshot()).toMatchObject({ written: 3, failed: 3 });
     expect(health).toHaveLength(2);
     expect(health[1]).toEqual({ failing: false, at: expect.any(Number), failures: 3, error: undefined });
-  });
-
-  it('raises one system alarm while writes fail, clears it when one is stored, and it stays until acknowledged', async () => {
-    const engine = new AlarmEngine(() => 'a1');
-    const changes: AlarmChange[] = [];
-    audit.onHealthChanged(({ failing, at, failures }) =>
-      engine.systemCondition(AUDIT_WRITE_RULE, failing, { at, value: failures }, changes),
-    );
-
-    db.broken = true;
-    for (let i = 0; i < 5; i++) await audit.record(entry);
-    expect(changes.map((c) => c.transition.action)).toEqual(['raise']);
-    expect(engine.openAlarms()).toEqual([
-      expect.objectContaining({ unitId: SYSTEM_UNIT, state: 'active_unacknowledged', severity: 'high', value: 1 }),
-    ]);
-
-    db.broken = false;
-    await audit.record(entry);
-    expect(changes.map((c) => c.transition.action)).toEqual(['raise', 'clear']);
-    expect(engine.openAlarms()).toEqual([expect.objectContaining({ state: 'cleared_unacknowledged', value: 5 })]);
-
-    expect(engine.acknowledge('a1', { at: Date.now(), actor: 'operator' }).ok).toBe(true);
-    expect(engine.openAlarms()).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
-import { MetricsCollectorRegistry } from '../metrics/metrics-collector.registry.js';
+import { FeatureRegistry } from '../feature/feature.registry.js';
 import { DatabasePool } from '../database/database.pool.js';
 import { ThrottledLogger } from '../logging/throttled-logger.js';
 import type { Role } from '../auth/access.js';
@@ -124,7 +124,7 @@ export class AuditLog implements OnModuleDestroy {
 
   constructor(
     private readonly db: DatabasePool,
-    @Optional() metrics?: MetricsCollectorRegistry,
+    @Optional() metrics?: FeatureRegistry,
   ) {
     this.failureTimer = setInterval(() => void this.flushFailures(Date.now()), AUTH_FAILURE_WINDOW_MS / 6);
     this.failureTimer.unref();

@@ -7,6 +7,7 @@ import { ROLES, type Role } from './access.js';
 import { generateApiKey } from './api-key.js';
 import { KEY_NAME } from './api-key.dto.js';
 import { type ApiKeyRecord, ApiKeyRepository } from './api-key.repository.js';
+import { APP_FEATURES } from '../../app.features.js';
 
 const USAGE = `Manage API keys in the configured database (DATABASE_URL, or the embedded one under DATA_DIR).
 
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   }
   if (!['create', 'list', 'revoke'].includes(command)) fail(`Unknown command '${command}'.\n\n${USAGE}`);
 
-  await withCliDatabase(async ({ db }) => {
+  await withCliDatabase(APP_FEATURES, async ({ db }) => {
     const keys = new ApiKeyRepository(db);
     // Key changes made on the host are management actions like any other: audited, with the OS user as actor.
     const audit = cliAudit(db, 'npm run keys');

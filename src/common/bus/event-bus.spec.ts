@@ -42,4 +42,17 @@ describe('EventBus', () => {
     expect(count).toBe(1);
     expect(bus.listenerCount('readings.processed')).toBe(0);
   });
+
+  // The features' events reach the bus by declaration merging; `npm run typecheck` fails if these lines compile.
+  it('refuses a misspelt event name, a wrong payload and an unknown source at compile time', () => {
+    const bus = new EventBus();
+    // @ts-expect-error misspelt event name
+    bus.emit('readings.recieved', batch);
+    // @ts-expect-error payload of another event
+    bus.emit('alarm.transitioned', batch);
+    const reading = { unitId: 'U1', sensorType: 't', value: 1, receivedAt: 0 };
+    // @ts-expect-error no such source
+    bus.emit('readings.received', { readings: [{ ...reading, source: 'ftp' }] });
+    expect(bus.listenerCount('readings.received')).toBe(0);
+  });
 });

@@ -1,12 +1,23 @@
-import type { AlarmAction, AlarmState } from '../../alerts/alarm-lifecycle.js';
-import type { AlertSeverity } from '../../alerts/alert-rule.js';
+/**
+ * The bus's vocabulary, which names no feature: the shared reading and unit status types every source and listener
+ * speaks, and the `EventMap` that each feature extends with its own events in its `<feature>.events.ts`.
+ */
 
 /** Quality of a reading, in OPC UA's three families. */
 export type Quality = 'GOOD' | 'UNCERTAIN' | 'BAD';
 export const QUALITIES: readonly Quality[] = ['GOOD', 'UNCERTAIN', 'BAD'];
 
-/** Where a reading entered the system. */
-export type ReadingSource = 'mqtt' | 'opcua';
+/**
+ * The sources there are, one key each, declared by each source in its `<feature>.events.ts` (declaration merging,
+ * like `EventMap`), so a new source adds its name in its own folder and a misspelt one still fails to compile:
+ *
+ *     declare module '../common/bus/event-map.js' { interface ReadingSources { modbus: true } }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging, see above
+export interface ReadingSources {}
+
+/** Where a reading entered the system: the name of its source feature. */
+export type ReadingSource = keyof ReadingSources;
 
 /** A reading as a source module saw it: parsed from the protocol, not yet validated or normalised. */
 export interface RawReading {
@@ -93,46 +104,6 @@ export interface ProcessedBatch {
   readonly statuses?: readonly ProcessedUnitStatus[];
 }
 
-/** State of the MQTT connection: `connecting` covers the first attempt and every retry after a loss. */
-export type MqttConnectionState = 'connected' | 'connecting' | 'disconnected';
-
-export interface ConnectionChange {
-  connected: boolean;
-  /** `disconnected` only after an explicit disconnect (or shutdown): no reconnect is scheduled. */
-  state: MqttConnectionState;
-  /** `host:port` of the broker. */
-  broker: string;
-  /** Human-readable reason for the latest failure, never containing credentials. */
-  error?: string;
-}
-
-/**
- * One alarm transition, exactly as every Socket.IO client receives it in `system_alert`. Times are ISO 8601 UTC.
- * Transitions are rare (one per alarm state change, never one per reading), so each travels on its own.
- */
-export interface SystemAlert {
-  /** The alarm: one per (rule, sensor) until it is back to normal and acknowledged. */
-  id: string;
-  rule_id: string;
-  unit_id: string;
-  sensor_type: string;
-  severity: AlertSeverity;
-  /** The state after the transition. */
-  state: AlarmState;
-  /** What happened: raise, clear, acknowledge, shelve, unshelve, disable (shelving keeps the state). */
-  action: AlarmAction;
-  /** Rendered from the rule's template when the alarm was (last) raised. */
-  message: string;
-  /** The value reported with the latest raise or clear (the rate for rate_of_change, seconds for no_data). */
-  value: number | null;
-  threshold: number | null;
-  raised_at: string;
-  acknowledged_at: string | null;
-  cleared_at: string | null;
-  /** While set and in the future, the alarm is shelved: tracked, but HMIs should not annunciate it. */
-  shelved_until: string | null;
-}
-
 /** A unit status that was committed to `units` (newer than the one stored before). */
 export interface UnitStatusChange {
   unitId: string;
@@ -141,18 +112,16 @@ export interface UnitStatusChange {
   time: number;
 }
 
-/** Unit statuses committed by one batch, in one event. */
-export interface UnitStatusChanges {
-  changes: UnitStatusChange[];
-}
-
-/** Every event on the bus and its payload type: a misspelt name or a wrong payload fails to compile. */
-export interface EventMap {
-  'readings.received': ReadingBatch<RawReading, RawUnitStatus>;
-  'readings.processed': ProcessedBatch;
-  'units.status_changed': UnitStatusChanges;
-  'mqtt.connection_changed': ConnectionChange;
-  'alarm.transitioned': SystemAlert;
-}
+/**
+ * Every event on the bus and its payload type: a misspelt name or a wrong payload fails to compile. Empty here on
+ * purpose: each feature adds its own events in its `<feature>.events.ts` by declaration merging, so this file names no
+ * feature, e.g. in src/alerts/alerts.events.ts:
+ *
+ *     declare module '../common/bus/event-map.js' { interface EventMap { 'alarm.transitioned': SystemAlert } }
+ *
+ * Event names are dotted and past tense, prefixed by the feature that emits them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging, see above
+export interface EventMap {}
 
 export type EventName = keyof EventMap;

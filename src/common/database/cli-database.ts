@@ -3,6 +3,7 @@ import { DataSource, type Migration } from 'typeorm';
 import { ConfigError, type AppConfig } from '../../config/app-config.js';
 import { loadAppConfig } from '../../config/app-config.module.js';
 import { EmbeddedDatabase } from '../embedded/embedded-database.js';
+import type { FeatureDefinition } from '../feature/feature.definition.js';
 import { dataSourceOptions } from './data-source.options.js';
 
 /** The database side a CLI has: TypeORM's `query` on its one connection. */
@@ -20,12 +21,16 @@ export interface CliContext {
 /**
  * Runs a management CLI's work against the configured database, as the backend would open it: the configuration
  * through the backend's own loader (same schema, `.env` under the environment), `DATABASE_URL` or the embedded
- * database under `DATA_DIR` (stop the backend first there), pending migrations applied. Closes everything after.
+ * database under `DATA_DIR` (stop the backend first there), pending migrations of `features` applied (the CLI's
+ * entry point passes the composition root's list, src/app.features.ts). Closes everything after.
  */
-export async function withCliDatabase<T>(work: (context: CliContext) => Promise<T>): Promise<T> {
+export async function withCliDatabase<T>(
+  features: readonly FeatureDefinition[],
+  work: (context: CliContext) => Promise<T>,
+): Promise<T> {
   const { config } = await loadAppConfig();
   const embedded = config.databaseUrl === undefined ? await EmbeddedDatabase.start(config.dataDir) : undefined;
-  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, 1));
+  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, 1, features));
   try {
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });

@@ -1,15 +1,21 @@
 import type { DataSourceOptions } from 'typeorm';
-import { MIGRATIONS } from '../../../migrations/index.js';
-import { ALERT_ENTITIES } from '../../alerts/entities/index.js';
-import { TELEMETRY_ENTITIES } from '../../telemetry/entities/index.js';
+import type { FeatureDefinition } from '../feature/feature.definition.js';
+import { featureMigrations } from '../feature/feature-migrations.js';
 
-/** One definition of the database connection, shared by the app and the `migration:run` command. */
-export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
+/**
+ * One definition of the database connection, shared by the app and the management CLIs: the entities and migrations
+ * are those the features contribute (src/app.features.ts lists the features).
+ */
+export function dataSourceOptions(
+  url: string,
+  poolSize: number,
+  features: readonly FeatureDefinition[],
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: [...TELEMETRY_ENTITIES, ...ALERT_ENTITIES],
-    migrations: MIGRATIONS,
+    entities: features.flatMap((feature) => feature.entities ?? []),
+    migrations: featureMigrations(features),
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,

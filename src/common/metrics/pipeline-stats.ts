@@ -1,5 +1,5 @@
 import { Global, Injectable, Module } from '@nestjs/common';
-import { MetricsCollectorRegistry } from './metrics-collector.registry.js';
+import { FeatureRegistry } from '../feature/feature.registry.js';
 import { WriteMetrics } from './write-metrics.js';
 
 /** Why a message, reading or unit status was not stored. Each has its own counter. */
@@ -101,7 +101,7 @@ export class PipelineStats {
 /** Counters every module may write to, and the registration point of module collectors for /metrics. */
 @Global()
 @Module({
-  providers: [PipelineStats, WriteMetrics, MetricsCollectorRegistry],
-  exports: [PipelineStats, WriteMetrics, MetricsCollectorRegistry],
+  providers: [PipelineStats, WriteMetrics, FeatureRegistry],
+  exports: [PipelineStats, WriteMetrics, FeatureRegistry],
 })
 export class MetricsModule {}

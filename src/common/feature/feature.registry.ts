@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import type { HealthIndicator } from './health-indicator.js';
+
+/** One value a module reports at scrape time. Names follow Prometheus rules; prefix them with `scada_<module>_`. */
+export interface MetricSample {
+  name: string;
+  help: string;
+  /** `counter` for totals that only grow (name them `..._total`), `gauge` for levels. */
+  type: 'counter' | 'gauge';
+  value: number;
+  /** Label values; every sample of one name must use the same label names. */
+  labels?: Record<string, string>;
+}
+
+/** Reads a module's counters (usually its `snapshot()`) into samples. Called at every scrape; must not throw. */
+export type MetricsCollector = () => Iterable<MetricSample>;
+
+/**
+ * Where a feature plugs in what it reports at run time, so that /health, /api/v1/scada/status and /metrics
+ * (src/health/) iterate what was registered instead of naming the features: its metrics collector (counters with no
+ * prom-client code of its own) and its health indicator. One line each in the feature's module or service, e.g.:
+ *
+ *     onModuleInit() { this.features.register('opcua', () => opcuaSamples(this.snapshot())); }
+ *
+ * What a feature contributes to the database (entities, migrations) is its FeatureDefinition instead, which is read
+ * before the application starts.
+ */
+@Injectable()
+export class FeatureRegistry {
+  private readonly collectors = new Map<string, MetricsCollector>();
+  private readonly indicators = new Map<string, HealthIndicator>();
+
+  /** Registers (or replaces) the metrics collector of `source`; returns a function that removes it. */
+  register(source: string, collect: MetricsCollector): () => void {
+    this.collectors.set(source, collect);
+    return () => {
+      if (this.collectors.get(source) === collect) this.collectors.delete(source);
+    };
+  }
+
+  /** Every registered source and its collector. */
+  entries(): [string, MetricsCollector][] {
+    return [...this.collectors];
+  }
+
+  /** Registers the health indicator of a feature; a second one with the same name is a wiring mistake. */
+  registerHealth(indicator: HealthIndicator): () => void {
+    if (this.indicators.has(indicator.name)) {
+      throw new Error(`A health indicator named '${indicator.name}' is registered already`);
+    }
+    this.indicators.set(indicator.name, indicator);
+    return () => {
+      if (this.indicators.get(indicator.name) === indicator) this.indicators.delete(indicator.name);
+    };
+  }
+
+  /** Every registered health indicator, in registration order. */
+  healthIndicators(): HealthIndicator[] {
+    return [...this.indicators.values()];
+  }
+}
