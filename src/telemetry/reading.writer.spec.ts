@@ -3,7 +3,7 @@ import { Backoff } from '../common/backoff.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { BatchAck, ProcessedReading } from '../common/bus/event-map.js';
 import type { DatabasePool } from '../common/database/database.pool.js';
-import type { MetricsCollectorRegistry } from '../common/metrics/metrics-collector.registry.js';
+import type { FeatureRegistry } from '../common/feature/feature.registry.js';
 import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { WriteMetrics } from '../common/metrics/write-metrics.js';
 import type { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
@@ -111,7 +111,7 @@ function setUp(overrides: Partial<AppConfig> = {}) {
   );
   const bus = new EventBus();
   const stats = new PipelineStats();
-  const deadLetters = new DeadLetterWriter(pool, config, {} as MetricsCollectorRegistry, {} as PeriodicJobs);
+  const deadLetters = new DeadLetterWriter(pool, config, {} as FeatureRegistry, {} as PeriodicJobs);
   const lastSeen = { note: () => undefined } as unknown as LastSeenWriter;
   // Seeded: every delay is 90 % of its ceiling (200 ms, 400 ms, … with 20 % jitter).
   const retry = new Backoff({ initialMs: 200, maxMs: 5000, random: () => 0.5 });

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Quality } from '../common/bus/event-map.js';
 import { DatabasePool } from '../common/database/database.pool.js';
-import { MetricsCollectorRegistry, type MetricSample } from '../common/metrics/metrics-collector.registry.js';
+import { FeatureRegistry, type MetricSample } from '../common/feature/feature.registry.js';
 import { type BucketQuery, bucketQuery } from './bucket.query.js';
 import { StoragePolicyService } from './storage-policy.service.js';
 
@@ -39,7 +39,7 @@ export class TelemetryRepository implements OnModuleInit {
   constructor(
     private readonly db: DatabasePool,
     private readonly storage: StoragePolicyService,
-    private readonly metrics: MetricsCollectorRegistry,
+    private readonly metrics: FeatureRegistry,
   ) {}
 
   onModuleInit(): void {
