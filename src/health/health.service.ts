@@ -8,7 +8,7 @@ import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { GatewayStatus } from '../gateway/gateway-status.service.js';
 import { MqttConnectionService } from '../mqtt/mqtt-connection.service.js';
 import { toMqttStatusResponse } from '../mqtt/mqtt.dto.js';
-import { OpcuaClientService } from '../opcua/opcua-client.service.js';
+import { OpcuaSessionService } from '../opcua/opcua-session.service.js';
 import { toOpcuaStatusResponse } from '../opcua/opcua.dto.js';
 import { ReadingHandlerRunner } from '../processor/reading-handler.runner.js';
 import { OpcuaDemoService } from '../simulator/opcua-demo.service.js';
@@ -33,7 +33,7 @@ export class HealthService {
     private readonly alerts: AlertsService,
     private readonly simulator: SimulatorService,
     private readonly storage: StoragePolicyService,
-    private readonly opcua: OpcuaClientService,
+    private readonly opcua: OpcuaSessionService,
     private readonly opcuaDemo: OpcuaDemoService,
   ) {}
 

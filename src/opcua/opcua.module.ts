@@ -1,11 +1,20 @@
 import { Module } from '@nestjs/common';
-import { OpcuaClientService } from './opcua-client.service.js';
 import { OpcuaMappingRepository } from './opcua-mapping.repository.js';
+import { OpcuaMappingStore } from './opcua-mapping.store.js';
+import { OpcuaNodeIoService } from './opcua-node-io.service.js';
+import { OpcuaSessionService } from './opcua-session.service.js';
+import { OpcuaSubscriptionsService } from './opcua-subscriptions.service.js';
 import { OpcuaController } from './opcua.controller.js';
 
 @Module({
   controllers: [OpcuaController],
-  providers: [OpcuaClientService, OpcuaMappingRepository],
-  exports: [OpcuaClientService],
+  providers: [
+    OpcuaMappingRepository,
+    OpcuaMappingStore,
+    OpcuaSessionService,
+    OpcuaNodeIoService,
+    OpcuaSubscriptionsService,
+  ],
+  exports: [OpcuaSessionService, OpcuaNodeIoService],
 })
 export class OpcuaModule {}
