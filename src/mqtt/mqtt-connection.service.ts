@@ -1,12 +1,10 @@
 import { AuditTrail } from '../common/audit/audit-trail.js';
 import { readFileSync } from 'node:fs';
 import {
-  BadGatewayException,
   ConflictException,
   Inject,
   Injectable,
   Logger,
-  NotFoundException,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   ServiceUnavailableException,
@@ -21,9 +19,8 @@ import { AppConfig } from '../config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { type BrokerSettings, clientOptions, type TlsMaterial } from './mqtt-client.options.js';
 import { MqttIngestService } from './mqtt-ingest.service.js';
-import { MqttSubscriptionRepository, type StoredSubscription } from './mqtt-subscription.repository.js';
-import { filtersOverlap, sharedFilter } from './topic-filter.js';
-import { TopicParser } from './topic.parser.js';
+import type { MqttSessionKeeper } from './mqtt-session.keeper.js';
+import type { SubscriptionState } from './mqtt-subscription.set.js';
 
 /** MQTT connect-refusal codes meaning "I do not speak this protocol version" (3.1.1 and MQTT 5 spellings). */
 const UNSUPPORTED_PROTOCOL = new Set([1, 132]);
@@ -35,9 +32,6 @@ const FALLBACK_RETRY_MS = 100;
 /** Fraction of each reconnect delay drawn at random (MQTT_RECONNECT_MIN_MS documents it). */
 const RECONNECT_JITTER = 0.5;
 
-/** Delivery level of a subscription. QoS 2 is refused: the held-PUBACK contract is QoS 1's, writes are idempotent. */
-export type SubscriptionQos = 0 | 1;
-
 /** What POST /connect may change; the rest comes from the configuration. */
 export interface ConnectOverrides {
   host?: string;
@@ -47,18 +41,6 @@ export interface ConnectOverrides {
   clientId?: string;
   keepalive?: number;
   tls?: boolean;
-}
-
-/** One subscription of the session as the status reports it. */
-export interface SubscriptionState {
-  filter: string;
-  qos: SubscriptionQos;
-  /** From the configuration (MQTT_TOPIC_PREFIX, MQTT_SHARED_GROUP); cannot be removed at run time. */
-  configured: boolean;
-  /** Confirmed by the broker on the current connection. */
-  active: boolean;
-  /** Can match `{prefix}/{unit_id}/{sensor_type|status}`; messages on other topics are rejected as topic_invalid. */
-  readingTopics: boolean;
 }
 
 /** The connection, its subscriptions and its counters, at one moment. Never holds the password. */
@@ -104,9 +86,10 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
 
 /**
  * Owns the backend's MQTT client: connects (MQTT 5 with a persistent session, falling back to 3.1.1 when the
- * broker refuses 5), reconnects by itself with capped exponential backoff and jitter, keeps the session's
- * subscriptions (the configured filter plus dynamic ones, remembered per client id), and reports its state
- * (MqttPublisher publishes through its client). Control path only: every message goes straight to MqttIngestService.
+ * broker refuses 5) with the configured or overridden broker and credentials, reconnects by itself with capped
+ * exponential backoff and jitter, and reports its state. On every connection it has the session keeper
+ * (MqttSubscriptionsService) restore the subscriptions; MqttPublisher publishes through its client. Control path
+ * only: every message goes straight to MqttIngestService.
  */
 @Injectable()
 export class MqttConnectionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -114,19 +97,12 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   private readonly errorLog = new ThrottledLogger(this.logger);
   /** Reconnect delays: doubling from MQTT_RECONNECT_MIN_MS up to MQTT_RECONNECT_MAX_MS, half of each random. */
   private readonly backoff: Backoff;
-  /** `{prefix}/#`, or `$share/{group}/{prefix}/#` when instances split the stream. */
-  readonly configuredFilter: string;
-  private readonly readingShape: string;
   private broker: BrokerSettings;
   private client?: MqttClient;
-  /** Subscriptions of the session, configured first, then dynamic ones in the order they were made. */
-  private readonly wanted = new Map<string, { qos: SubscriptionQos; configured: boolean }>();
-  /** Filters the broker confirmed on the current connection. */
-  private readonly active = new Set<string>();
-  /** Filters still in the broker session that are no longer wanted: unsubscribed on the next connect. */
-  private stale: string[] = [];
-  /** Whether the current connection has had its subscriptions applied. */
-  private subscriptionsApplied = false;
+  /** Keeps the session's subscriptions; registered by MqttSubscriptionsService. */
+  private keeper?: MqttSessionKeeper;
+  /** Whether the current connection has had its session restored (its subscriptions applied). */
+  private sessionRestored = false;
   private reconnectDelayMs: number | undefined;
   private lastError: string | undefined;
   /** The broker just refused MQTT 5: the next attempt (with 3.1.1) goes at once, not after a backoff delay. */
@@ -141,7 +117,6 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     private readonly bus: EventBus,
     private readonly stats: PipelineStats,
     private readonly ingest: MqttIngestService,
-    private readonly store: MqttSubscriptionRepository,
   ) {
     // Half of each delay is random: N backends losing one broker spread their retries over the whole window.
     this.backoff = new Backoff({
@@ -149,20 +124,23 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
       maxMs: config.mqttReconnectMaxMs,
       jitter: RECONNECT_JITTER,
     });
-    this.configuredFilter = sharedFilter(new TopicParser(config.mqttTopicPrefix).filter, config.mqttSharedGroup);
-    this.readingShape = `${config.mqttTopicPrefix}/+/+`;
     this.broker = this.settings({});
+  }
+
+  /** The session's subscriptions are restored through `keeper` on every connection. */
+  useSessionKeeper(keeper: MqttSessionKeeper): void {
+    this.keeper = keeper;
   }
 
   /** Connects only once every module has subscribed to the bus, so no early batch finds nobody listening. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.loadSubscriptions(this.broker.clientId);
+    await this.keeper?.prepare(this.broker.clientId);
     this.start();
   }
 
   /** Before the writer stops: what was gathered still commits and gets its PUBACKs, then the client says goodbye. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.exclusive(() => this.stop());
+    await this.runExclusive(() => this.stop());
   }
 
   /**
@@ -175,7 +153,7 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
 
   /** Last step of a graceful shutdown: waits (until `deadline`) for the held PUBACKs, then disconnects. */
   async shutdown(deadline: number): Promise<void> {
-    await this.exclusive(() => this.stop(Math.max(0, deadline - Date.now())));
+    await this.runExclusive(() => this.stop(Math.max(0, deadline - Date.now())));
   }
 
   /** Messages left to the broker while intake was held (QoS 1, redelivered) or dropped (QoS 0). */
@@ -185,6 +163,11 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /** The client id of the current (or next) connection: the broker keeps one session per client id. */
+  get clientId(): string {
+    return this.broker.clientId;
   }
 
   get state(): MqttConnectionState {
@@ -199,14 +182,8 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
       broker: { host, port, embedded, tls, username, clientId, keepalive },
       protocolVersion: this.client?.options.protocolVersion === 5 ? 5 : this.client ? 4 : this.preferredProtocol(),
       sharedGroup: this.config.mqttSharedGroup,
-      subscribedTopics: this.connected ? [...this.wanted.keys()].filter((f) => this.active.has(f)) : [],
-      subscriptions: [...this.wanted].map(([filter, s]) => ({
-        filter,
-        qos: s.qos,
-        configured: s.configured,
-        active: this.connected && this.active.has(filter),
-        readingTopics: filtersOverlap(filter, this.readingShape),
-      })),
+      subscribedTopics: this.keeper?.subscribedTopics(this.connected) ?? [],
+      subscriptions: this.keeper?.states(this.connected) ?? [],
       reconnects: this.reconnects,
       reconnectDelayMs: this.state === 'connecting' ? this.reconnectDelayMs : undefined,
       pendingAcks: this.ingest.pendingAcks,
@@ -228,7 +205,7 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
    * once connected and subscribed, or fails with 503 after a few seconds while the client keeps trying.
    */
   connect(overrides: ConnectOverrides): Promise<MqttSnapshot> {
-    return this.exclusive(() => this.connectNow(overrides));
+    return this.runExclusive(() => this.connectNow(overrides));
   }
 
   private async connectNow(overrides: ConnectOverrides): Promise<MqttSnapshot> {
@@ -241,11 +218,11 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     const tls = broker.tls ? this.tlsMaterial() : undefined;
     const before = this.snapshot();
     await this.stop();
-    if (broker.clientId !== this.broker.clientId) await this.loadSubscriptions(broker.clientId);
+    if (broker.clientId !== this.broker.clientId) await this.keeper?.prepare(broker.clientId);
     this.broker = broker;
     AuditTrail.change({ state: before.state, broker: before.broker }, { broker: this.snapshot().broker });
     this.start(tls);
-    const connected = await until(() => this.connected && this.subscriptionsApplied, CONNECT_WAIT_MS);
+    const connected = await until(() => this.connected && this.sessionRestored, CONNECT_WAIT_MS);
     if (!connected) {
       throw new ServiceUnavailableException(
         `Not connected to ${broker.host}:${broker.port} after ${CONNECT_WAIT_MS / 1000} s` +
@@ -258,7 +235,7 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
 
   /** Disconnects and stops reconnecting. The session stays with the broker, which queues readings meanwhile. */
   disconnect(): Promise<MqttSnapshot> {
-    return this.exclusive(() => this.disconnectNow());
+    return this.runExclusive(() => this.disconnectNow());
   }
 
   private async disconnectNow(): Promise<MqttSnapshot> {
@@ -271,94 +248,10 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   }
 
   /**
-   * Adds filters to the session (or changes their QoS). A filter that overlaps another subscription is refused:
-   * the broker would deliver each matching message once per subscription.
+   * Runs a control operation (connect, disconnect, a subscription change) once the ones before it finished: two
+   * concurrent connects must not both build a client, and a subscription change must not race a reconnect.
    */
-  subscribe(filters: readonly string[], qos: SubscriptionQos): Promise<MqttSnapshot> {
-    return this.exclusive(() => this.subscribeNow(filters, qos));
-  }
-
-  private async subscribeNow(filters: readonly string[], qos: SubscriptionQos): Promise<MqttSnapshot> {
-    const client = this.requireConnected();
-    const fresh = [...new Set(filters)];
-    for (const [i, filter] of fresh.entries()) {
-      const existing = this.wanted.get(filter);
-      if (existing?.configured) {
-        throw new ConflictException(`'${filter}' is the configured subscription; it cannot be changed at run time`);
-      }
-      const others = [...this.wanted.keys(), ...fresh.slice(0, i)].filter((f) => f !== filter);
-      const overlap = others.find((f) => filtersOverlap(f, filter));
-      if (overlap !== undefined) {
-        throw new ConflictException(
-          `'${filter}' overlaps the subscription '${overlap}': the broker would deliver matching messages twice. ` +
-            `Unsubscribe '${overlap}' first, or choose a filter that does not overlap it.`,
-        );
-      }
-    }
-    const subscriptions: StoredSubscription[] = fresh.map((filter) => ({ filter, qos, configured: false }));
-    // Recorded first: a crash after the broker's SUBACK still leaves the backend knowing what its session holds.
-    if (!(await this.record(() => this.store.save(this.broker.clientId, subscriptions)))) {
-      throw new ServiceUnavailableException('The database is unavailable: the subscription cannot be recorded');
-    }
-    let results: { filter: string; ok: boolean; code: number }[];
-    try {
-      results = await this.subscribeOn(client, subscriptions);
-    } catch (err) {
-      // Recorded and wanted: the next connect subscribes them, whatever the broker made of this attempt.
-      for (const s of subscriptions) this.wanted.set(s.filter, { qos, configured: false });
-      throw new ServiceUnavailableException(
-        `Subscribing failed (${errorText(err)}); the filters are kept and subscribed on reconnect`,
-      );
-    }
-    const refused = results.filter((r) => !r.ok);
-    for (const s of subscriptions) {
-      if (!refused.some((r) => r.filter === s.filter)) this.wanted.set(s.filter, { qos, configured: false });
-    }
-    if (refused.length > 0) {
-      const clientId = this.broker.clientId;
-      await this.record(() =>
-        this.store.remove(
-          clientId,
-          refused.map((r) => r.filter),
-        ),
-      );
-      throw new BadGatewayException(
-        `The broker refused ${refused.map((r) => `'${r.filter}' (reason code ${r.code})`).join(', ')}`,
-      );
-    }
-    return this.snapshot();
-  }
-
-  /** Removes dynamic filters from the session. */
-  unsubscribe(filters: readonly string[]): Promise<MqttSnapshot> {
-    return this.exclusive(() => this.unsubscribeNow(filters));
-  }
-
-  private async unsubscribeNow(filters: readonly string[]): Promise<MqttSnapshot> {
-    const client = this.requireConnected();
-    const gone = [...new Set(filters)];
-    for (const filter of gone) {
-      const existing = this.wanted.get(filter);
-      if (!existing) throw new NotFoundException(`Not subscribed to '${filter}'`);
-      if (existing.configured) {
-        throw new ConflictException(`'${filter}' is the configured subscription; it cannot be removed at run time`);
-      }
-    }
-    try {
-      await client.unsubscribeAsync(gone);
-    } catch (err) {
-      throw new ServiceUnavailableException(`Unsubscribing failed: ${errorText(err)}`);
-    }
-    for (const filter of gone) {
-      this.wanted.delete(filter);
-      this.active.delete(filter);
-    }
-    const clientId = this.broker.clientId;
-    await this.record(() => this.store.remove(clientId, gone));
-    return this.snapshot();
-  }
-
-  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+  runExclusive<T>(operation: () => Promise<T>): Promise<T> {
     const run = this.control.then(operation, operation);
     this.control = run.catch(() => undefined);
     return run;
@@ -417,35 +310,6 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     };
   }
 
-  /**
-   * What this client id's session should hold: the configured filter and the dynamic ones stored for it. Stored
-   * filters the configuration no longer wants (an old prefix or shared group, or a dynamic filter that now
-   * overlaps the configured one) are unsubscribed on connect, or the broker would keep delivering them.
-   */
-  private async loadSubscriptions(clientId: string): Promise<void> {
-    this.wanted.clear();
-    this.stale = [];
-    this.wanted.set(this.configuredFilter, { qos: 1, configured: true });
-    let stored: StoredSubscription[];
-    try {
-      stored = await this.store.list(clientId);
-    } catch (err) {
-      this.logger.error(`Cannot read the stored MQTT subscriptions of '${clientId}': ${errorText(err)}`);
-      return;
-    }
-    for (const s of stored) {
-      if (s.filter === this.configuredFilter) continue;
-      if (s.configured || [...this.wanted.keys()].some((f) => filtersOverlap(f, s.filter))) {
-        this.stale.push(s.filter);
-      } else {
-        this.wanted.set(s.filter, { qos: s.qos, configured: false });
-      }
-    }
-    if (this.stale.length > 0) {
-      this.logger.warn(`Unsubscribing '${this.stale.join("', '")}' on connect: the configuration no longer wants it`);
-    }
-  }
-
   private start(tls?: TlsMaterial): void {
     const broker = this.broker;
     const client = mqtt.connect(
@@ -463,8 +327,8 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     );
     this.client = client;
     this.backoff.reset();
-    this.subscriptionsApplied = false;
-    this.active.clear();
+    this.sessionRestored = false;
+    this.keeper?.connectionDown();
     this.ingest.attach(client);
 
     client.on('connect', () => this.onConnect(client));
@@ -520,86 +384,28 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     this.backoff.reset();
     this.fallingBack = false;
     this.lastError = undefined;
-    this.subscriptionsApplied = false;
+    this.sessionRestored = false;
     const { host, port, clientId } = this.broker;
     this.logger.log(
       `Connected to MQTT broker ${host}:${port} as '${clientId}' (MQTT ${client.options.protocolVersion === 5 ? '5' : '3.1.1'})`,
     );
-    void this.applySubscriptions(client);
+    void this.restoreSession(client);
   }
 
-  /** Subscribes the whole wanted set on every connect: a broker that lost the session gets it back. */
-  private async applySubscriptions(client: MqttClient): Promise<void> {
-    const clientId = this.broker.clientId;
-    const wanted = [...this.wanted].map(([filter, s]) => ({ filter, qos: s.qos, configured: s.configured }));
-    try {
-      const results = await this.subscribeOn(client, wanted);
-      if (client !== this.client) return;
-      for (const r of results.filter((x) => !x.ok)) {
-        this.lastError = `the broker refused the subscription '${r.filter}' (reason code ${r.code})`;
-        this.logger.error(`MQTT: ${this.lastError}`);
-      }
-      if (this.stale.length > 0) {
-        const stale = this.stale;
-        await client.unsubscribeAsync(stale);
-        this.stale = [];
-        await this.record(() => this.store.remove(clientId, stale));
-      }
-    } catch (err) {
-      if (client !== this.client) return;
-      this.lastError = `subscribing failed: ${errorText(err)}`;
-      this.logger.error(`MQTT: ${this.lastError}`);
-    }
-    await this.record(() => this.store.save(clientId, [{ filter: this.configuredFilter, qos: 1, configured: true }]));
-    if (client !== this.client || !client.connected) return;
-    this.subscriptionsApplied = true;
+  private async restoreSession(client: MqttClient): Promise<void> {
+    const isCurrent = (): boolean => client === this.client;
+    const problem = await this.keeper?.restore(client, this.broker.clientId, isCurrent);
+    if (problem !== undefined && isCurrent()) this.lastError = problem;
+    if (!isCurrent() || !client.connected) return;
+    this.sessionRestored = true;
     this.emitChange();
-  }
-
-  /**
-   * Keeps the stored copy of the session in step. A database outage must not cost the broker connection: the
-   * broker holds the truth; at worst a restart resubscribes a filter, or keeps one it should have dropped.
-   */
-  private async record(write: () => Promise<void>): Promise<boolean> {
-    try {
-      await write();
-      return true;
-    } catch (err) {
-      this.errorLog.warn('subscription-store', `Cannot record MQTT subscriptions in the database: ${errorText(err)}`);
-      return false;
-    }
-  }
-
-  /** SUBSCRIBE, one packet per QoS, and the broker's verdict on each filter. */
-  private async subscribeOn(
-    client: MqttClient,
-    subscriptions: readonly StoredSubscription[],
-  ): Promise<{ filter: string; ok: boolean; code: number }[]> {
-    const results: { filter: string; ok: boolean; code: number }[] = [];
-    for (const qos of [0, 1] as const) {
-      const filters = subscriptions.filter((s) => s.qos === qos).map((s) => s.filter);
-      if (filters.length === 0) continue;
-      const codes = await new Promise<number[]>((resolve, reject) => {
-        client.subscribe(filters, { qos }, (err, _granted, packet) => {
-          // A refusal of some filters fails the whole call, but the SUBACK still says which.
-          if (packet?.granted.length === filters.length) resolve(packet.granted as number[]);
-          else reject(err ?? new Error('no SUBACK from the broker'));
-        });
-      });
-      filters.forEach((filter, i) => {
-        const ok = (codes[i] & 0x80) === 0;
-        if (ok) this.active.add(filter);
-        results.push({ filter, ok, code: codes[i] });
-      });
-    }
-    return results;
   }
 
   private onClose(client: MqttClient): void {
     if (client !== this.client) return;
-    const wasUp = this.subscriptionsApplied;
-    this.active.clear();
-    this.subscriptionsApplied = false;
+    const wasUp = this.sessionRestored;
+    this.keeper?.connectionDown();
+    this.sessionRestored = false;
     if (wasUp) this.emitChange();
   }
 
@@ -614,8 +420,8 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     if (client.connected) await until(() => this.ingest.pendingAcks === 0, drainWaitMs);
     // Detached first, so its close is not taken for a lost connection.
     this.client = undefined;
-    this.active.clear();
-    this.subscriptionsApplied = false;
+    this.keeper?.connectionDown();
+    this.sessionRestored = false;
     this.reconnectDelayMs = undefined;
     await client.endAsync(!client.connected).catch((err: unknown) => {
       this.logger.warn(`MQTT: closing the connection failed: ${errorText(err)}`);

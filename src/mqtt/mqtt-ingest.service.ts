@@ -27,8 +27,8 @@ function pubackRelease(scope: AckScope, messageIds: number[]): BatchAck {
  * batch goes out on the bus as `readings.received` (readings and unit statuses), carrying the PUBACKs of its
  * QoS 1 messages, which are sent only when the writer has committed the batch. Bad messages are counted, logged
  * (rate-limited) and acknowledged with their batch: they will never become valid, and they never hold up the
- * good ones. Which broker and which subscriptions is MqttConnectionService's business; it attaches each client
- * it creates here.
+ * good ones. Which broker is MqttConnectionService's business (it attaches each client it creates here), which
+ * subscriptions MqttSubscriptionsService's.
  */
 @Injectable()
 export class MqttIngestService {

@@ -2,8 +2,7 @@ import { AppConfig } from '../config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { credentialReuseProblem, downgradeProblem } from '../common/auth/outbound-credentials.js';
 import { CurrentPrincipal } from '../common/auth/current-principal.decorator.js';
-import { assertUnitInScope, type Principal } from '../common/auth/principal.js';
-import { TopicParser } from './topic.parser.js';
+import type { Principal } from '../common/auth/principal.js';
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
@@ -18,7 +17,8 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { MqttConnectionService } from './mqtt-connection.service.js';
-import { MqttPublisher } from './mqtt-publisher.js';
+import { MqttSubscriptionsService } from './mqtt-subscriptions.service.js';
+import { MqttPublisher } from './mqtt.publisher.js';
 import {
   ConnectMqttDto,
   MqttPublishResponse,
@@ -34,16 +34,13 @@ import { RequireRole, StrictRateLimit } from '../common/auth/access.js';
 @ApiTags('mqtt')
 @Controller('api/v1/scada/mqtt')
 export class MqttController {
-  private readonly topics: TopicParser;
-
   constructor(
     private readonly mqtt: MqttConnectionService,
+    private readonly subscriptions: MqttSubscriptionsService,
     private readonly publisher: MqttPublisher,
     private readonly config: AppConfig,
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
-  ) {
-    this.topics = new TopicParser(config.mqttTopicPrefix);
-  }
+  ) {}
 
   @RequireRole('viewer')
   @Get('status')
@@ -115,7 +112,8 @@ export class MqttController {
   @ApiBadGatewayResponse({ description: 'The broker refused the subscription' })
   @ApiServiceUnavailableResponse({ description: 'Not connected' })
   async subscribe(@Body() body: SubscribeMqttDto): Promise<MqttStatusResponse> {
-    return toMqttStatusResponse(await this.mqtt.subscribe(body.topics, body.qos));
+    await this.subscriptions.subscribe(body.topics, body.qos);
+    return toMqttStatusResponse(this.mqtt.snapshot());
   }
 
   @RequireRole('engineer')
@@ -128,7 +126,8 @@ export class MqttController {
   @ApiConflictResponse({ description: 'The configured subscription cannot be removed' })
   @ApiServiceUnavailableResponse({ description: 'Not connected' })
   async unsubscribe(@Body() body: UnsubscribeMqttDto): Promise<MqttStatusResponse> {
-    return toMqttStatusResponse(await this.mqtt.unsubscribe(body.topics));
+    await this.subscriptions.unsubscribe(body.topics);
+    return toMqttStatusResponse(this.mqtt.snapshot());
   }
 
   @RequireRole('engineer')
@@ -150,19 +149,7 @@ export class MqttController {
   @ApiServiceUnavailableResponse({ description: 'Not connected, or the broker did not acknowledge' })
   @ApiTooManyRequestsResponse({ description: 'Over MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE test messages this minute' })
   async publish(@Body() body: PublishMqttDto, @CurrentPrincipal() by: Principal): Promise<MqttPublishResponse> {
-    const topic = this.topics.parse(body.topic);
-    if (topic.kind === 'rejected') {
-      throw new BadRequestException(
-        `Test messages go to ${this.config.mqttTopicPrefix}/{unit_id}/{sensor_type} (or .../status) only`,
-      );
-    }
-    assertUnitInScope(by, topic.unitId, `Topic '${body.topic}'`);
-    if (body.retain) {
-      throw new BadRequestException(
-        'retain is refused: a retained test message would be replayed (and stored again) on every new subscription',
-      );
-    }
-    const bytes = await this.publisher.publish(body.topic, body.payload, body.qos, body.retain);
+    const bytes = await this.publisher.publishTestMessage(body.topic, body.payload, body.qos, body.retain, by);
     return { topic: body.topic, qos: body.qos, retain: body.retain, bytes };
   }
 }

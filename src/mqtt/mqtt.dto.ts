@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import type { MqttConnectionState } from './mqtt.events.js';
 import type { MqttSnapshot } from './mqtt-connection.service.js';
-import { MAX_PUBLISH_BYTES } from './mqtt-publisher.js';
+import { MAX_PUBLISH_BYTES } from './mqtt.publisher.js';
 import { MAX_TOPIC_BYTES, publishTopicProblem, topicFilterProblem } from './topic-filter.js';
 
 /** Most filters in one subscribe or unsubscribe call. */

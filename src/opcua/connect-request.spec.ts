@@ -1,5 +1,5 @@
 import { decideConnect, sameEndpoint } from './connect-request.js';
-import type { OpcuaConnectSettings } from './opcua-client.service.js';
+import type { OpcuaConnectSettings } from './opcua-session.service.js';
 
 const PLANT: OpcuaConnectSettings = {
   endpointUrl: 'opc.tcp://plc-1:4840',

@@ -1,4 +1,4 @@
-import type { OpcuaConnectionState, OpcuaConnectSettings } from './opcua-client.service.js';
+import type { OpcuaConnectionState, OpcuaConnectSettings } from './opcua-session.service.js';
 
 /**
  * What a connect request does, given the connection there is: open a new one, answer with the current one (the

@@ -25,7 +25,9 @@ import { RequireRole } from '../common/auth/access.js';
 import { CurrentPrincipal } from '../common/auth/current-principal.decorator.js';
 import type { Principal } from '../common/auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
-import { OpcuaClientService } from './opcua-client.service.js';
+import { OpcuaNodeIoService } from './opcua-node-io.service.js';
+import { OpcuaSessionService } from './opcua-session.service.js';
+import { OpcuaSubscriptionsService } from './opcua-subscriptions.service.js';
 import { opcuaSecurityProblem } from './opcua-security.js';
 import { credentialReuseProblem, downgradeProblem } from '../common/auth/outbound-credentials.js';
 import {
@@ -55,7 +57,9 @@ export const MAPPING_ID = new ParseUUIDPipe({
 @Controller('api/v1/scada/opcua')
 export class OpcuaController {
   constructor(
-    private readonly opcua: OpcuaClientService,
+    private readonly session: OpcuaSessionService,
+    private readonly nodes: OpcuaNodeIoService,
+    private readonly subscriptionsService: OpcuaSubscriptionsService,
     private readonly config: AppConfig,
   ) {}
 
@@ -66,7 +70,7 @@ export class OpcuaController {
   })
   @ApiOkResponse({ type: OpcuaStatusResponse })
   status(): OpcuaStatusResponse {
-    return toOpcuaStatusResponse(this.opcua.snapshot());
+    return toOpcuaStatusResponse(this.session.snapshot());
   }
 
   @RequireRole('admin')
@@ -117,7 +121,7 @@ export class OpcuaController {
     const username = body.username ?? this.config.opcuaUsername;
     const password = body.username !== undefined ? body.password : (body.password ?? this.config.opcuaPassword);
     return toOpcuaStatusResponse(
-      await this.opcua.connect({ endpointUrl, securityMode, securityPolicy, username, password }),
+      await this.session.connect({ endpointUrl, securityMode, securityPolicy, username, password }),
     );
   }
 
@@ -128,7 +132,7 @@ export class OpcuaController {
   @ApiOkResponse({ type: OpcuaStatusResponse })
   @ApiConflictResponse({ description: 'Not connected' })
   async disconnect(): Promise<OpcuaStatusResponse> {
-    return toOpcuaStatusResponse(await this.opcua.disconnect());
+    return toOpcuaStatusResponse(await this.session.disconnect());
   }
 
   @RequireRole('engineer')
@@ -143,7 +147,7 @@ export class OpcuaController {
   @ApiBadGatewayResponse({ description: 'The server failed the request' })
   @ApiServiceUnavailableResponse({ description: 'Not connected' })
   async browse(@Query() query: BrowseOpcuaQuery): Promise<OpcuaNodeResponse> {
-    return toOpcuaNodeResponse(await this.opcua.browse(query.node_id, query.depth));
+    return toOpcuaNodeResponse(await this.nodes.browse(query.node_id, query.depth));
   }
 
   @RequireRole('engineer')
@@ -156,7 +160,7 @@ export class OpcuaController {
   @ApiBadGatewayResponse({ description: 'The server failed the request' })
   @ApiServiceUnavailableResponse({ description: 'Not connected' })
   async read(@Body() body: ReadOpcuaDto): Promise<OpcuaReadResponse> {
-    return toOpcuaReadResponse(await this.opcua.read(body.node_ids));
+    return toOpcuaReadResponse(await this.nodes.read(body.node_ids));
   }
 
   @RequireRole('engineer')
@@ -174,7 +178,7 @@ export class OpcuaController {
   @ApiBadGatewayResponse({ description: 'The server failed the request' })
   async subscribe(@Body() body: SubscribeOpcuaDto): Promise<OpcuaMappingResponse> {
     return toOpcuaMappingResponse(
-      await this.opcua.subscribe({
+      await this.subscriptionsService.subscribe({
         nodeId: body.node_id,
         unitId: body.unit_id,
         sensorType: body.sensor_type,
@@ -190,7 +194,7 @@ export class OpcuaController {
   @ApiOperation({ summary: 'Every node mapping, with whether its monitored item is active' })
   @ApiOkResponse({ type: OpcuaMappingListResponse })
   subscriptions(@CurrentPrincipal() by: Principal): OpcuaMappingListResponse {
-    return { subscriptions: this.opcua.subscriptions(by).map(toOpcuaMappingResponse) };
+    return { subscriptions: this.subscriptionsService.subscriptions(by).map(toOpcuaMappingResponse) };
   }
 
   @RequireRole('engineer')
@@ -203,6 +207,6 @@ export class OpcuaController {
     @Param('id', MAPPING_ID) id: string,
     @CurrentPrincipal() by: Principal,
   ): Promise<OpcuaMappingResponse> {
-    return toOpcuaMappingResponse(await this.opcua.unsubscribe(id, by));
+    return toOpcuaMappingResponse(await this.subscriptionsService.unsubscribe(id, by));
   }
 }

@@ -15,13 +15,9 @@ import {
   Min,
 } from 'class-validator';
 import { IDENTIFIER } from '../common/identifier.js';
-import type {
-  BrowsedNode,
-  MappingState,
-  OpcuaConnectionState,
-  OpcuaSnapshot,
-  ReadResult,
-} from './opcua-client.service.js';
+import type { BrowsedNode, ReadResult } from './opcua-node-io.service.js';
+import type { OpcuaConnectionState, OpcuaSnapshot } from './opcua-session.service.js';
+import type { MappingState } from './opcua-subscriptions.service.js';
 import {
   OPCUA_SECURITY_MODES,
   OPCUA_SECURITY_POLICIES,

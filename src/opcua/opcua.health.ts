@@ -1,5 +1,5 @@
 import type { HealthIndicator } from '../common/feature/health-indicator.js';
-import type { OpcuaSnapshot } from './opcua-client.service.js';
+import type { OpcuaSnapshot } from './opcua-session.service.js';
 import { toOpcuaStatusResponse } from './opcua.dto.js';
 
 /** OPC UA's sections of /health and /api/v1/scada/status, read from the client's snapshot at each request. */

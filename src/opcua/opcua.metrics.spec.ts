@@ -1,4 +1,4 @@
-import type { OpcuaSnapshot } from './opcua-client.service.js';
+import type { OpcuaSnapshot } from './opcua-session.service.js';
 import { opcuaSamples } from './opcua.metrics.js';
 
 const snapshot: OpcuaSnapshot = {

@@ -1,5 +1,5 @@
 import type { MetricSample } from '../common/feature/feature.registry.js';
-import type { OpcuaConnectionState, OpcuaSnapshot } from './opcua-client.service.js';
+import type { OpcuaConnectionState, OpcuaSnapshot } from './opcua-session.service.js';
 
 const STATES: readonly OpcuaConnectionState[] = ['disabled', 'connecting', 'connected', 'reconnecting', 'disconnected'];
 

@@ -1,22 +1,31 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { FeatureRegistry } from '../common/feature/feature.registry.js';
-import { OpcuaClientService } from './opcua-client.service.js';
 import { opcuaHealthIndicator } from './opcua.health.js';
 import { OpcuaMappingRepository } from './opcua-mapping.repository.js';
+import { OpcuaMappingStore } from './opcua-mapping.store.js';
+import { OpcuaNodeIoService } from './opcua-node-io.service.js';
+import { OpcuaSessionService } from './opcua-session.service.js';
+import { OpcuaSubscriptionsService } from './opcua-subscriptions.service.js';
 import { OpcuaController } from './opcua.controller.js';
 
 @Module({
   controllers: [OpcuaController],
-  providers: [OpcuaClientService, OpcuaMappingRepository],
-  exports: [OpcuaClientService],
+  providers: [
+    OpcuaMappingRepository,
+    OpcuaMappingStore,
+    OpcuaSessionService,
+    OpcuaNodeIoService,
+    OpcuaSubscriptionsService,
+  ],
+  exports: [OpcuaSessionService, OpcuaNodeIoService],
 })
 export class OpcuaModule implements OnModuleInit {
   constructor(
     private readonly features: FeatureRegistry,
-    private readonly client: OpcuaClientService,
+    private readonly session: OpcuaSessionService,
   ) {}
 
   onModuleInit(): void {
-    this.features.registerHealth(opcuaHealthIndicator(() => this.client.snapshot()));
+    this.features.registerHealth(opcuaHealthIndicator(() => this.session.snapshot()));
   }
 }

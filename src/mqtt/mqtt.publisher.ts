@@ -1,5 +1,8 @@
-import { Injectable, PayloadTooLargeException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, Injectable, PayloadTooLargeException, ServiceUnavailableException } from '@nestjs/common';
+import { assertUnitInScope, type Principal } from '../common/auth/principal.js';
+import { AppConfig } from '../config/app-config.js';
 import { MqttConnectionService } from './mqtt-connection.service.js';
+import { TopicParser } from './topic.parser.js';
 
 /** Test messages are small; 16 KiB leaves room to try the 4 KiB reading limit from the API. */
 export const MAX_PUBLISH_BYTES = 16 * 1024;
@@ -11,7 +14,40 @@ const PUBLISH_TIMEOUT_MS = 10_000;
  */
 @Injectable()
 export class MqttPublisher {
-  constructor(private readonly connection: MqttConnectionService) {}
+  private readonly topics: TopicParser;
+
+  constructor(
+    private readonly connection: MqttConnectionService,
+    private readonly config: AppConfig,
+  ) {
+    this.topics = new TopicParser(config.mqttTopicPrefix);
+  }
+
+  /**
+   * A test message from a user: only to a reading or status topic of a unit in the caller's scope (403
+   * otherwise), and never retained. Resolves with the payload's size once the broker has it.
+   */
+  async publishTestMessage(
+    topic: string,
+    payload: string,
+    qos: 0 | 1 | 2,
+    retain: boolean,
+    by: Principal,
+  ): Promise<number> {
+    const parsed = this.topics.parse(topic);
+    if (parsed.kind === 'rejected') {
+      throw new BadRequestException(
+        `Test messages go to ${this.config.mqttTopicPrefix}/{unit_id}/{sensor_type} (or .../status) only`,
+      );
+    }
+    assertUnitInScope(by, parsed.unitId, `Topic '${topic}'`);
+    if (retain) {
+      throw new BadRequestException(
+        'retain is refused: a retained test message would be replayed (and stored again) on every new subscription',
+      );
+    }
+    return this.publish(topic, payload, qos, retain);
+  }
 
   /** Publishes a message; resolves once the broker has it (QoS ≥ 1), or fails with 503 after 10 s. */
   async publish(topic: string, payload: string, qos: 0 | 1 | 2, retain: boolean): Promise<number> {

@@ -1,0 +1,202 @@
+import { BadGatewayException, BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  AttributeIds,
+  BrowseDirection,
+  type ClientSession,
+  DataType,
+  NodeClass,
+  type ReferenceDescription,
+  StatusCodes,
+} from 'node-opcua';
+import { qualityOfStatusCode } from './data-change.mapper.js';
+import { jsonValue } from './variant-json.mapper.js';
+import { OpcuaSessionService } from './opcua-session.service.js';
+
+/** A node and, down to the requested depth, its children. */
+export interface BrowsedNode {
+  nodeId: string;
+  browseName: string;
+  displayName: string;
+  nodeClass: string;
+  dataType?: string;
+  children?: BrowsedNode[];
+}
+
+/** A node's current value as read. */
+export interface ReadResult {
+  nodeId: string;
+  value: unknown;
+  dataType?: string;
+  statusCode: number;
+  status: string;
+  quality: 'GOOD' | 'UNCERTAIN' | 'BAD';
+  sourceTimestamp?: Date;
+  serverTimestamp?: Date;
+}
+
+/** Most nodes one browse call returns, whatever the depth: a browse of a big server must not build megabytes. */
+const MAX_BROWSE_NODES = 2000;
+
+/** How many more nodes a browse may add. */
+interface Budget {
+  left: number;
+}
+
+/**
+ * Requests on the nodes of the connected server, on the current session: browsing the address space and reading
+ * values (the place for writes too). Each fails with the HTTP error a user can act on: 503 while not connected,
+ * 404 for an unknown node, 400 for an invalid one, 502 when the server fails the request.
+ */
+@Injectable()
+export class OpcuaNodeIoService {
+  constructor(private readonly session: OpcuaSessionService) {}
+
+  /** Browses from `nodeId` down `depth` levels of hierarchical references. */
+  async browse(nodeId: string, depth: number): Promise<BrowsedNode> {
+    const session = this.session.requireSession();
+    try {
+      const [browseName, displayName, nodeClass, dataType] = await session.read(
+        [AttributeIds.BrowseName, AttributeIds.DisplayName, AttributeIds.NodeClass, AttributeIds.DataType].map(
+          (attributeId) => ({ nodeId, attributeId }),
+        ),
+      );
+      this.throwIfUnknown(nodeId, browseName.statusCode.value);
+      const root: BrowsedNode = {
+        nodeId,
+        browseName: String(browseName.value.value),
+        displayName: String((displayName.value.value as { text?: string } | null)?.text ?? ''),
+        nodeClass: NodeClass[Number(nodeClass.value.value)] ?? String(nodeClass.value.value),
+        dataType: dataType.statusCode.value === 0 ? dataTypeName(dataType.value.value) : undefined,
+      };
+      const budget = { left: MAX_BROWSE_NODES };
+      await this.browseChildren(session, [root], depth, budget);
+      return root;
+    } catch (err) {
+      throw this.session.toHttpError(err);
+    }
+  }
+
+  /** Reads the Value attribute of each node, with its status code and both timestamps. */
+  async read(nodeIds: string[]): Promise<ReadResult[]> {
+    const session = this.session.requireSession();
+    try {
+      const values = await session.read(
+        nodeIds.flatMap((nodeId) => [
+          { nodeId, attributeId: AttributeIds.Value },
+          { nodeId, attributeId: AttributeIds.DataType },
+        ]),
+        0,
+      );
+      const unknown = nodeIds.filter((_, i) => isUnknownNode(values[2 * i].statusCode.value));
+      if (unknown.length > 0) {
+        throw new NotFoundException(`Unknown node id(s) on ${session.endpoint.endpointUrl}: ${unknown.join(', ')}`);
+      }
+      return nodeIds.map((nodeId, i) => {
+        const dv = values[2 * i];
+        const type = values[2 * i + 1];
+        const code = dv.statusCode.value;
+        return {
+          nodeId,
+          value: jsonValue(dv.value.value),
+          dataType: type.statusCode.value === 0 ? dataTypeName(type.value.value) : undefined,
+          statusCode: code,
+          status: dv.statusCode.name,
+          quality: qualityOfStatusCode(code),
+          sourceTimestamp: dv.sourceTimestamp ?? undefined,
+          serverTimestamp: dv.serverTimestamp ?? undefined,
+        };
+      });
+    } catch (err) {
+      throw this.session.toHttpError(err);
+    }
+  }
+
+  /** Fails unless the server knows `nodeId` and lets it be read (before monitoring it). */
+  async assertReadable(nodeId: string): Promise<void> {
+    const session = this.session.requireSession();
+    let code: number;
+    try {
+      const [dv] = await session.read([{ nodeId, attributeId: AttributeIds.NodeClass }]);
+      code = dv.statusCode.value;
+    } catch (err) {
+      throw this.session.toHttpError(err);
+    }
+    this.throwIfUnknown(nodeId, code);
+    if (code !== 0) throw new BadGatewayException(`The server refused to read node '${nodeId}': ${hex(code)}`);
+  }
+
+  /** Browses every node of `level`, then the next level, until the depth or the budget runs out. */
+  private async browseChildren(session: ClientSession, level: BrowsedNode[], depth: number, budget: Budget) {
+    if (depth <= 0 || level.length === 0 || budget.left <= 0) return;
+    const results = await session.browse(
+      level.map((node) => ({
+        nodeId: node.nodeId,
+        browseDirection: BrowseDirection.Forward,
+        referenceTypeId: 'HierarchicalReferences',
+        includeSubtypes: true,
+        nodeClassMask: 0,
+        resultMask: 0x3f,
+      })),
+    );
+    const next: BrowsedNode[] = [];
+    const variables: BrowsedNode[] = [];
+    results.forEach((result, i) => {
+      const parent = level[i];
+      parent.children = [];
+      for (const ref of result.references ?? []) {
+        if (budget.left <= 0) break;
+        budget.left--;
+        const child = toBrowsedNode(ref);
+        parent.children.push(child);
+        next.push(child);
+        if (Number(ref.nodeClass) === Number(NodeClass.Variable)) variables.push(child);
+      }
+    });
+    if (variables.length > 0) {
+      const types = await session.read(
+        variables.map((v) => ({ nodeId: v.nodeId, attributeId: AttributeIds.DataType })),
+      );
+      types.forEach((t, i) => {
+        if (t.statusCode.value === 0) variables[i].dataType = dataTypeName(t.value.value);
+      });
+    }
+    await this.browseChildren(session, next, depth - 1, budget);
+  }
+
+  private throwIfUnknown(nodeId: string, code: number): void {
+    if (isUnknownNode(code)) {
+      throw new NotFoundException(`Unknown node id '${nodeId}' on ${this.session.endpointUrl ?? 'the server'}`);
+    }
+    if (code === StatusCodes.BadNodeIdInvalid.value) {
+      throw new BadRequestException(`Invalid node id '${nodeId}'`);
+    }
+  }
+}
+
+function toBrowsedNode(ref: ReferenceDescription): BrowsedNode {
+  return {
+    nodeId: ref.nodeId.toString(),
+    browseName: ref.browseName.toString(),
+    displayName: ref.displayName.text ?? '',
+    nodeClass: NodeClass[ref.nodeClass] ?? String(ref.nodeClass),
+  };
+}
+
+/** Built-in data types by name (Double, Int32, ...); others by their node id. */
+function dataTypeName(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const id = value as { namespace?: number; value?: unknown; toString(): string };
+  if (id.namespace === 0 && typeof id.value === 'number') {
+    const name = DataType[id.value] as string | undefined;
+    if (name !== undefined) return name;
+  }
+  return id.toString();
+}
+
+function isUnknownNode(code: number): boolean {
+  return code === StatusCodes.BadNodeIdUnknown.value;
+}
+
+function hex(code: number): string {
+  return `0x${code.toString(16).padStart(8, '0')}`;
+}
