@@ -326,7 +326,7 @@ function print(results: Figures[], timescaleMissing?: string): void {
   const cell = (get: (r: Figures) => string): string => results.map((r) => ` ${get(r).padEnd(24)} |`).join('');
   const pp = (t: Timing): string => `${f(t.p50)} / ${f(t.p99)}`;
   console.log('');
-  console.log(`| p50 / p99 ms (${ITERATIONS} sequential requests each)   |${cell((r) => r.name)}`);
+  console.log(`| ${`p50 / p99 ms (${ITERATIONS} sequential requests each)`.padEnd(49)} |${cell((r) => r.name)}`);
   console.log(`| ------------------------------------------------- |${cell(() => '-'.repeat(24))}`);
   console.log(`| latest values of a unit (4 sensors)               |${cell((r) => pp(r.latest))}`);
   console.log(`| 24 h of one sensor in 1-minute buckets (1440 pts) |${cell((r) => pp(r.day1m))}`);
