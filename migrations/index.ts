@@ -9,6 +9,7 @@ import { MqttDevices1764000007000 } from './1764000007000-MqttDevices.js';
 import { AuditLogOwner1764000007300 } from './1764000007300-AuditLogOwner.js';
 import { ReadingDeadLetters1764000008000 } from './1764000008000-ReadingDeadLetters.js';
 import { SensorPointKinds1764000009000 } from './1764000009000-SensorPointKinds.js';
+import { Notifications1764000010000 } from './1764000010000-Notifications.js';
 
 /** Every migration, in order. Listed explicitly: no globbing of compiled files. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   AuditLogOwner1764000007300,
   ReadingDeadLetters1764000008000,
   SensorPointKinds1764000009000,
+  Notifications1764000010000,
 ];
