@@ -27,9 +27,12 @@ export class SendError extends Error {}
 @Injectable()
 export class ChannelSender {
   private readonly policy: OutboundHostPolicy;
+  /** No send outlives half a lease, so the row is never taken over while its first sender still waits. */
+  private readonly maxTimeoutMs: number;
 
   constructor(config: AppConfig) {
     this.policy = new OutboundHostPolicy(config.notificationsAllowedHosts);
+    this.maxTimeoutMs = Math.max(100, Math.floor(config.notificationsLeaseMs / 2));
   }
 
   get hostPolicy(): OutboundHostPolicy {
@@ -56,7 +59,7 @@ export class ChannelSender {
           alarm: message.alarm,
         });
         const signature = signWebhook(channel.secret ?? '', body, Math.floor(now.getTime() / 1000));
-        await this.post(channel.config.url, body, channel.config.timeout_ms, {
+        await this.post(channel.config.url, body, this.timeout(channel.config.timeout_ms), {
           [SIGNATURE_HEADER]: signature,
           'X-ThermaCore-Delivery': message.deliveryId,
         });
@@ -66,7 +69,7 @@ export class ChannelSender {
         await this.post(
           channel.secret ?? '',
           JSON.stringify({ text: `*${message.subject}*\n${message.text}` }),
-          channel.config.timeout_ms,
+          this.timeout(channel.config.timeout_ms),
           {},
         );
         return;
@@ -74,6 +77,10 @@ export class ChannelSender {
         await this.mail(channel, message);
         return;
     }
+  }
+
+  private timeout(channelMs: number): number {
+    return Math.min(channelMs, this.maxTimeoutMs);
   }
 
   private async post(url: string, body: string, timeoutMs: number, headers: Record<string, string>): Promise<void> {
@@ -97,6 +104,7 @@ export class ChannelSender {
 
   private async mail(channel: NotificationChannel & { type: 'email' }, message: OutgoingNotification): Promise<void> {
     const { config } = channel;
+    const timeoutMs = this.timeout(config.timeout_ms);
     const transport = nodemailer.createTransport({
       host: config.host,
       port: config.port,
@@ -104,9 +112,9 @@ export class ChannelSender {
       requireTLS: config.security === 'starttls',
       ignoreTLS: config.security === 'none',
       auth: config.username === null ? undefined : { user: config.username, pass: channel.secret ?? '' },
-      connectionTimeout: config.timeout_ms,
-      greetingTimeout: config.timeout_ms,
-      socketTimeout: config.timeout_ms,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
     });
     try {
       await transport.sendMail({

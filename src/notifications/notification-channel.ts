@@ -14,7 +14,7 @@ export const EMAIL_SECURITY = ['starttls', 'tls', 'none'] as const;
 export type EmailSecurity = (typeof EMAIL_SECURITY)[number];
 
 export const DEFAULT_TIMEOUT_MS = 5000;
-/** The longest a channel may wait for its receiver; NOTIFICATIONS_LEASE_S is longer, so a lease outlives a send. */
+/** The longest a channel may wait for its receiver (the sender also cuts a send off at half the lease). */
 export const MAX_TIMEOUT_MS = 30_000;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 const MAX_RECIPIENTS = 50;

@@ -111,8 +111,9 @@ export class NotificationDeliveryRepository {
   }
 
   /**
-   * Escalations of alarms that were acknowledged, closed or shelved meanwhile are cancelled instead of sent:
-   * acknowledging stops the escalation (ISA-18.2: cleared_unacknowledged still escalates).
+   * Escalations of alarms that were acknowledged, closed or shelved meanwhile are cancelled, due or not (so the
+   * delivery list shows at once that they will not go out): acknowledging stops the escalation (ISA-18.2:
+   * cleared_unacknowledged still escalates). Bounded by the outbox cap, and served by its partial index.
    */
   async cancelSettledEscalations(): Promise<number> {
     return this.db.execute(
@@ -123,7 +124,7 @@ export class NotificationDeliveryRepository {
                              WHEN a.acknowledged_at IS NOT NULL THEN 'alarm acknowledged'
                              ELSE 'alarm closed' END
        FROM notification_deliveries o LEFT JOIN alarms a ON a.id = o.alarm_id
-       WHERE d.id = o.id AND o.kind = 'escalation' AND o.status = 'pending' AND o.due_at <= now()
+       WHERE d.id = o.id AND o.kind = 'escalation' AND o.status = 'pending'
          AND (a.id IS NULL OR a.acknowledged_at IS NOT NULL OR a.state = 'cleared' OR a.shelved_until > now())`,
     );
   }
