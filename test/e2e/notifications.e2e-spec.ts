@@ -205,6 +205,23 @@ describe(`notifications end to end (${TARGET})`, () => {
     expect(validSignature({ ...test, body: test.body.replace('test', 'tset') })).toBe(false);
   });
 
+  it('posts {"text"} to a chat incoming webhook whose URL stays a secret', async () => {
+    const chat = await api('POST', '/notifications/channels', {
+      name: 'chat',
+      type: 'chat',
+      config: {},
+      secret: `http://127.0.0.1:${hookPort}/chat/T000/B000/token-xyz`,
+    });
+    expect(chat.status).toBe(201);
+    expect(chat.body.config).toEqual({ host: '127.0.0.1', timeout_ms: 5000 });
+    expect(chat.text).not.toContain('token-xyz');
+    expect((await api('POST', `/notifications/channels/${chat.body.id}/test`)).body).toEqual({ ok: true });
+    const posted = hooks.filter((h) => h.body.startsWith('{"text"'));
+    expect(posted).toHaveLength(1);
+    expect(JSON.parse(posted[0].body)).toEqual({ text: expect.stringContaining('Test message from ThermaCore SCADA') });
+    expect((await api('DELETE', `/notifications/channels/${chat.body.id}`)).status).toBe(204);
+  });
+
   it('mails and signs the raise, escalates while unacknowledged, and stops escalating on acknowledgement', async () => {
     const rule = await api('POST', '/notifications/rules', {
       name: 'critical temperature',
