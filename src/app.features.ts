@@ -3,6 +3,7 @@ import { COMMON_FEATURE } from './common/common.feature.js';
 import type { FeatureDefinition } from './common/feature/feature.definition.js';
 import { DEVICES_FEATURE } from './devices/devices.feature.js';
 import { MQTT_FEATURE } from './mqtt/mqtt.feature.js';
+import { NOTIFICATIONS_FEATURE } from './notifications/notifications.feature.js';
 import { OPCUA_FEATURE } from './opcua/opcua.feature.js';
 import { TELEMETRY_FEATURE } from './telemetry/telemetry.feature.js';
 
@@ -19,4 +20,5 @@ export const APP_FEATURES: readonly FeatureDefinition[] = [
   MQTT_FEATURE,
   OPCUA_FEATURE,
   DEVICES_FEATURE,
+  NOTIFICATIONS_FEATURE,
 ];

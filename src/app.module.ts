@@ -14,6 +14,7 @@ import { DevicesModule } from './devices/devices.module.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { OpcuaModule } from './opcua/opcua.module.js';
 import { PipelineModule } from './pipeline/pipeline.module.js';
 import { ProcessorModule } from './processor/processor.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         PipelineModule,
         GatewayModule,
         AlertsModule,
+        NotificationsModule,
         MqttModule,
         OpcuaModule,
         SimulatorModule,

@@ -26,6 +26,8 @@ function raise(id: string, at: number): AlarmChange {
 }
 
 interface Statement {
+  text: string;
+  extra: unknown[];
   alarms: { id: string; state: string; ord: number; raised_at: number }[];
   events: { alarm_id: string; action: string; ord: number }[];
 }
@@ -49,11 +51,13 @@ class FakeDb {
     this.gate = undefined;
   }
 
-  async execute(_text: string, params: string[]): Promise<number> {
+  async execute(text: string, params: string[]): Promise<number> {
     await this.gate;
     const failure = this.failures.shift();
     if (failure !== undefined) throw failure;
     this.statements.push({
+      text,
+      extra: params.slice(2),
       alarms: JSON.parse(params[0]) as Statement['alarms'],
       events: JSON.parse(params[1]) as Statement['events'],
     });
@@ -114,5 +118,21 @@ describe('AlarmWriter', () => {
     expect(writer.refused).toBe(1);
     expect(await writer.write([raise('a2', T0)])).toBe(true);
     expect(db.statements.map((s) => s.alarms[0].id)).toEqual(['a2']);
+  });
+
+  it('runs extensions in the same statement, their parameters numbered after its own and built from the changes', async () => {
+    writer.extend({ name: 'first', paramCount: 1, statement: (n) => `SELECT $${n}`, params: (c) => [c.length] });
+    writer.extend({
+      name: 'second',
+      paramCount: 2,
+      statement: (n) => `SELECT $${n}, $${n + 1}`,
+      params: (c) => [c[0].alarm.id, 'x'],
+    });
+    await writer.write([raise('a1', T0), raise('a2', T0)]);
+    const [statement] = db.statements;
+    expect(statement.text).toContain(', ext_first AS (SELECT $3)');
+    expect(statement.text).toContain(', ext_second AS (SELECT $4, $5)');
+    expect(statement.extra).toEqual([2, 'a1', 'x']);
+    expect(() => writer.extend({ name: 'bad;name', paramCount: 0, statement: () => '', params: () => [] })).toThrow();
   });
 });

@@ -3,6 +3,7 @@ import { DatabasePool } from '../common/database/database.pool.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { Backoff } from '../common/backoff.js';
 import { type Alarm, type AlarmChange, isClosed } from './alarm-lifecycle.js';
+import type { AlarmWriteExtension } from './alarm-write.extension.js';
 
 /** Epoch milliseconds (with microsecond fraction) as the integer microseconds the SQL below turns back into time. */
 const micros = (ms: number | null | undefined): number | null =>
@@ -16,7 +17,7 @@ const time = (column: string): string => `timestamptz 'epoch' + ${column} * inte
  * and reopens in one batch never holds two open alarms, which the partial unique index would refuse.
  */
 const WRITE_ALARMS = `
-  WITH upserted AS (
+  upserted AS (
     INSERT INTO alarms (id, rule_id, unit_id, sensor_type, severity, state, message, value, threshold, raised_at,
                         raise_count, acknowledged_at, acknowledged_by, acknowledge_comment, cleared_at, closed_at,
                         shelved_until, shelved_by, shelve_reason, updated_at)
@@ -38,13 +39,15 @@ const WRITE_ALARMS = `
       closed_at = EXCLUDED.closed_at, shelved_until = EXCLUDED.shelved_until, shelved_by = EXCLUDED.shelved_by,
       shelve_reason = EXCLUDED.shelve_reason, updated_at = now()
   )
+  , events AS (
   INSERT INTO alarm_events (alarm_id, action, from_state, to_state, at, actor, comment, value, shelved_until)
   SELECT e.alarm_id, e.action, e.from_state, e.to_state, ${time('e.at')}, e.actor, e.comment, e.value,
          ${time('e.shelved_until')}
   FROM jsonb_to_recordset($2::jsonb) AS e(
     ord int, alarm_id uuid, action varchar, from_state varchar, to_state varchar, at int8, actor varchar,
     comment varchar, value float8, shelved_until int8)
-  ORDER BY e.ord`;
+  ORDER BY e.ord
+  )`;
 
 interface Queued {
   changes: AlarmChange[];
@@ -75,7 +78,27 @@ export class AlarmWriter implements BeforeApplicationShutdown {
   /** Most recent write failure, cleared by the next success. */
   lastError: string | undefined;
 
+  private readonly extensions: AlarmWriteExtension[] = [];
+  /** The statement for the writer's own two CTEs and every extension's; rebuilt when one is added. */
+  private statement = `WITH ${WRITE_ALARMS} SELECT 1`;
+
   constructor(private readonly db: DatabasePool) {}
+
+  /**
+   * Adds a statement that commits with every later write of transitions (see AlarmWriteExtension). Called at
+   * start-up (onModuleInit of the extending module), before transitions flow.
+   */
+  extend(extension: AlarmWriteExtension): void {
+    if (!/^[A-Za-z_]+$/.test(extension.name)) throw new Error(`Alarm write extension name '${extension.name}'`);
+    this.extensions.push(extension);
+    let next = 3;
+    const ctes = this.extensions.map((e) => {
+      const cte = `, ext_${e.name} AS (${e.statement(next)})`;
+      next += e.paramCount;
+      return cte;
+    });
+    this.statement = `WITH ${WRITE_ALARMS} ${ctes.join('\n')} SELECT 1`;
+  }
 
   /** Transitions waiting for the database. */
   get pending(): number {
@@ -182,7 +205,9 @@ export class AlarmWriter implements BeforeApplicationShutdown {
       value: t.action === 'raise' || t.action === 'clear' ? alarm.value : null,
       shelved_until: micros(t.shelvedUntil),
     }));
-    await this.db.execute(WRITE_ALARMS, [JSON.stringify(alarmRows), JSON.stringify(eventRows)]);
+    const params: unknown[] = [JSON.stringify(alarmRows), JSON.stringify(eventRows)];
+    for (const extension of this.extensions) params.push(...extension.params(changes));
+    await this.db.execute(this.statement, params);
   }
 }
 

@@ -14,6 +14,6 @@ import { ProcessorModule } from '../processor/processor.module.js';
   // Rules first: its static `/alerts/rules` routes must be matched before AlertsController's `/alerts/:id`.
   controllers: [AlertRulesController, AlertsController],
   providers: [AlertRuleRepository, AlarmRepository, AlarmWriter, AlertsService],
-  exports: [AlertsService],
+  exports: [AlertsService, AlarmWriter],
 })
 export class AlertsModule {}

@@ -32,6 +32,12 @@ describe('Backoff', () => {
     expect(take(backoff, 2)).toEqual([200, 400]);
   });
 
+  it('gives the delay after a stored number of failures without counting an attempt', () => {
+    const backoff = new Backoff({ initialMs: 1000, maxMs: 30_000, jitter: 0 });
+    expect([0, 1, 2, 5, 50, -3].map((n) => backoff.delayAfter(n))).toEqual([1000, 2000, 4000, 30_000, 30_000, 1000]);
+    expect(backoff.attempts).toBe(0);
+  });
+
   it('draws the jitter fraction of each delay at random: between (1 − jitter) and 1 of the ceiling', () => {
     expect(new Backoff({ initialMs: 1000, maxMs: 1000, jitter: 0.5, random: () => 0 }).next()).toBe(500);
     expect(new Backoff({ initialMs: 1000, maxMs: 1000, jitter: 0.5, random: () => 0.5 }).next()).toBe(750);

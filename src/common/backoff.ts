@@ -42,9 +42,16 @@ export class Backoff {
 
   /** The delay before the next attempt (ms); each call counts one more attempt. */
   next(): number {
+    return this.delayAfter(this.failed++);
+  }
+
+  /**
+   * The delay after `failures` failed attempts, without counting one: for retries whose count is stored elsewhere
+   * (a notification delivery's attempts live in its outbox row, not in this object).
+   */
+  delayAfter(failures: number): number {
     // Past ~1000 doublings the power is Infinity; the cap applies either way, and Math.min keeps it finite.
-    const ceiling = Math.min(this.maxMs, this.initialMs * this.factor ** Math.min(this.failed, 1000));
-    this.failed++;
+    const ceiling = Math.min(this.maxMs, this.initialMs * this.factor ** Math.min(Math.max(0, failures), 1000));
     const drawn = clamp01(this.random());
     return Math.max(1, Math.round(ceiling * (1 - this.jitter + this.jitter * drawn)));
   }

@@ -130,6 +130,15 @@ export class AppConfig {
   readonly deadLetterMaxRows: number;
   readonly deadLetterMaxAgeSeconds: number;
   readonly deadLetterPruneIntervalMs: number;
+  /** Alarm notifications (src/notifications): outbound host allow list, worker timing, outbox bounds. */
+  readonly notificationsAllowedHosts: string[];
+  readonly notificationsPollMs: number;
+  readonly notificationsLeaseMs: number;
+  readonly notificationsMaxAttempts: number;
+  readonly notificationsRetryInitialMs: number;
+  readonly notificationsRetryMaxMs: number;
+  readonly notificationsMaxOutbox: number;
+  readonly notificationsRetentionSeconds: number;
   /** Caps on what readings may register (processor/sensor-catalog.ts): beyond them a reading is rejected. */
   readonly maxUnits: number;
   readonly maxSensorsPerUnit: number;
@@ -291,9 +300,17 @@ export class AppConfig {
       if (!planned.ok) problems.push(`SIMULATOR_RATE and SIMULATOR_UNITS do not fit: ${planned.error}`);
     }
     const durations: Partial<
-      Record<'TELEMETRY_RETENTION' | 'TELEMETRY_COMPRESS_AFTER' | 'DEAD_LETTER_MAX_AGE', number>
+      Record<
+        'TELEMETRY_RETENTION' | 'TELEMETRY_COMPRESS_AFTER' | 'DEAD_LETTER_MAX_AGE' | 'NOTIFICATIONS_RETENTION',
+        number
+      >
     > = {};
-    for (const name of ['TELEMETRY_RETENTION', 'TELEMETRY_COMPRESS_AFTER', 'DEAD_LETTER_MAX_AGE'] as const) {
+    for (const name of [
+      'TELEMETRY_RETENTION',
+      'TELEMETRY_COMPRESS_AFTER',
+      'DEAD_LETTER_MAX_AGE',
+      'NOTIFICATIONS_RETENTION',
+    ] as const) {
       const text = String(v[name]);
       const seconds = text === '0' ? 0 : parseDuration(text);
       if (seconds === undefined) problems.push(`${name} must be 0 or <integer><s|m|h|d> (e.g. 7d, 12h), got '${text}'`);
@@ -379,6 +396,17 @@ export class AppConfig {
     this.deadLetterMaxRows = int('DEAD_LETTER_MAX_ROWS');
     this.deadLetterMaxAgeSeconds = durations.DEAD_LETTER_MAX_AGE ?? 0;
     this.deadLetterPruneIntervalMs = int('DEAD_LETTER_PRUNE_INTERVAL_S') * 1000;
+    this.notificationsAllowedHosts = (opt('NOTIFICATIONS_ALLOWED_HOSTS') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== '');
+    this.notificationsPollMs = int('NOTIFICATIONS_POLL_MS');
+    this.notificationsLeaseMs = int('NOTIFICATIONS_LEASE_S') * 1000;
+    this.notificationsMaxAttempts = int('NOTIFICATIONS_MAX_ATTEMPTS');
+    this.notificationsRetryInitialMs = int('NOTIFICATIONS_RETRY_INITIAL_MS');
+    this.notificationsRetryMaxMs = int('NOTIFICATIONS_RETRY_MAX_MS');
+    this.notificationsMaxOutbox = int('NOTIFICATIONS_MAX_OUTBOX');
+    this.notificationsRetentionSeconds = durations.NOTIFICATIONS_RETENTION ?? 0;
     this.maxUnits = int('MAX_UNITS');
     this.maxSensorsPerUnit = int('MAX_SENSORS_PER_UNIT');
     this.maxNewSensorsPerMinute = int('MAX_NEW_SENSORS_PER_MINUTE');

@@ -1,0 +1,8 @@
+import { Notifications1764000010000 } from '../../migrations/1764000010000-Notifications.js';
+import type { FeatureDefinition } from '../common/feature/feature.definition.js';
+
+/** Notification channels, routing rules and the delivery outbox (plain SQL repositories: no entities). */
+export const NOTIFICATIONS_FEATURE: FeatureDefinition = {
+  name: 'notifications',
+  migrations: [Notifications1764000010000],
+};
