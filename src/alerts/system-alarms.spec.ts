@@ -1,22 +1,10 @@
 import { Logger } from '@nestjs/common';
+import { AUDIT_ENTRY as entry, FlakyDatabase } from '../common/audit/flaky-database.fixture.js';
 import { AuditLog } from '../common/audit/audit-log.service.js';
 import type { DatabasePool } from '../common/database/database.pool.js';
 import { AlarmEngine } from './alarm.engine.js';
 import type { AlarmChange } from './alarm-lifecycle.js';
 import { AUDIT_WRITE_RULE, SYSTEM_UNIT } from './system-alarms.js';
-
-/** A database whose INSERTs fail while `broken` (fault injection), and that counts what it stored. */
-class FlakyDatabase {
-  broken = false;
-  stored = 0;
-  query(): Promise<unknown[]> {
-    if (this.broken) return Promise.reject(new Error('permission denied for table audit_log'));
-    this.stored++;
-    return Promise.resolve([]);
-  }
-}
-
-const entry = { actor: 'alice', actorKind: 'api_key' as const, action: 'alert_rules.update', result: 'ok' as const };
 
 describe('AUDIT_WRITE_RULE: the system alarm of failing audit writes', () => {
   let db: FlakyDatabase;

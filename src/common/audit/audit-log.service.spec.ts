@@ -1,20 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { AUDIT_ENTRY as entry, FlakyDatabase } from './flaky-database.fixture.js';
 import type { AuditHealth } from './audit-log.service.js';
 import type { DatabasePool } from '../database/database.pool.js';
 import { AuditLog } from './audit-log.service.js';
-
-/** A database whose INSERTs fail while `broken` (fault injection), and that counts what it stored. */
-class FlakyDatabase {
-  broken = false;
-  stored = 0;
-  query(): Promise<unknown[]> {
-    if (this.broken) return Promise.reject(new Error('permission denied for table audit_log'));
-    this.stored++;
-    return Promise.resolve([]);
-  }
-}
-
-const entry = { actor: 'alice', actorKind: 'api_key' as const, action: 'alert_rules.update', result: 'ok' as const };
 
 describe('AuditLog: a failing audit write', () => {
   let db: FlakyDatabase;
