@@ -20,9 +20,12 @@ class FakeSocket {
   };
   readonly handshake = { address: '127.0.0.1' };
   disconnected = false;
+  /** Like a WebSocket transport busy with its previous write: what is emitted waits in the buffer. */
+  buffersEmits = false;
   constructor(readonly id: string) {}
   emit(event: string, payload: SensorDataEvent): void {
     if (event === 'sensor_data') this.received.push(payload);
+    if (this.buffersEmits) this.conn.writeBuffer.push(payload);
   }
   disconnect(): void {
     this.disconnected = true;
@@ -102,6 +105,21 @@ describe('ClientDelivery (slow-client policy)', () => {
     expect(other.received).toEqual([]);
     expect(counters.sensorDataBroadcasts).toBe(1);
     expect(counters.sensorDataSent).toBe(1);
+  });
+
+  it("judges a client's buffer once per round, so a round's own emits to many units never make it look behind", () => {
+    const { delivery, counters, connect } = setUp();
+    const units = Array.from({ length: 3 * MAX_QUEUED }, (_, i) => `U${i}`);
+    const watcher = connect('watcher', ...units);
+    watcher.buffersEmits = true;
+    delivery.deliverRound(units.map((u) => [u, [value('t', 1)]] as const));
+    expect(watcher.received).toHaveLength(units.length);
+    expect(counters.clientsFellBehind).toBe(0);
+    // The transport never wrote those out: the next round finds them still waiting, and the client is behind.
+    delivery.deliverRound(units.map((u) => [u, [value('t', 2)]] as const));
+    expect(watcher.received).toHaveLength(units.length);
+    expect(counters.clientsFellBehind).toBe(1);
+    expect(delivery.heldReadings).toBe(units.length);
   });
 
   it('holds the latest value per sensor for a client behind, without holding the others back', () => {

@@ -28,6 +28,8 @@ interface ClientState {
   behindSince?: number;
   /** Latest value per sensor not yet sent, while behind. */
   held: LatestReadingBuffer;
+  /** The delivery round in which its send buffer was last looked at. */
+  checkedInRound: number;
 }
 
 /**
@@ -63,6 +65,8 @@ export class ClientDelivery implements OnModuleDestroy {
   private readonly awaitingRecovery = new Map<string, number>();
   /** Largest send buffer seen at the last full sweep (packets), for the health summary. */
   maxQueuedSeen = 0;
+  /** Counts delivery rounds: one fan-out tick, or one message from another instance. */
+  private round = 0;
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -80,7 +84,7 @@ export class ClientDelivery implements OnModuleDestroy {
   }
 
   add(socket: Socket): void {
-    this.clients.set(socket.id, { socket, held: new LatestReadingBuffer() });
+    this.clients.set(socket.id, { socket, held: new LatestReadingBuffer(), checkedInRound: -1 });
   }
 
   remove(socket: Socket): void {
@@ -122,17 +126,34 @@ export class ClientDelivery implements OnModuleDestroy {
 
   /** Sends one unit's readings to its room on this instance, holding them back for members that are behind. */
   deliver(unitId: string, readings: LiveReading[]): void {
-    const server = this.server;
-    if (!server) return;
+    this.deliverRound([[unitId, readings]]);
+  }
+
+  /**
+   * Sends one round of readings (one fan-out tick: several units) to their rooms. A client's send buffer is judged
+   * once per round, at the first unit it watches, before this round wrote to it: the round's own emits (one per
+   * watched unit, all in one tick) wait in the buffer until the transport's next write, so a client watching more
+   * units than WEBSOCKET_SLOW_CLIENT_MAX_QUEUED would otherwise look behind on every tick while keeping up.
+   */
+  deliverRound(units: Iterable<readonly [unitId: string, readings: LiveReading[]]>): void {
+    if (!this.server) return;
+    this.round++;
+    const now = Date.now();
+    for (const [unitId, readings] of units) this.deliverInRound(unitId, readings, now);
+  }
+
+  private deliverInRound(unitId: string, readings: LiveReading[], now: number): void {
+    const server = this.server!;
     const room = unitRoom(unitId);
     const members = server.sockets.adapter.rooms.get(room) ?? new Set<string>();
     if (members.size === 0 && !this.awaitingRecovery.has(room)) return;
     let skipped: string[] | undefined;
-    const now = Date.now();
     for (const id of members) {
       const state = this.clients.get(id);
       if (!state) continue;
       if (state.behindSince === undefined) {
+        if (state.checkedInRound === this.round) continue;
+        state.checkedInRound = this.round;
         if (queuedPackets(state.socket) < this.config.websocketSlowClientMaxQueued) continue;
         this.fallBehind(state, now);
       }

@@ -48,10 +48,8 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
     this.bus.on('readings.processed', LiveFanoutService.name, (batch) => this.add(batch.readings));
     this.bus.on('units.status_changed', LiveFanoutService.name, ({ changes }) => this.sendStatuses(changes));
     this.cluster.onReadings((units) => {
-      for (const u of units) {
-        this.latest.offerRemote(u.unit_id, u.readings, u.times);
-        this.delivery.deliver(u.unit_id, u.readings);
-      }
+      for (const u of units) this.latest.offerRemote(u.unit_id, u.readings, u.times);
+      this.delivery.deliverRound(units.map((u) => [u.unit_id, u.readings] as const));
     });
   }
 
@@ -117,10 +115,12 @@ export class LiveFanoutService implements OnModuleInit, OnModuleDestroy {
     const pending = this.pending;
     this.pending = new Map();
     const toPeers: OutgoingUnitReadings[] = [];
+    const round: [string, LiveReading[]][] = [];
     for (const [unitId, { readings, times, toPeers: watchedByPeers }] of pending) {
-      this.delivery.deliver(unitId, readings);
+      round.push([unitId, readings]);
       if (watchedByPeers) toPeers.push({ unitId, readings, times });
     }
+    this.delivery.deliverRound(round);
     if (toPeers.length > 0) this.cluster.publishReadings(toPeers);
   }
 }
