@@ -4,6 +4,7 @@ import { APP_FEATURES } from './app.features.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { BusModule } from './common/bus/bus.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
+import { LifecycleModule } from './common/lifecycle/shutdown-state.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { MetricsModule } from './common/metrics/pipeline-stats.js';
 import { SchedulingModule } from './common/scheduling/periodic-jobs.js';
@@ -18,6 +19,7 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { OpcuaModule } from './opcua/opcua.module.js';
 import { PipelineModule } from './pipeline/pipeline.module.js';
 import { ProcessorModule } from './processor/processor.module.js';
+import { ShutdownModule } from './shutdown/shutdown.module.js';
 import { SimulatorModule } from './simulator/simulator.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
 
@@ -41,6 +43,7 @@ export class AppModule {
         SchedulingModule,
         BusModule,
         MetricsModule,
+        LifecycleModule,
         DatabaseModule.forRoot(APP_FEATURES),
         AuthModule,
         DevicesModule,
@@ -54,6 +57,7 @@ export class AppModule {
         OpcuaModule,
         SimulatorModule,
         HealthModule,
+        ShutdownModule,
         DashboardModule,
       ],
     };
