@@ -2,7 +2,6 @@ import type { EventBus } from '../common/bus/event-bus.js';
 import type { DatabasePool } from '../common/database/database.pool.js';
 import type { HealthIndicator } from '../common/feature/health-indicator.js';
 import { FeatureRegistry } from '../common/feature/feature.registry.js';
-import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { HealthService } from './health.service.js';
 
 function setup(registered: HealthIndicator[]) {
@@ -13,7 +12,7 @@ function setup(registered: HealthIndicator[]) {
   const bus = { errorCounts: () => ({}) } as unknown as EventBus;
   const features = new FeatureRegistry();
   for (const indicator of registered) features.registerHealth(indicator);
-  return { database, health: new HealthService(db, bus, new PipelineStats(), features) };
+  return { database, health: new HealthService(db, bus, features) };
 }
 
 describe('HealthService (sections from registered indicators)', () => {
@@ -37,6 +36,7 @@ describe('HealthService (sections from registered indicators)', () => {
       status: () => ({ connected: connection.connected }),
     },
     { name: 'simulator', positions: { summary: 60 }, summary: () => ({ running: false }) },
+    { name: 'pipeline', positions: { status: 40 }, status: () => ({ received: 0 }) },
   ];
 
   it('orders each document by the sections’ positions, the health module’s own sections around them', async () => {

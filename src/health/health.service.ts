@@ -3,7 +3,6 @@ import { EventBus } from '../common/bus/event-bus.js';
 import { DatabasePool } from '../common/database/database.pool.js';
 import type { HealthIndicator, HealthProbe } from '../common/feature/health-indicator.js';
 import { FeatureRegistry } from '../common/feature/feature.registry.js';
-import { PipelineStats } from '../common/metrics/pipeline-stats.js';
 import { APP_VERSION } from '../common/version.js';
 import { sections } from './health-sections.js';
 
@@ -17,7 +16,6 @@ export class HealthService {
   constructor(
     private readonly db: DatabasePool,
     private readonly bus: EventBus,
-    private readonly stats: PipelineStats,
     private readonly features: FeatureRegistry,
   ) {}
 
@@ -49,11 +47,6 @@ export class HealthService {
     };
   }
 
-  /** The pipeline counters' section (common/metrics), placed among the features' like one of them. */
-  private pipeline(): HealthIndicator {
-    return { name: 'pipeline', status: () => this.stats.snapshot(), positions: { status: 40 } };
-  }
-
   /** The detailed state served at /api/v1/scada/status. */
   async status() {
     const probe = await this.probe();
@@ -61,7 +54,7 @@ export class HealthService {
       version: APP_VERSION,
       server_time: new Date().toISOString(),
       uptime_s: Math.round(process.uptime()),
-      ...sections([...this.features.healthIndicators(), this.pipeline()], 'status', probe),
+      ...sections(this.features.healthIndicators(), 'status', probe),
       event_bus: { listener_errors: this.bus.errorCounts() },
       memory: { rss_mb: Math.round(process.memoryUsage().rss / 1048576) },
     };

@@ -19,6 +19,7 @@ import { StoragePolicyService } from './storage-policy.service.js';
 import { TelemetryController } from './telemetry.controller.js';
 import { databaseHealthIndicator, historianHealthIndicator } from './telemetry.health.js';
 import { writerQueueSamples } from './telemetry.metrics.js';
+import { WriteMetrics } from './write.metrics.js';
 import { TelemetryRepository } from './telemetry.repository.js';
 import { UnitStatusWriter } from './unit-status.writer.js';
 
@@ -30,6 +31,7 @@ import { UnitStatusWriter } from './unit-status.writer.js';
     SensorRegistry,
     SensorDeclarations,
     UnitStatusWriter,
+    WriteMetrics,
     ReadingWriter,
     LastSeenWriter,
     DeadLetterWriter,
@@ -47,6 +49,7 @@ export class TelemetryModule implements OnModuleInit {
     private readonly writer: ReadingWriter,
     private readonly registry: SensorRegistry,
     private readonly storage: StoragePolicyService,
+    private readonly writeMetrics: WriteMetrics,
     @Inject(RUNTIME_INFO) private readonly runtime: RuntimeInfo,
   ) {}
 
@@ -57,5 +60,6 @@ export class TelemetryModule implements OnModuleInit {
     );
     this.features.registerHealth(historianHealthIndicator(storage));
     this.features.register('writer', () => writerQueueSamples(writer));
+    this.features.registerObserved('writer', [this.writeMetrics.batchRows, this.writeMetrics.writeSeconds]);
   }
 }

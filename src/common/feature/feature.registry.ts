@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Metric } from 'prom-client';
 import type { HealthIndicator } from './health-indicator.js';
 
 /** One value a module reports at scrape time. Names follow Prometheus rules; prefix them with `scada_<module>_`. */
@@ -29,6 +30,7 @@ export type MetricsCollector = () => Iterable<MetricSample>;
 export class FeatureRegistry {
   private readonly collectors = new Map<string, MetricsCollector>();
   private readonly indicators = new Map<string, HealthIndicator>();
+  private readonly observed = new Map<string, readonly Metric[]>();
 
   /** Registers (or replaces) the metrics collector of `source`; returns a function that removes it. */
   register(source: string, collect: MetricsCollector): () => void {
@@ -41,6 +43,19 @@ export class FeatureRegistry {
   /** Every registered source and its collector. */
   entries(): [string, MetricsCollector][] {
     return [...this.collectors];
+  }
+
+  /**
+   * Registers prom-client metrics that `source` observes itself as things happen (histograms: the writer's batch
+   * sizes and durations, one observation per batch), served by /metrics as they are, for the life of the process.
+   */
+  registerObserved(source: string, metrics: readonly Metric[]): void {
+    this.observed.set(source, metrics);
+  }
+
+  /** Every metric some source observes itself. */
+  observedMetrics(): Metric[] {
+    return [...this.observed.values()].flat();
   }
 
   /** Registers the health indicator of a feature; a second one with the same name is a wiring mistake. */
