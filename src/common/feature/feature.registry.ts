@@ -17,14 +17,24 @@ export interface MetricSample {
 export type MetricsCollector = () => Iterable<MetricSample>;
 
 /**
- * Where a feature plugs in what it reports at run time, so that /health, /api/v1/scada/status and /metrics
- * (src/health/) iterate what was registered instead of naming the features: its metrics collector (counters with no
- * prom-client code of its own) and its health indicator. One line each in the feature's module or service, e.g.:
+ * Where a feature plugs in what it reports at run time, so that /health, /health/ready, /api/v1/scada/status and
+ * /metrics (src/health/) iterate what was registered and never name a feature:
  *
- *     onModuleInit() { this.features.register('opcua', () => opcuaSamples(this.snapshot())); }
+ * - `registerHealth(indicator)`: its sections of /health and the status, whether it degrades /health and, for a
+ *   feature the backend cannot take traffic without, its readiness check (HealthIndicator, `<feature>.health.ts`);
+ * - `register(name, collect)`: its metrics, read from its own counters at every scrape (`<feature>.metrics.ts`, no
+ *   prom-client code of its own);
+ * - `registerObserved(name, metrics)`: prom-client metrics it observes itself as things happen (histograms).
  *
- * What a feature contributes to the database (entities, migrations) is its FeatureDefinition instead, which is read
- * before the application starts.
+ * One line each in the feature's module, which injects the registry and the services it reads:
+ *
+ *     onModuleInit() {
+ *       this.features.registerHealth(mqttHealthIndicator(() => this.connection.snapshot()));
+ *       this.features.register('mqtt', () => mqttSamples(this.connection.snapshot()));
+ *     }
+ *
+ * What a feature contributes to the database (entities, migrations) is its FeatureDefinition instead, and its
+ * configuration its `<feature>.config.ts` slice: both are read before the application starts.
  */
 @Injectable()
 export class FeatureRegistry {
