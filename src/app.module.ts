@@ -3,9 +3,10 @@ import { AlertsModule } from './alerts/alerts.module.js';
 import { APP_FEATURES } from './app.features.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { BusModule } from './common/bus/bus.module.js';
+import { FeatureModule } from './common/feature/feature.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
+import { LifecycleModule } from './common/lifecycle/shutdown-state.js';
 import { LoggingModule } from './common/logging/logging.module.js';
-import { MetricsModule } from './common/metrics/pipeline-stats.js';
 import { SchedulingModule } from './common/scheduling/periodic-jobs.js';
 import { AppConfigModule } from './config/app-config.module.js';
 import type { RuntimeInfo } from './config/runtime.js';
@@ -17,7 +18,9 @@ import { MqttModule } from './mqtt/mqtt.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OpcuaModule } from './opcua/opcua.module.js';
 import { PipelineModule } from './pipeline/pipeline.module.js';
+import { PipelineStatsModule } from './pipeline/pipeline-stats.module.js';
 import { ProcessorModule } from './processor/processor.module.js';
+import { ShutdownModule } from './shutdown/shutdown.module.js';
 import { SimulatorModule } from './simulator/simulator.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
 
@@ -40,7 +43,9 @@ export class AppModule {
         LoggingModule,
         SchedulingModule,
         BusModule,
-        MetricsModule,
+        FeatureModule,
+        PipelineStatsModule,
+        LifecycleModule,
         DatabaseModule.forRoot(APP_FEATURES),
         AuthModule,
         DevicesModule,
@@ -54,6 +59,7 @@ export class AppModule {
         OpcuaModule,
         SimulatorModule,
         HealthModule,
+        ShutdownModule,
         DashboardModule,
       ],
     };

@@ -18,7 +18,7 @@ import { mountDashboardAssets } from './dashboard/dashboard-assets.js';
 import type { RuntimeInfo } from './config/runtime.js';
 import { BrokerGate } from './devices/broker-gate.js';
 import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
-import { ShutdownService } from './health/shutdown.service.js';
+import { ShutdownService } from './shutdown/shutdown.service.js';
 
 /** Kept back from SHUTDOWN_TIMEOUT_MS for closing Nest, the HTTP server and the embedded services after the drain. */
 const CLOSE_RESERVE_MS = 2000;

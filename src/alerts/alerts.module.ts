@@ -1,13 +1,17 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { FeatureRegistry } from '../common/feature/feature.registry.js';
 import { AlarmRepository } from './alarm.repository.js';
 import { AlarmWriter } from './alarm.writer.js';
 import { AlertRuleRepository } from './alert-rule.repository.js';
 import { AlertRulesController } from './alert-rules.controller.js';
 import { AlertsController } from './alerts.controller.js';
+import { alarmsHealthIndicator, realtimeProcessorHealthIndicator } from './alerts.health.js';
+import { alarmSamples } from './alerts.metrics.js';
 import { AlertsService } from './alerts.service.js';
 import { ALERT_ENTITIES } from './entities/index.js';
 import { ProcessorModule } from '../processor/processor.module.js';
+import { ReadingHandlerRunner } from '../processor/reading-handler.runner.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature(ALERT_ENTITIES), ProcessorModule],
@@ -16,4 +20,16 @@ import { ProcessorModule } from '../processor/processor.module.js';
   providers: [AlertRuleRepository, AlarmRepository, AlarmWriter, AlertsService],
   exports: [AlertsService, AlarmWriter],
 })
-export class AlertsModule {}
+export class AlertsModule implements OnModuleInit {
+  constructor(
+    private readonly features: FeatureRegistry,
+    private readonly alerts: AlertsService,
+    private readonly handlers: ReadingHandlerRunner,
+  ) {}
+
+  onModuleInit(): void {
+    this.features.registerHealth(realtimeProcessorHealthIndicator(this.alerts, () => this.handlers.count));
+    this.features.registerHealth(alarmsHealthIndicator(this.alerts));
+    this.features.register('alarms', () => alarmSamples(this.alerts));
+  }
+}

@@ -1,23 +1,17 @@
+import { MQTT_ENV } from '../mqtt/mqtt.config.js';
+import { OPCUA_ENV } from '../opcua/opcua.config.js';
+import type { EnvVarSpec } from './env-var.js';
+
+export type { EnvKind, EnvVarSpec } from './env-var.js';
+
 /**
- * Every environment variable the backend reads, in one place: its type, default and a one-line description.
- * `.env.example` and the variable reference in docs/configuration.md are generated from it (`npm run docs:config`);
- * a unit test fails while they are stale.
+ * Every environment variable the backend reads, assembled in one place: its type, default and a one-line description.
+ * A feature may own its slice (`<feature>.config.ts`, e.g. src/mqtt/mqtt.config.ts: its variables, defaults and
+ * descriptions), spread in here where its variables stand; the other variables are listed here directly. The order is the
+ * order of `.env.example` and of the variable reference in docs/configuration.md, which are generated from it
+ * (`npm run docs:config`); a unit test fails while they are stale, and one fails if a slice's variable is missing or
+ * overridden here (src/config/env.schema.spec.ts).
  */
-
-export type EnvKind = 'string' | 'int' | 'number' | 'bool' | 'enum';
-
-export interface EnvVarSpec {
-  kind: EnvKind;
-  /** Value used when the variable is unset or empty; `undefined` means "not set" (optional). */
-  default?: string;
-  description: string;
-  /** Values are never logged or returned by an API. */
-  secret?: boolean;
-  min?: number;
-  max?: number;
-  values?: readonly string[];
-}
-
 // prettier-ignore
 export const ENV_SCHEMA = {
   NODE_ENV: { kind: 'enum', default: 'development', values: ['development', 'production', 'test'], description: 'Runtime environment.' },
@@ -32,27 +26,7 @@ export const ENV_SCHEMA = {
   DATABASE_MIGRATE_ON_START: { kind: 'bool', default: 'true', description: 'Apply pending migrations at start-up. Set false where a deploy job (node dist/src/telemetry/migrate.cli.js) migrates before the rollout, so replicas never race.' },
   EMBEDDED_DATABASE_PORT: { kind: 'int', min: 0, max: 65535, description: 'Loopback TCP port on which the embedded PostgreSQL also accepts psql/pg clients, with the password kept in DATA_DIR/embedded-database.password (0 picks a free port). Unset: only the Unix socket in DATA_DIR, for this OS user.' },
 
-  MQTT_BROKER_HOST: { kind: 'string', description: 'External MQTT broker host. Unset: an in-process broker listens on 127.0.0.1:MQTT_BROKER_PORT.' },
-  MQTT_BROKER_PORT: { kind: 'int', default: '1883', min: 0, max: 65535, description: 'MQTT broker port (the embedded broker listens here; 0 picks a free port).' },
-  MQTT_USERNAME: { kind: 'string', description: 'MQTT username.' },
-  MQTT_PASSWORD: { kind: 'string', secret: true, description: 'MQTT password.' },
-  MQTT_CLIENT_ID: { kind: 'string', default: 'thermacore_backend', description: 'MQTT client id; the broker keeps this persistent session across restarts.' },
-  MQTT_KEEPALIVE: { kind: 'int', default: '60', min: 0, max: 65535, description: 'MQTT keepalive in seconds.' },
-  MQTT_TOPIC_PREFIX: { kind: 'string', default: 'scada', description: 'First topic level: readings arrive on {prefix}/{unit_id}/{sensor_type}.' },
-  MQTT_PROTOCOL_VERSION: { kind: 'enum', default: '5', values: ['4', '5'], description: 'MQTT protocol: 5 (MQTT 5, large Receive Maximum) or 4 (3.1.1). The embedded broker speaks 3.1.1.' },
-  MQTT_RECEIVE_MAXIMUM: { kind: 'int', default: '20000', min: 1, max: 65535, description: 'MQTT 5 Receive Maximum: QoS 1 messages the broker may have in flight to us while their PUBACKs wait for the commit (the broker enforces it; MQTT_MAX_PENDING_ACKS applies too).' },
-  MQTT_MAX_PENDING_ACKS: { kind: 'int', default: '20000', min: 1, max: 1000000, description: 'QoS 1 messages taken in and waiting for their commit (PUBACK held) before the backend stops reading from the broker; it reads again once half of them are committed. Bounds memory under every broker and protocol version; keep it at several times WRITER_MAX_ROWS so writes stay pipelined.' },
-  MQTT_SESSION_EXPIRY: { kind: 'int', default: '86400', min: 0, description: 'MQTT 5 session expiry in seconds: how long the broker keeps unacknowledged readings while the backend is down.' },
-  MQTT_MAX_PACKET_SIZE: { kind: 'int', default: '262144', min: 1024, max: 268435455, description: 'Largest MQTT packet (bytes) the backend accepts from an MQTT 5 broker (Maximum Packet Size: the broker drops larger ones for it). MQTT 3.1.1 and the embedded broker have no such field: the broker\'s own limit applies.' },
-  MQTT_RECONNECT_MIN_MS: { kind: 'int', default: '1000', min: 100, max: 600000, description: 'First reconnect delay after the broker connection is lost; it doubles with each failed attempt, minus up to 50% random jitter.' },
-  MQTT_RECONNECT_MAX_MS: { kind: 'int', default: '30000', min: 100, max: 3600000, description: 'Longest delay between two reconnect attempts (the cap of the exponential backoff).' },
-  MQTT_SHARED_GROUP: { kind: 'string', description: 'Shared-subscription group: instances with the same group split the stream ($share/<group>/<prefix>/#), each message going to one of them. Needs an external broker.' },
-  MQTT_TLS: { kind: 'bool', default: 'false', description: 'Connect to the broker over TLS (mqtts://); MQTT_BROKER_PORT is then usually 8883. Needs an external broker.' },
-  MQTT_TLS_CA_FILE: { kind: 'string', description: 'PEM file with the CA certificate(s) the broker certificate must chain to. Unset: the system CAs.' },
-  MQTT_TLS_CERT_FILE: { kind: 'string', description: 'PEM client certificate, for brokers that authenticate clients by certificate (with MQTT_TLS_KEY_FILE).' },
-  MQTT_TLS_KEY_FILE: { kind: 'string', description: 'PEM private key of MQTT_TLS_CERT_FILE. Its content is never logged.' },
-  MQTT_ALLOW_ANONYMOUS: { kind: 'bool', default: 'false', description: "Let clients without a user name into the embedded broker, with the backend's rights (publish anything, subscribe to the prefix). For a lab bench only: logged loudly at start." },
-  MQTT_TLS_REJECT_UNAUTHORIZED: { kind: 'bool', default: 'true', description: 'Verify the broker certificate (chain and host name). false is for test brokers only.' },
+  ...MQTT_ENV,
 
   INGEST_BATCH_SIZE: { kind: 'int', default: '1000', min: 1, max: 100000, description: 'Readings gathered into one batch before it moves down the pipeline.' },
   INGEST_BATCH_WINDOW_MS: { kind: 'int', default: '5', min: 0, max: 1000, description: 'Longest a reading waits for its batch to fill before the batch moves on.' },
@@ -96,15 +70,7 @@ export const ENV_SCHEMA = {
   WEBSOCKET_RECOVERY_WINDOW_MS: { kind: 'int', default: '10000', min: 0, max: 600000, description: 'Socket.IO connection-state recovery: a client that reconnects within this window gets the events it missed and keeps its rooms; 0 = off. Not available with REDIS_URL (the Redis pub/sub adapter does not support it).' },
   REDIS_URL: { kind: 'string', secret: true, description: 'Redis for Socket.IO scale-out (redis:// or rediss://): every instance then reaches every client, whichever instance ingested the reading. Unset: a single instance.' },
 
-  OPCUA_SERVER_URL: { kind: 'string', description: 'OPC UA server endpoint (opc.tcp://host:4840/path). Unset: the OPC UA client stays off until POST /api/v1/scada/opcua/connect.' },
-  OPCUA_USERNAME: { kind: 'string', description: 'OPC UA user name. Unset: anonymous session.' },
-  OPCUA_PASSWORD: { kind: 'string', secret: true, description: 'OPC UA password of OPCUA_USERNAME.' },
-  OPCUA_SECURITY_POLICY: { kind: 'enum', default: 'None', values: ['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'], description: 'OPC UA security policy; None goes with mode None, any other with Sign or SignAndEncrypt.' },
-  OPCUA_SECURITY_MODE: { kind: 'enum', default: 'None', values: ['None', 'Sign', 'SignAndEncrypt'], description: 'OPC UA message security mode.' },
-  OPCUA_TIMEOUT: { kind: 'int', default: '10000', min: 1000, max: 600000, description: 'Milliseconds an OPC UA connect or request may take before it fails with a clear error.' },
-  OPCUA_RECONNECT_MAX_MS: { kind: 'int', default: '10000', min: 500, max: 3600000, description: 'Longest delay between two attempts to reach a lost OPC UA server (the backoff starts at 500 ms and doubles).' },
-  OPCUA_PUBLISHING_INTERVAL_MS: { kind: 'int', default: '250', min: 50, max: 60000, description: 'OPC UA subscription publishing interval: data changes gathered by the server over this time arrive in one notification.' },
-  OPCUA_PKI_DIR: { kind: 'string', description: 'Directory of the OPC UA client certificate and trust lists (created on first use). Unset: DATA_DIR/opcua-pki.' },
+  ...OPCUA_ENV,
   OPCUA_DEMO_SERVER: { kind: 'bool', default: 'false', description: 'Serve the simulator units over OPC UA (a node-opcua server, Objects/Units/UNITnnn/<sensor>), fed by the running simulator.' },
   OPCUA_DEMO_SERVER_PORT: { kind: 'int', default: '4840', min: 0, max: 65535, description: 'Port of the OPC UA demo server (0 picks a free port).' },
 

@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
 import { ClusterTransport } from '../common/cluster/cluster-transport.js';
+import { FeatureRegistry } from '../common/feature/feature.registry.js';
 import { ProcessorModule } from '../processor/processor.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { AlarmBroadcastService } from './alarm-broadcast.service.js';
@@ -7,6 +8,8 @@ import { ClientDelivery } from './client-delivery.service.js';
 import { ClusterLink } from './cluster-link.service.js';
 import { GatewayCounters } from './gateway-counters.js';
 import { GatewayStatus } from './gateway-status.service.js';
+import { gatewayHealthIndicator } from './gateway.health.js';
+import { gatewaySamples } from './gateway.metrics.js';
 import { LiveFanoutService } from './live-fanout.service.js';
 import { UnitRoomGateway } from './unit-room.gateway.js';
 
@@ -24,4 +27,14 @@ import { UnitRoomGateway } from './unit-room.gateway.js';
   ],
   exports: [UnitRoomGateway, LiveFanoutService, AlarmBroadcastService, ClusterLink, GatewayStatus],
 })
-export class GatewayModule {}
+export class GatewayModule implements OnModuleInit {
+  constructor(
+    private readonly features: FeatureRegistry,
+    private readonly status: GatewayStatus,
+  ) {}
+
+  onModuleInit(): void {
+    this.features.registerHealth(gatewayHealthIndicator(this.status));
+    this.features.register('socketio', () => gatewaySamples(this.status.snapshot()));
+  }
+}

@@ -4,7 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthChe
 import { PublicAccess } from '../common/auth/access.js';
 import { HealthService } from './health.service.js';
 import { failingIndicatorsOf, ReadinessLog } from './readiness.log.js';
-import { ShutdownService } from './shutdown.service.js';
+import { ShutdownState } from '../common/lifecycle/shutdown-state.js';
 
 @ApiTags('health')
 @PublicAccess('Kubernetes probes and monitoring must work without credentials')
@@ -16,7 +16,7 @@ export class HealthController {
     private readonly health: HealthService,
     private readonly checks: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly shutdown: ShutdownService,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   @Get()
@@ -53,19 +53,18 @@ export class HealthController {
     if (this.shutdown.draining) {
       return this.checks.check([() => this.indicators.check('lifecycle').down({ message: 'shutting down' })]);
     }
+    // The database is everyone's; the rest is what the features that decide readiness say (MQTT).
     return this.checks.check([
       async () => {
-        const db = await this.health.databaseReachable();
+        const db = (await this.health.probe()).database;
         const check = this.indicators.check('database');
         return db.ok ? check.up() : check.down({ message: db.error ?? 'unreachable' });
       },
-      () => {
-        const mqtt = this.health.mqttState();
-        const check = this.indicators.check('mqtt');
-        return mqtt.connected
-          ? check.up()
-          : check.down({ state: mqtt.state, message: mqtt.last_error ?? 'not connected' });
-      },
+      ...this.health.readinessIndicators().map((indicator) => () => {
+        const readiness = indicator.ready?.() ?? { up: true };
+        const check = this.indicators.check(indicator.name);
+        return readiness.up ? check.up() : check.down(readiness.details);
+      }),
     ]);
   }
 

@@ -14,7 +14,7 @@ import { Backoff } from '../common/backoff.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { MqttConnectionState } from './mqtt.events.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { PipelineStats } from '../pipeline/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { type BrokerSettings, clientOptions, type TlsMaterial } from './mqtt-client.options.js';

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { RawReading, RawUnitStatus, ReadingBatch } from '../common/bus/event-map.js';
-import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { PipelineStats } from '../pipeline/pipeline-stats.js';
 import type { AppConfig } from '../config/app-config.js';
 import { FakeMqttClient, publish } from './fake-mqtt-client.fixture.js';
 import { MqttIngestService } from './mqtt-ingest.service.js';

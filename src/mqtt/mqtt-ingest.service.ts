@@ -3,7 +3,7 @@ import type { IPublishPacket, MqttClient } from 'mqtt';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { BatchAck } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { PipelineStats, type RejectReason } from '../common/metrics/pipeline-stats.js';
+import { PipelineStats, type RejectReason } from '../pipeline/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
 import { Batcher } from '../processor/batcher.js';
 import { parsePayload } from './payload.parser.js';

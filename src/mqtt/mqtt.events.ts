@@ -11,6 +11,19 @@ export interface ConnectionChange {
   error?: string;
 }
 
+declare module '../pipeline/pipeline-stats.js' {
+  /** What only MQTT refuses: topics, raw payloads and unit status messages (the reading rules are shared). */
+  interface RejectReasons {
+    topic_invalid: true;
+    payload_empty: true;
+    payload_too_large: true;
+    payload_invalid_json: true;
+    payload_not_object: true;
+    status_missing: true;
+    status_unknown: true;
+  }
+}
+
 declare module '../common/bus/event-map.js' {
   interface ReadingSources {
     mqtt: true;

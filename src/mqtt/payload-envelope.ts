@@ -1,4 +1,4 @@
-import type { RejectReason } from '../common/metrics/pipeline-stats.js';
+import type { RejectReason } from '../pipeline/pipeline-stats.js';
 
 /** A reading or status payload is a few dozen bytes; anything near this is neither. */
 export const MAX_PAYLOAD_BYTES = 4096;

@@ -1,4 +1,4 @@
-import type { RejectReason } from '../common/metrics/pipeline-stats.js';
+import type { RejectReason } from '../pipeline/pipeline-stats.js';
 import { field, openPayload, timestampField } from './payload-envelope.js';
 
 export { MAX_PAYLOAD_BYTES } from './payload-envelope.js';

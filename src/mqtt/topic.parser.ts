@@ -1,5 +1,5 @@
 import { IDENTIFIER } from '../common/identifier.js';
-import type { RejectReason } from '../common/metrics/pipeline-stats.js';
+import type { RejectReason } from '../pipeline/pipeline-stats.js';
 
 export type ParsedTopic =
   | { kind: 'reading'; unitId: string; sensorType: string }

@@ -1,5 +1,5 @@
 import { UNIT_STATUSES, type UnitStatus } from '../common/bus/event-map.js';
-import type { RejectReason } from '../common/metrics/pipeline-stats.js';
+import type { RejectReason } from '../pipeline/pipeline-stats.js';
 import { field, openPayload, timestampField } from './payload-envelope.js';
 
 export interface ParsedUnitStatus {

@@ -1,5 +1,5 @@
 import type { Quality } from '../common/bus/event-map.js';
-import type { RejectReason } from '../common/metrics/pipeline-stats.js';
+import type { RejectReason } from '../pipeline/pipeline-stats.js';
 
 /** What a mapping does to a node's values: raw × scale + offset lands on unit/sensor. */
 export interface NodeMapping {

@@ -10,7 +10,7 @@ import {
 import type { Principal } from '../common/auth/principal.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { PipelineStats } from '../pipeline/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
 import { Batcher } from '../processor/batcher.js';
 import { mapDataChange, type NodeMapping } from './data-change.mapper.js';

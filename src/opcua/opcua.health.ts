@@ -8,6 +8,7 @@ export function opcuaHealthIndicator(snapshot: () => OpcuaSnapshot): HealthIndic
   const inUse = (s: OpcuaSnapshot) => s.configured || s.state !== 'disabled';
   return {
     name: 'opcua',
+    positions: { summary: 40, status: 20 },
     healthy() {
       const s = snapshot();
       return !inUse(s) || s.connected || s.state === 'disconnected';

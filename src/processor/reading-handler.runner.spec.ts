@@ -4,7 +4,9 @@ import { BusModule } from '../common/bus/bus.module.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { ProcessedReading, RawReading } from '../common/bus/event-map.js';
 import { ReadingProcessorService } from './reading-processor.service.js';
-import { MetricsModule, PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { FeatureModule } from '../common/feature/feature.module.js';
+import { PipelineStats } from '../pipeline/pipeline-stats.js';
+import { PipelineStatsModule } from '../pipeline/pipeline-stats.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { type ReadingHandler, ReadingHandlerProvider } from './reading-handler.js';
 import { ReadingHandlerRunner } from './reading-handler.runner.js';
@@ -48,7 +50,7 @@ class TestConfigModule {}
 /** The processor as the application assembles it, with extra providers; no database or broker involved. */
 async function processorWith(...providers: (new (...args: never[]) => unknown)[]): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
-    imports: [TestConfigModule, BusModule, MetricsModule, ProcessorModule],
+    imports: [TestConfigModule, BusModule, FeatureModule, PipelineStatsModule, ProcessorModule],
     providers,
   }).compile();
   moduleRef.useLogger(false); // the failure log lines are expected here

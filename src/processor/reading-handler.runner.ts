@@ -3,7 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { ProcessedReading } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { PipelineStats } from '../common/metrics/pipeline-stats.js';
+import { PipelineStats } from '../pipeline/pipeline-stats.js';
 import { type ReadingHandler, ReadingHandlerProvider } from './reading-handler.js';
 
 function isReadingHandler(value: unknown): value is ReadingHandler {

@@ -8,7 +8,7 @@ import type {
   ReadingBatch,
 } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { PipelineStats, type RejectReason } from '../common/metrics/pipeline-stats.js';
+import { PipelineStats, type RejectReason } from '../pipeline/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
 import { isUnknownState, normalizeReading, normalizeUnitStatus, type NormalizerLimits } from './reading.normalizer.js';
 import { PointStateCounter } from './point-state.counter.js';

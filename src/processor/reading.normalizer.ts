@@ -1,5 +1,5 @@
 import type { ProcessedReading, ProcessedUnitStatus, RawReading, RawUnitStatus } from '../common/bus/event-map.js';
-import type { RejectReason } from '../common/metrics/pipeline-stats.js';
+import type { RejectReason } from '../pipeline/pipeline-stats.js';
 import { qualityOf } from './quality.rules.js';
 import { DEFAULT_SENSOR_SETTINGS, engineeringValue, inValidRange, type SensorSettings } from './sensor-settings.js';
 

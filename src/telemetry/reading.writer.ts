@@ -10,8 +10,8 @@ import type {
 } from '../common/bus/event-map.js';
 import { DatabasePool } from '../common/database/database.pool.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
-import { PipelineStats } from '../common/metrics/pipeline-stats.js';
-import { WriteMetrics } from '../common/metrics/write-metrics.js';
+import { PipelineStats } from '../pipeline/pipeline-stats.js';
+import { WriteMetrics } from './write.metrics.js';
 import { AppConfig } from '../config/app-config.js';
 import { type DeadLetter, DeadLetterWriter } from './dead-letter.writer.js';
 import { LastSeenWriter } from './last-seen.writer.js';

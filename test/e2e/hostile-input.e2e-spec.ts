@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
 import type { Quality } from '../../src/common/bus/event-map.js';
-import type { RejectReason } from '../../src/common/metrics/pipeline-stats.js';
+import type { RejectReason } from '../../src/pipeline/pipeline-stats.js';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';

@@ -1,35 +1,35 @@
-import { Global, Injectable, Module } from '@nestjs/common';
-import { FeatureRegistry } from '../feature/feature.registry.js';
-import { WriteMetrics } from './write-metrics.js';
-
-/** Why a message, reading or unit status was not stored. Each has its own counter. */
-export type RejectReason =
-  | 'topic_invalid'
-  | 'payload_empty'
-  | 'payload_too_large'
-  | 'payload_invalid_json'
-  | 'payload_not_object'
-  | 'value_missing'
-  | 'value_not_number'
-  | 'value_not_finite'
-  | 'value_overflow'
-  | 'quality_invalid'
-  | 'quality_unknown'
-  | 'timestamp_invalid'
-  | 'timestamp_in_future'
-  | 'timestamp_too_old'
-  | 'status_missing'
-  | 'status_unknown'
-  /** A new unit or sensor past MAX_UNITS, MAX_SENSORS_PER_UNIT or MAX_NEW_SENSORS_PER_MINUTE: nothing created. */
-  | 'cardinality_limit';
+import { Injectable } from '@nestjs/common';
 
 /**
- * Counters for the reading pipeline, kept in one place so the status endpoint, /health and /metrics
- * report the same numbers. Plain integer increments: cheap enough for the hot path.
+ * The reasons a reading of any source can be refused for. A source adds the reasons of its own protocol by declaration
+ * merging in its `<feature>.events.ts` (`declare module '../pipeline/pipeline-stats.js' { interface RejectReasons {
+ * topic_invalid: true } }`), as it declares its `ReadingSources` name, so this file names no source.
+ */
+export interface RejectReasons {
+  value_missing: true;
+  value_not_number: true;
+  value_not_finite: true;
+  value_overflow: true;
+  quality_invalid: true;
+  quality_unknown: true;
+  timestamp_invalid: true;
+  timestamp_in_future: true;
+  timestamp_too_old: true;
+  /** A new unit or sensor past MAX_UNITS, MAX_SENSORS_PER_UNIT or MAX_NEW_SENSORS_PER_MINUTE: nothing created. */
+  cardinality_limit: true;
+}
+
+/** Why a message, reading or unit status was not stored. Each has its own counter. */
+export type RejectReason = keyof RejectReasons;
+
+/**
+ * Counters for the reading pipeline, written by every stage (sources, normaliser, writer, handlers) and kept in one
+ * place so the status endpoint and /metrics report the same numbers. Plain integer increments: cheap enough for the
+ * hot path. Provided to every module by PipelineStatsModule, which also registers what it reports.
  */
 @Injectable()
 export class PipelineStats {
-  /** Messages taken in on reading topics, and on topics that are neither readings nor statuses (topic_invalid). */
+  /** Messages taken in for readings, and those a source could not tell as reading or status (e.g. topic_invalid). */
   received = 0;
   /** Readings that passed parsing and validation. */
   accepted = 0;
@@ -42,7 +42,7 @@ export class PipelineStats {
   dropped = 0;
   /** Failed database writes (each retried). */
   writeErrors = 0;
-  /** MQTT messages taken in on unit status topics. */
+  /** Unit status messages taken in. */
   statusReceived = 0;
   /** Unit statuses that passed parsing and validation. */
   statusAccepted = 0;
@@ -97,11 +97,3 @@ export class PipelineStats {
     };
   }
 }
-
-/** Counters every module may write to, and the registration point of module collectors for /metrics. */
-@Global()
-@Module({
-  providers: [PipelineStats, WriteMetrics, FeatureRegistry],
-  exports: [PipelineStats, WriteMetrics, FeatureRegistry],
-})
-export class MetricsModule {}

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ShutdownState } from '../common/lifecycle/shutdown-state.js';
 import { UnitRoomGateway } from '../gateway/unit-room.gateway.js';
 import { MqttConnectionService } from '../mqtt/mqtt-connection.service.js';
 import { SimulatorService } from '../simulator/simulator.service.js';
@@ -27,24 +28,20 @@ export interface DrainReport {
 @Injectable()
 export class ShutdownService {
   private readonly logger = new Logger(ShutdownService.name);
-  private drainingSince: number | undefined;
 
   constructor(
     private readonly mqtt: MqttConnectionService,
     private readonly writer: ReadingWriter,
     private readonly gateway: UnitRoomGateway,
     private readonly simulator: SimulatorService,
+    private readonly state: ShutdownState,
   ) {}
-
-  /** True from the moment a shutdown starts: /health/ready answers 503. */
-  get draining(): boolean {
-    return this.drainingSince !== undefined;
-  }
 
   /** Runs the drain; never takes past `deadline` (epoch ms), whatever the database or broker do. */
   async drain(deadline: number): Promise<DrainReport> {
     const started = Date.now();
-    this.drainingSince = started;
+    // From here on /health/ready answers 503.
+    this.state.begin(started);
     await this.bounded(
       this.simulator.stop().then(() => undefined),
       deadline,

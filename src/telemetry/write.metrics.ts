@@ -3,7 +3,7 @@ import { Histogram } from 'prom-client';
 
 /**
  * Histograms of the reading writer's statements: one observation per INSERT (a batch of up to WRITER_MAX_ROWS
- * readings), never per reading. They belong to no registry until /metrics registers them.
+ * readings), never per reading. They belong to no registry: TelemetryModule registers them with the FeatureRegistry for /metrics.
  */
 @Injectable()
 export class WriteMetrics {
