@@ -47,7 +47,10 @@ async function bootstrap(): Promise<void> {
   // Embedded services start first, so the application sees them exactly like external ones.
   let databaseUrl = config.databaseUrl;
   if (databaseUrl === undefined) {
-    const db = await EmbeddedDatabase.start(config.dataDir, { port: config.embeddedDatabasePort });
+    const db = await EmbeddedDatabase.start(config.dataDir, {
+      port: config.embeddedDatabasePort,
+      sharedBuffersMb: config.embeddedDatabaseSharedBuffersMb,
+    });
     stops.unshift(() => db.stop());
     databaseUrl = db.url;
     logger.log(

@@ -94,6 +94,8 @@ export class AppConfig {
   readonly databaseMigrateOnStart: boolean;
   /** Loopback TCP port of the embedded database (0: any free one); undefined: its Unix socket only. */
   readonly embeddedDatabasePort?: number;
+  /** shared_buffers of the embedded database, MB. */
+  readonly embeddedDatabaseSharedBuffersMb: number;
   /** External broker host; undefined means the embedded broker. */
   readonly mqttBrokerHost?: string;
   readonly mqttBrokerPort: number;
@@ -366,6 +368,7 @@ export class AppConfig {
     this.databasePoolSize = int('DATABASE_POOL_SIZE');
     this.databaseMigrateOnStart = v.DATABASE_MIGRATE_ON_START === true;
     this.embeddedDatabasePort = v.EMBEDDED_DATABASE_PORT === undefined ? undefined : int('EMBEDDED_DATABASE_PORT');
+    this.embeddedDatabaseSharedBuffersMb = int('EMBEDDED_DATABASE_SHARED_BUFFERS_MB');
     this.mqttBrokerHost = opt('MQTT_BROKER_HOST');
     this.mqttBrokerPort = int('MQTT_BROKER_PORT');
     this.mqttUsername = opt('MQTT_USERNAME');

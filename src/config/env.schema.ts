@@ -25,6 +25,7 @@ export const ENV_SCHEMA = {
   DATABASE_POOL_SIZE: { kind: 'int', default: '10', min: 1, max: 200, description: 'Connections in the pool to an external database (the embedded one always uses 1).' },
   DATABASE_MIGRATE_ON_START: { kind: 'bool', default: 'true', description: 'Apply pending migrations at start-up. Set false where a deploy job (node dist/src/telemetry/migrate.cli.js) migrates before the rollout, so replicas never race.' },
   EMBEDDED_DATABASE_PORT: { kind: 'int', min: 0, max: 65535, description: 'Loopback TCP port on which the embedded PostgreSQL also accepts psql/pg clients, with the password kept in DATA_DIR/embedded-database.password (0 picks a free port). Unset: only the Unix socket in DATA_DIR, for this OS user.' },
+  EMBEDDED_DATABASE_SHARED_BUFFERS_MB: { kind: 'int', default: '32', min: 1, max: 4096, description: 'shared_buffers of the embedded PostgreSQL in MB. PGlite keeps them in WebAssembly memory that never shrinks, so they are most of its resident size; PostgreSQL\'s own default is 128.' },
 
   ...MQTT_ENV,
 

@@ -107,6 +107,16 @@ describe('embedded database lockdown', () => {
     expect(statSync(join(dataDir, '.s.PGSQL.5432')).isSocket()).toBe(true);
     // This OS user (the test runs as the backend's) gets in through the socket, as the CLIs do.
     expect(await tryQuery({ connectionString: embeddedSocketUrl(dataDir) })).toEqual({ ok: true });
+    // The cluster was created (by a child process: its initdb memory left with it) and runs with the small
+    // shared_buffers that keep PGlite's never-shrinking WebAssembly memory down.
+    const client = new pg.Client({ connectionString: embeddedSocketUrl(dataDir) });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ shared_buffers: string }>('SHOW shared_buffers');
+      expect(rows[0].shared_buffers).toBe('32MB');
+    } finally {
+      await client.end();
+    }
     await backend.stop();
     backend = undefined;
   }, 180_000);

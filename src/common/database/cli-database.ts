@@ -29,7 +29,10 @@ export async function withCliDatabase<T>(
   work: (context: CliContext) => Promise<T>,
 ): Promise<T> {
   const { config } = await loadAppConfig();
-  const embedded = config.databaseUrl === undefined ? await EmbeddedDatabase.start(config.dataDir) : undefined;
+  const embedded =
+    config.databaseUrl === undefined
+      ? await EmbeddedDatabase.start(config.dataDir, { sharedBuffersMb: config.embeddedDatabaseSharedBuffersMb })
+      : undefined;
   const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, 1, features));
   try {
     await dataSource.initialize();

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PasswordGate } from './password-gate.js';
@@ -65,12 +67,37 @@ function portPassword(dir: string): { password: string; file: string; created: b
   return { password, file, created: true };
 }
 
+/**
+ * A new cluster is created by a short-lived child process (embedded-initdb.main.ts), so the memory initdb takes
+ * leaves with it instead of staying in the backend. Resolves once the directory holds a cluster.
+ */
+async function initialiseCluster(dir: string): Promise<void> {
+  if (existsSync(join(dir, 'PG_VERSION'))) return;
+  const script = fileURLToPath(new URL('./embedded-initdb.main.js', import.meta.url));
+  const stderr: Buffer[] = [];
+  const code = await new Promise<number | null>((done, fail) => {
+    const child = spawn(process.execPath, [script, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', fail);
+    child.on('exit', done);
+  });
+  if (code !== 0 || !existsSync(join(dir, 'PG_VERSION'))) {
+    const output = Buffer.concat(stderr).toString('utf8').trim().slice(-2000);
+    throw new Error(`creating the database cluster failed (exit ${code})${output ? `: ${output}` : ''}`);
+  }
+}
+
 export interface EmbeddedDatabaseOptions {
   /**
    * Also accept password-checked connections on this loopback TCP port (0 picks a free one); undefined: the Unix
    * socket only, so no other local user can connect.
    */
   port?: number;
+  /**
+   * PostgreSQL's shared_buffers in MB. PGlite's WebAssembly memory holds them and never shrinks, so they are most of
+   * its resident size; undefined: PostgreSQL's default (128 MB).
+   */
+  sharedBuffersMb?: number;
 }
 
 /**
@@ -106,7 +133,14 @@ export class EmbeddedDatabase {
     await claimSocket(socketPath);
     const dir = join(root, 'pglite');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const db = await PGlite.create({ dataDir: dir });
+    await initialiseCluster(dir).catch((err: unknown) => {
+      throw new Error(`Cannot start the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
+    });
+    const startParams =
+      options.sharedBuffersMb === undefined
+        ? undefined
+        : [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffersMb}MB`];
+    const db = await PGlite.create({ dataDir: dir, startParams });
     // PGlite runs one statement at a time; a few connections let psql look in while the backend writes.
     const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 4 });
     let gate: PasswordGate | undefined;
