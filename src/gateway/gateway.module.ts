@@ -3,6 +3,7 @@ import { ClusterTransport } from '../common/cluster/cluster-transport.js';
 import { ProcessorModule } from '../processor/processor.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { AlarmBroadcastService } from './alarm-broadcast.service.js';
+import { CommandBroadcastService } from './command-broadcast.service.js';
 import { ClientDelivery } from './client-delivery.service.js';
 import { ClusterLink } from './cluster-link.service.js';
 import { GatewayCounters } from './gateway-counters.js';
@@ -20,6 +21,7 @@ import { UnitRoomGateway } from './unit-room.gateway.js';
     UnitRoomGateway,
     LiveFanoutService,
     AlarmBroadcastService,
+    CommandBroadcastService,
     GatewayStatus,
   ],
   exports: [UnitRoomGateway, LiveFanoutService, AlarmBroadcastService, ClusterLink, GatewayStatus],
