@@ -1,18 +1,8 @@
 import { checkCommandValue, readsBack } from './command-limits.js';
-import type { CommandSettings, PointShape } from './command-settings.js';
+import type { PointShape } from './command-settings.js';
+import { commandSettings } from './command-settings.fixture.js';
 
-const settings = (over: Partial<CommandSettings> = {}): CommandSettings => ({
-  channel: 'mqtt',
-  min: null,
-  max: null,
-  max_step: null,
-  allowed_states: null,
-  select_before_operate: false,
-  confirmation: 'ack',
-  readback_tolerance: 0,
-  timeout_ms: 10_000,
-  ...over,
-});
+const settings = commandSettings;
 const analog: PointShape = { kind: 'analog', states: null };
 const digital: PointShape = { kind: 'digital', states: null };
 const pump: PointShape = {

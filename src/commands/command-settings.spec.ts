@@ -1,16 +1,7 @@
-import { commandSettingsProblems, type CommandSettings } from './command-settings.js';
+import { commandSettingsProblems } from './command-settings.js';
+import { commandSettings } from './command-settings.fixture.js';
 
-const base: CommandSettings = {
-  channel: 'mqtt',
-  min: null,
-  max: null,
-  max_step: null,
-  allowed_states: null,
-  select_before_operate: false,
-  confirmation: 'ack',
-  readback_tolerance: 0,
-  timeout_ms: 10_000,
-};
+const base = commandSettings();
 
 describe('commandSettingsProblems', () => {
   it('accepts analog limits and digital/enum allowed states that fit the point', () => {
