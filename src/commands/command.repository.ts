@@ -187,11 +187,11 @@ export class CommandRepository {
   ): Promise<CommandRecord | null> {
     const finished = to !== 'pending' && to !== 'sent';
     const [row] = await this.db.query<Row>(
-      `UPDATE commands SET state = $3, reason = COALESCE($4, reason),
-         sent_at = CASE WHEN $3 = 'sent' THEN $5 ELSE sent_at END,
-         finished_at = CASE WHEN $6 THEN $5 ELSE finished_at END
+      `UPDATE commands SET state = $3::varchar, reason = COALESCE($4::varchar, reason),
+         sent_at = CASE WHEN $7::boolean THEN $5::timestamptz ELSE sent_at END,
+         finished_at = CASE WHEN $6::boolean THEN $5::timestamptz ELSE finished_at END
        WHERE id = $1 AND state = $2 RETURNING *`,
-      [id, from, to, reason ?? null, at, finished],
+      [id, from, to, reason ?? null, at, finished, to === 'sent'],
     );
     return row === undefined ? null : toRecord(row);
   }
