@@ -1,4 +1,5 @@
 import { ALERTS_FEATURE } from './alerts/alerts.feature.js';
+import { COMMANDS_FEATURE } from './commands/commands.feature.js';
 import { COMMON_FEATURE } from './common/common.feature.js';
 import type { FeatureDefinition } from './common/feature/feature.definition.js';
 import { DEVICES_FEATURE } from './devices/devices.feature.js';
@@ -21,4 +22,5 @@ export const APP_FEATURES: readonly FeatureDefinition[] = [
   OPCUA_FEATURE,
   DEVICES_FEATURE,
   NOTIFICATIONS_FEATURE,
+  COMMANDS_FEATURE,
 ];

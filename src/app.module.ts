@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from './alerts/alerts.module.js';
 import { APP_FEATURES } from './app.features.js';
+import { CommandsModule } from './commands/commands.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { BusModule } from './common/bus/bus.module.js';
 import { FeatureModule } from './common/feature/feature.module.js';
@@ -56,6 +57,7 @@ export class AppModule {
         AlertsModule,
         NotificationsModule,
         MqttModule,
+        CommandsModule,
         OpcuaModule,
         SimulatorModule,
         HealthModule,

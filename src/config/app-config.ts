@@ -9,6 +9,7 @@ import {
 import { planRun } from '../simulator/run-settings.js';
 import { parseDuration } from '../telemetry/history.plan.js';
 import { API_KEY_FORMAT } from '../common/auth/api-key.js';
+import { type UnitStatus, UNIT_STATUSES } from '../common/bus/event-map.js';
 import { ENV_SCHEMA, type EnvName, type EnvVarSpec } from './env.schema.js';
 
 /** A configuration value that failed validation; the message names the variable. */
@@ -141,6 +142,12 @@ export class AppConfig {
   readonly notificationsRetryMaxMs: number;
   readonly notificationsMaxOutbox: number;
   readonly notificationsRetentionSeconds: number;
+  /** Supervisory control (src/commands): selection window, refusing unit statuses, bounds of the commands table. */
+  readonly commandsSelectWindowMs: number;
+  readonly commandsRefusedUnitStatuses: UnitStatus[];
+  readonly commandsMaxOpenPerUnit: number;
+  readonly commandsMaxRows: number;
+  readonly commandsRetentionSeconds: number;
   /** Caps on what readings may register (processor/sensor-catalog.ts): beyond them a reading is rejected. */
   readonly maxUnits: number;
   readonly maxSensorsPerUnit: number;
@@ -303,7 +310,11 @@ export class AppConfig {
     }
     const durations: Partial<
       Record<
-        'TELEMETRY_RETENTION' | 'TELEMETRY_COMPRESS_AFTER' | 'DEAD_LETTER_MAX_AGE' | 'NOTIFICATIONS_RETENTION',
+        | 'TELEMETRY_RETENTION'
+        | 'TELEMETRY_COMPRESS_AFTER'
+        | 'DEAD_LETTER_MAX_AGE'
+        | 'NOTIFICATIONS_RETENTION'
+        | 'COMMANDS_RETENTION',
         number
       >
     > = {};
@@ -312,6 +323,7 @@ export class AppConfig {
       'TELEMETRY_COMPRESS_AFTER',
       'DEAD_LETTER_MAX_AGE',
       'NOTIFICATIONS_RETENTION',
+      'COMMANDS_RETENTION',
     ] as const) {
       const text = String(v[name]);
       const seconds = text === '0' ? 0 : parseDuration(text);
@@ -351,6 +363,16 @@ export class AppConfig {
       problems.push(
         'AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE are needed to accept JWTs (with AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL)',
       );
+    }
+    const refusedStatuses: UnitStatus[] = [];
+    for (const word of String(v.COMMANDS_REFUSED_UNIT_STATUSES ?? '').split(',')) {
+      const status = word.trim();
+      if (status === '' || status === 'none') continue;
+      if ((UNIT_STATUSES as readonly string[]).includes(status)) refusedStatuses.push(status as UnitStatus);
+      else
+        problems.push(
+          `COMMANDS_REFUSED_UNIT_STATUSES lists '${status}': only ${UNIT_STATUSES.join(', ')} are statuses`,
+        );
     }
     if (problems.length > 0) throw new ConfigError(problems);
 
@@ -410,6 +432,11 @@ export class AppConfig {
     this.notificationsRetryMaxMs = int('NOTIFICATIONS_RETRY_MAX_MS');
     this.notificationsMaxOutbox = int('NOTIFICATIONS_MAX_OUTBOX');
     this.notificationsRetentionSeconds = durations.NOTIFICATIONS_RETENTION ?? 0;
+    this.commandsSelectWindowMs = int('COMMANDS_SELECT_WINDOW_S') * 1000;
+    this.commandsRefusedUnitStatuses = refusedStatuses;
+    this.commandsMaxOpenPerUnit = int('COMMANDS_MAX_OPEN_PER_UNIT');
+    this.commandsMaxRows = int('COMMANDS_MAX_ROWS');
+    this.commandsRetentionSeconds = durations.COMMANDS_RETENTION ?? 0;
     this.maxUnits = int('MAX_UNITS');
     this.maxSensorsPerUnit = int('MAX_SENSORS_PER_UNIT');
     this.maxNewSensorsPerMinute = int('MAX_NEW_SENSORS_PER_MINUTE');

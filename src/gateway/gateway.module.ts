@@ -4,6 +4,7 @@ import { FeatureRegistry } from '../common/feature/feature.registry.js';
 import { ProcessorModule } from '../processor/processor.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { AlarmBroadcastService } from './alarm-broadcast.service.js';
+import { CommandBroadcastService } from './command-broadcast.service.js';
 import { ClientDelivery } from './client-delivery.service.js';
 import { ClusterLink } from './cluster-link.service.js';
 import { GatewayCounters } from './gateway-counters.js';
@@ -23,6 +24,7 @@ import { UnitRoomGateway } from './unit-room.gateway.js';
     UnitRoomGateway,
     LiveFanoutService,
     AlarmBroadcastService,
+    CommandBroadcastService,
     GatewayStatus,
   ],
   exports: [UnitRoomGateway, LiveFanoutService, AlarmBroadcastService, ClusterLink, GatewayStatus],

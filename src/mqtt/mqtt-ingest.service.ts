@@ -45,6 +45,8 @@ export class MqttIngestService {
   private holding = false;
   /** Every message taken in, whatever its topic. */
   messagesReceived = 0;
+  /** The backend's own commands (`.../set`) that came back through its subscription; ignored. */
+  commandEchoes = 0;
   /** QoS 1 messages refused while intake was held: not acknowledged, so the broker delivers them again later. */
   messagesWithheld = 0;
   /** QoS 0 messages that arrived while intake was held: they cannot be redelivered, so they are counted as dropped. */
@@ -176,12 +178,23 @@ export class MqttIngestService {
         this.reject(packet.topic, parsed.reason);
         break;
       }
+      case 'command':
+        // The backend's own command, back through its subscription to the prefix: not a reading.
+        this.commandEchoes++;
+        break;
+      case 'command_ack':
+        this.bus.emit('mqtt.command_ack_received', {
+          unitId: topic.unitId,
+          sensorType: topic.sensorType,
+          payload: packet.payload as Buffer,
+        });
+        break;
       case 'rejected':
         this.stats.received++;
         this.reject(packet.topic, topic.reason);
         break;
     }
-    // Rejected: it will never become valid, so it is acknowledged with its batch.
+    // Rejected (it will never become valid) or not a reading (a command, an ack): acknowledged with its batch.
     this.batcher.add(this.scope, { token });
   }
 

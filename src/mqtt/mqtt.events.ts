@@ -24,11 +24,20 @@ declare module '../pipeline/pipeline-stats.js' {
   }
 }
 
+/** A message on `{prefix}/{unit_id}/{sensor_type}/set/ack`, as it came: the command feature parses it. */
+export interface CommandAckMessage {
+  unitId: string;
+  sensorType: string;
+  payload: Buffer;
+}
+
 declare module '../common/bus/event-map.js' {
   interface ReadingSources {
     mqtt: true;
   }
   interface EventMap {
     'mqtt.connection_changed': ConnectionChange;
+    /** A device's answer to a command; rare (one per command), so each travels on its own (src/commands). */
+    'mqtt.command_ack_received': CommandAckMessage;
   }
 }

@@ -35,7 +35,8 @@ export class MqttPublisher {
     by: Principal,
   ): Promise<number> {
     const parsed = this.topics.parse(topic);
-    if (parsed.kind === 'rejected') {
+    // Command topics are refused too: a command goes through POST .../commands (limits, safety rules, audit).
+    if (parsed.kind !== 'reading' && parsed.kind !== 'status') {
       throw new BadRequestException(
         `Test messages go to ${this.config.mqttTopicPrefix}/{unit_id}/{sensor_type} (or .../status) only`,
       );

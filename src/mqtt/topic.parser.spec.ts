@@ -23,6 +23,31 @@ describe('TopicParser', () => {
     expect(parser.parse('scada/UNIT001/status')).toEqual({ kind: 'status', unitId: 'UNIT001' });
   });
 
+  it('tells command topics and their acks apart, so neither becomes a reading or a sensor named set', () => {
+    expect(parser.parse('scada/UNIT001/setpoint/set')).toEqual({
+      kind: 'command',
+      unitId: 'UNIT001',
+      sensorType: 'setpoint',
+    });
+    expect(parser.parse('scada/UNIT001/setpoint/set/ack')).toEqual({
+      kind: 'command_ack',
+      unitId: 'UNIT001',
+      sensorType: 'setpoint',
+    });
+    expect(parser.parse('scada/UNIT001/set')).toEqual({ kind: 'reading', unitId: 'UNIT001', sensorType: 'set' });
+  });
+
+  it.each([
+    ['a command to the status topic', 'scada/UNIT001/status/set'],
+    ['an ack of the status topic', 'scada/UNIT001/status/set/ack'],
+    ['another third level', 'scada/UNIT001/setpoint/get'],
+    ['another fourth level', 'scada/UNIT001/setpoint/set/nack'],
+    ['a fifth level', 'scada/UNIT001/setpoint/set/ack/x'],
+    ['a command with an empty sensor type', 'scada/UNIT001//set'],
+  ])('rejects %s as topic_invalid', (_what, topic) => {
+    expect(parser.parse(topic)).toEqual({ kind: 'rejected', reason: 'topic_invalid' });
+  });
+
   it.each([
     ['no prefix', 'UNIT001/temperature'],
     ['another prefix', 'other/UNIT001/temperature'],

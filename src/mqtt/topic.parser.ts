@@ -4,9 +4,16 @@ import type { RejectReason } from '../pipeline/pipeline-stats.js';
 export type ParsedTopic =
   | { kind: 'reading'; unitId: string; sensorType: string }
   | { kind: 'status'; unitId: string }
+  /** `{prefix}/{unit_id}/{sensor_type}/set`: a command (the backend's own, coming back through its subscription). */
+  | { kind: 'command'; unitId: string; sensorType: string }
+  /** `{prefix}/{unit_id}/{sensor_type}/set/ack`: a device's answer to a command. */
+  | { kind: 'command_ack'; unitId: string; sensorType: string }
   | { kind: 'rejected'; reason: RejectReason };
 
-/** Parses `{prefix}/{unit_id}/{sensor_type}` and `{prefix}/{unit_id}/status`. */
+/**
+ * Parses `{prefix}/{unit_id}/{sensor_type}` and `{prefix}/{unit_id}/status`, and tells the command topics
+ * `.../{sensor_type}/set` and `.../set/ack` apart, so that they never become readings (or sensors named `set`).
+ */
 export class TopicParser {
   private readonly prefix: string;
 
@@ -25,13 +32,18 @@ export class TopicParser {
 
   parse(topic: string): ParsedTopic {
     if (!topic.startsWith(this.prefix)) return { kind: 'rejected', reason: 'topic_invalid' };
-    const rest = topic.slice(this.prefix.length);
-    const slash = rest.indexOf('/');
-    if (slash < 0 || rest.indexOf('/', slash + 1) >= 0) return { kind: 'rejected', reason: 'topic_invalid' };
-    const unitId = rest.slice(0, slash);
-    const sensorType = rest.slice(slash + 1);
-    if (!IDENTIFIER.test(unitId) || !IDENTIFIER.test(sensorType)) return { kind: 'rejected', reason: 'topic_invalid' };
-    if (sensorType === 'status') return { kind: 'status', unitId };
-    return { kind: 'reading', unitId, sensorType };
+    const levels = topic.slice(this.prefix.length).split('/');
+    const [unitId, sensorType] = levels;
+    if (levels.length < 2 || levels.length > 4 || !IDENTIFIER.test(unitId) || !IDENTIFIER.test(sensorType)) {
+      return { kind: 'rejected', reason: 'topic_invalid' };
+    }
+    if (levels.length === 2) {
+      return sensorType === 'status' ? { kind: 'status', unitId } : { kind: 'reading', unitId, sensorType };
+    }
+    if (sensorType === 'status' || levels[2] !== 'set') return { kind: 'rejected', reason: 'topic_invalid' };
+    if (levels.length === 3) return { kind: 'command', unitId, sensorType };
+    return levels[3] === 'ack'
+      ? { kind: 'command_ack', unitId, sensorType }
+      : { kind: 'rejected', reason: 'topic_invalid' };
   }
 }

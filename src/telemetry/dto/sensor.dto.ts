@@ -22,6 +22,7 @@ import {
   POINT_KINDS,
   type PointKind,
 } from '../../processor/point-kind.js';
+import { CommandSettingsResponseDto } from '../../commands/dto/command-settings.dto.js';
 import type { Sensor } from '../entities/sensor.entity.js';
 
 /** Largest id a `serial` column holds: anything above cannot name a sensor (and would be an SQL error). */
@@ -183,6 +184,10 @@ export class SensorResponseDto {
   @ApiProperty({ type: [PointStateDto], nullable: true, example: null })
   states!: PointStateDto[] | null;
 
+  /** A writable point's command settings (PUT /api/v1/scada/sensors/{id}/command-settings); null when read-only. */
+  @ApiProperty({ type: CommandSettingsResponseDto, nullable: true })
+  command!: CommandSettingsResponseDto | null;
+
   /** When the backend first heard of the sensor (ISO 8601). */
   @ApiProperty({ example: '2026-11-27T12:00:00.000Z' })
   first_seen!: string;
@@ -210,6 +215,7 @@ export function toSensorResponse(sensor: Sensor): SensorResponseDto {
     kind: sensor.kind ?? 'analog',
     states:
       sensor.kind === 'digital' ? (sensor.states ?? DEFAULT_DIGITAL_STATES.map((s) => ({ ...s }))) : sensor.states,
+    command: sensor.command ?? null,
     first_seen: sensor.firstSeen.toISOString(),
     last_seen: sensor.lastSeen?.toISOString() ?? null,
     settings_updated_at: sensor.settingsUpdatedAt.toISOString(),

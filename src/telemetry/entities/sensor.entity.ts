@@ -1,5 +1,6 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import type { Relation } from 'typeorm';
+import type { CommandSettings } from '../../commands/command-settings.js';
 import type { PointKind, PointState } from '../../processor/point-kind.js';
 import { Unit } from './unit.entity.js';
 
@@ -44,6 +45,10 @@ export class Sensor {
   /** State table of a digital (optional labels) or enum (required) point. */
   @Column({ type: 'jsonb', nullable: true })
   states!: PointState[] | null;
+
+  /** Command settings of a writable point (src/commands); null = read-only. Set through the command settings API. */
+  @Column({ type: 'jsonb', nullable: true })
+  command!: CommandSettings | null;
 
   @Column({ name: 'first_seen', type: 'timestamptz', default: () => 'now()' })
   firstSeen!: Date;
