@@ -139,6 +139,8 @@ export class AppConfig {
   readonly notificationsRetryMaxMs: number;
   readonly notificationsMaxOutbox: number;
   readonly notificationsRetentionSeconds: number;
+  /** Flood suppression: more than `threshold` alarms per channel in `windowMs` (0: off); one summary per `summaryMs`. */
+  readonly notificationsFlood: { threshold: number; windowMs: number; summaryMs: number };
   /** Caps on what readings may register (processor/sensor-catalog.ts): beyond them a reading is rejected. */
   readonly maxUnits: number;
   readonly maxSensorsPerUnit: number;
@@ -407,6 +409,11 @@ export class AppConfig {
     this.notificationsRetryMaxMs = int('NOTIFICATIONS_RETRY_MAX_MS');
     this.notificationsMaxOutbox = int('NOTIFICATIONS_MAX_OUTBOX');
     this.notificationsRetentionSeconds = durations.NOTIFICATIONS_RETENTION ?? 0;
+    this.notificationsFlood = {
+      threshold: int('NOTIFICATIONS_FLOOD_THRESHOLD'),
+      windowMs: int('NOTIFICATIONS_FLOOD_WINDOW_S') * 1000,
+      summaryMs: int('NOTIFICATIONS_FLOOD_SUMMARY_S') * 1000,
+    };
     this.maxUnits = int('MAX_UNITS');
     this.maxSensorsPerUnit = int('MAX_SENSORS_PER_UNIT');
     this.maxNewSensorsPerMinute = int('MAX_NEW_SENSORS_PER_MINUTE');
