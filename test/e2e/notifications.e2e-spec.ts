@@ -88,6 +88,18 @@ describe(`notifications end to end (${TARGET})`, () => {
     await publisher.publishAsync(`${target.topicPrefix}/${unitId}/${sensorType}`, String(value), { qos: 1 });
   }
 
+  /** A webhook channel to the receiver at `path`, signed with SECRET. */
+  async function createWebhook(name: string, path: string) {
+    const reply = await api('POST', '/notifications/channels', {
+      name,
+      type: 'webhook',
+      config: { url: `http://127.0.0.1:${hookPort}${path}`, timeout_ms: 2000 },
+      secret: SECRET,
+    });
+    expect(reply.status).toBe(201);
+    return reply;
+  }
+
   const hooksOf = (unitId: string) =>
     hooks
       .filter((h) => h.body.includes(`"unit_id":"${unitId}"`))
@@ -162,13 +174,7 @@ describe(`notifications end to end (${TARGET})`, () => {
     expect(outside.status).toBe(400);
     expect(outside.text).toContain('NOTIFICATIONS_ALLOWED_HOSTS');
 
-    const hook = await api('POST', '/notifications/channels', {
-      name: 'hook',
-      type: 'webhook',
-      config: { url: `http://127.0.0.1:${hookPort}/scada`, timeout_ms: 2000 },
-      secret: SECRET,
-    });
-    expect(hook.status).toBe(201);
+    const hook = await createWebhook('hook', '/scada');
     expect(hook.body).toMatchObject({ type: 'webhook', secret_set: true });
     webhookId = hook.body.id;
     const mail = await api('POST', '/notifications/channels', {
@@ -334,13 +340,7 @@ describe(`notifications end to end (${TARGET})`, () => {
       });
       expect(rule.status).toBe(201);
     }
-    const channel = await api('POST', '/notifications/channels', {
-      name: 'flood',
-      type: 'webhook',
-      config: { url: `http://127.0.0.1:${hookPort}/flood`, timeout_ms: 2000 },
-      secret: SECRET,
-    });
-    expect(channel.status).toBe(201);
+    const channel = await createWebhook('flood', '/flood');
     const rule = await api('POST', '/notifications/rules', {
       name: 'plant floor',
       sensor_types: ['vibration', 'overheat'],
