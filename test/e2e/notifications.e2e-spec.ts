@@ -408,4 +408,55 @@ describe(`notifications end to end (${TARGET})`, () => {
     });
     expect(summaries()).toHaveLength(1);
   });
+
+  it('holds a non-critical notification in quiet hours until they end, sends a critical one, refuses unknown zones', async () => {
+    const channel = await createWebhook('quiet', '/quiet');
+    const refused = await api('POST', '/notifications/rules', {
+      name: 'nowhere',
+      channel_ids: [channel.body.id],
+      quiet_hours: { start: '22:00', end: '06:00', timezone: 'Mars/Olympus' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain(
+      "quiet_hours.timezone must be an IANA time zone (e.g. Europe/Berlin), got 'Mars/Olympus'",
+    );
+
+    // Quiet from an hour ago to an hour from now (UTC), whatever the time of day the spec runs at.
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const now = Date.now();
+    const endMs = Math.floor((now + 3_600_000) / 60_000) * 60_000;
+    const quietHours = { start: hhmm(now - 3_600_000), end: hhmm(endMs), timezone: 'UTC' };
+    const rule = await api('POST', '/notifications/rules', {
+      name: 'night shift',
+      unit_ids: ['Q001', 'Q002'],
+      sensor_types: ['vibration', 'overheat'],
+      channel_ids: [channel.body.id],
+      quiet_hours: quietHours,
+    });
+    expect(rule.status).toBe(201);
+    expect((await api('GET', `/notifications/rules/${rule.body.id}`)).body.quiet_hours).toEqual(quietHours);
+
+    await publish('Q001', 'vibration', 9);
+    await publish('Q002', 'overheat', 9);
+    await eventually(() =>
+      expect(
+        hooks
+          .filter((h) => h.url === '/quiet')
+          .map((h) => (JSON.parse(h.body) as { alarm: { unit_id: string } }).alarm.unit_id),
+      ).toEqual(['Q002']),
+    );
+    await eventually(async () => {
+      const rows = await sql<{ status: string; due: string; last_error: string }>(
+        `SELECT status, due_at AS due, last_error FROM notification_deliveries
+         WHERE channel_id = '${channel.body.id}' AND unit_id = 'Q001'`,
+      );
+      expect(rows).toEqual([
+        {
+          status: 'pending',
+          due: new Date(endMs),
+          last_error: `held: quiet hours until ${new Date(endMs).toISOString()}`,
+        },
+      ]);
+    });
+  });
 });
