@@ -10,8 +10,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   into the same summary without talking to each other.
  * - `notification_rules.quiet_hours`: `{start, end, timezone}` or NULL.
  */
-export class NotificationFloods1764000011000 implements MigrationInterface {
-  name = 'NotificationFloods1764000011000';
+export class NotificationFloods1764000012000 implements MigrationInterface {
+  name = 'NotificationFloods1764000012000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
