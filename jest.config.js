@@ -37,6 +37,7 @@ const ONLY_ON = {
   'embedded-database': 'embedded',
   'shared-subscription': 'services',
   'realtime-scale-out': 'services',
+  'notifications-scale-out': 'services',
 };
 const target = process.env.E2E_TARGET || 'embedded';
 const e2eIgnore =

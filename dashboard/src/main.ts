@@ -4,6 +4,7 @@ import { Credentials } from './auth.js';
 import { byId } from './dom.js';
 import { sensorName } from './format.js';
 import { type ConnectionState, LiveConnection } from './live.js';
+import { NotificationsPanel } from './notifications.js';
 import { Overview } from './overview.js';
 import { PlantState, TRAIL_MS } from './plant.js';
 import { SimulatorPanel } from './simulator.js';
@@ -334,6 +335,7 @@ window.addEventListener('popstate', route);
 // --- simulator and identity ---------------------------------------------------------------------------------------
 
 const simulator = new SimulatorPanel(byId('simulator'), api, toast);
+const notifications = new NotificationsPanel(byId('notifications'), api);
 
 /** Who the credentials stand for (GET /auth/me, from the authentication issue), and so which controls to show. */
 interface Identity {
@@ -355,19 +357,20 @@ async function loadIdentity(): Promise<void> {
   const rank = ROLES.indexOf(me.role);
   alarms.allowActions(rank >= ROLES.indexOf('operator'));
   simulator.allow(rank >= ROLES.indexOf('engineer'));
+  notifications.allow(rank >= ROLES.indexOf('engineer'));
   byId('identity').textContent = me.kind === 'anonymous' ? '' : `${me.name} · ${me.role}`;
 }
 
 async function refreshAll(): Promise<void> {
   await Promise.all([loadUnits(), loadIdentity()]);
-  await Promise.all([loadAlarms(), loadLatest(), simulator.load()]);
+  await Promise.all([loadAlarms(), loadLatest(), simulator.load(), notifications.load()]);
   route();
 }
 
 window.setInterval(() => overview.tick(), 1000);
 window.setInterval(() => alarms.tick(), 10_000);
 window.setInterval(() => {
-  if (!signInOpen) void simulator.load();
+  if (!signInOpen) void Promise.all([simulator.load(), notifications.load()]);
 }, 5000);
 window.setInterval(() => {
   if (!signInOpen) void loadUnits();

@@ -142,6 +142,8 @@ export class AppConfig {
   readonly notificationsRetryMaxMs: number;
   readonly notificationsMaxOutbox: number;
   readonly notificationsRetentionSeconds: number;
+  /** Flood suppression: more than `threshold` alarms per channel in `windowMs` (0: off); one summary per `summaryMs`. */
+  readonly notificationsFlood: { threshold: number; windowMs: number; summaryMs: number };
   /** Supervisory control (src/commands): selection window, refusing unit statuses, bounds of the commands table. */
   readonly commandsSelectWindowMs: number;
   readonly commandsRefusedUnitStatuses: UnitStatus[];
@@ -432,6 +434,11 @@ export class AppConfig {
     this.notificationsRetryMaxMs = int('NOTIFICATIONS_RETRY_MAX_MS');
     this.notificationsMaxOutbox = int('NOTIFICATIONS_MAX_OUTBOX');
     this.notificationsRetentionSeconds = durations.NOTIFICATIONS_RETENTION ?? 0;
+    this.notificationsFlood = {
+      threshold: int('NOTIFICATIONS_FLOOD_THRESHOLD'),
+      windowMs: int('NOTIFICATIONS_FLOOD_WINDOW_S') * 1000,
+      summaryMs: int('NOTIFICATIONS_FLOOD_SUMMARY_S') * 1000,
+    };
     this.commandsSelectWindowMs = int('COMMANDS_SELECT_WINDOW_S') * 1000;
     this.commandsRefusedUnitStatuses = refusedStatuses;
     this.commandsMaxOpenPerUnit = int('COMMANDS_MAX_OPEN_PER_UNIT');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import nodemailer from 'nodemailer';
 import { AppConfig } from '../config/app-config.js';
+import type { FloodSummary } from './flood.policy.js';
 import { channelTarget, type NotificationChannel } from './notification-channel.js';
 import type { NotificationPayload, RenderedNotification } from './notification-message.js';
 import { OutboundHostPolicy } from './outbound-host.policy.js';
@@ -13,6 +14,8 @@ export interface OutgoingNotification extends RenderedNotification {
   transition: string;
   step: number;
   alarm: NotificationPayload | null;
+  /** A flood summary's figures (then `alarm` is null and `transition` is `flood_summary`). */
+  summary?: FloodSummary;
 }
 
 /** A send that failed, with a message safe to store and show (no secret, no URL of a chat webhook). */
@@ -57,6 +60,7 @@ export class ChannelSender {
           subject: message.subject,
           text: message.text,
           alarm: message.alarm,
+          ...(message.summary === undefined ? {} : { summary: message.summary }),
         });
         const signature = signWebhook(channel.secret ?? '', body, Math.floor(now.getTime() / 1000));
         await this.post(channel.config.url, body, this.timeout(channel.config.timeout_ms), {

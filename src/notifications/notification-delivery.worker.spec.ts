@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { AlarmWriter } from '../alerts/alarm.writer.js';
 import type { FeatureRegistry, MetricSample } from '../common/feature/feature.registry.js';
@@ -8,6 +9,8 @@ import type { NotificationChannel } from './notification-channel.js';
 import type { NotificationChannelRepository } from './notification-channel.repository.js';
 import type { Delivery, NotificationDeliveryRepository } from './notification-delivery.repository.js';
 import { NotificationDeliveryWorker } from './notification-delivery.worker.js';
+import type { NotificationRuleRepository } from './notification-rule.repository.js';
+import type { QuietHours } from './quiet-hours.js';
 
 const CHANNEL: NotificationChannel = {
   id: 'c1',
@@ -20,7 +23,7 @@ const CHANNEL: NotificationChannel = {
   updatedAt: new Date(0),
 };
 
-function delivery(id: string, attempts: number, channelId = 'c1'): Delivery {
+function delivery(id: string, attempts: number, channelId = 'c1', severity = 'critical'): Delivery {
   return {
     id,
     dedupKey: `k${id}`,
@@ -41,7 +44,7 @@ function delivery(id: string, attempts: number, channelId = 'c1'): Delivery {
       rule_id: 'r1',
       unit_id: 'UNIT001',
       sensor_type: 'temperature',
-      severity: 'critical',
+      severity,
       value: 90,
       threshold: 85,
       state: 'active_unacknowledged',
@@ -51,6 +54,7 @@ function delivery(id: string, attempts: number, channelId = 'c1'): Delivery {
       actor: null,
     },
     lastError: null,
+    summaryId: null,
     createdAt: new Date(0),
     finishedAt: null,
   };
@@ -80,6 +84,27 @@ class FakeOutbox {
   async countByStatus() {
     return Promise.resolve(new Map([['pending', 2] as const]));
   }
+  /** Distinct alarms in the flood window up to each row, as the SQL would count them. */
+  floodCount = new Map<string, number>();
+  held: { id: string; untilMs: number }[] = [];
+  folded: string[] = [];
+  async openMissingSummaries() {
+    return Promise.resolve(0);
+  }
+  async floodedChannels() {
+    return Promise.resolve(1);
+  }
+  async hold(rows: { id: string; untilMs: number }[]) {
+    this.held.push(...rows.map(({ id, untilMs }) => ({ id, untilMs })));
+    return Promise.resolve(rows.length);
+  }
+  async floodCounts(ids: string[]) {
+    return Promise.resolve(new Map(ids.map((id) => [id, this.floodCount.get(id) ?? 0])));
+  }
+  async fold(ids: string[]) {
+    this.folded.push(...ids);
+    return Promise.resolve(ids.length);
+  }
 }
 
 describe('NotificationDeliveryWorker', () => {
@@ -92,9 +117,11 @@ describe('NotificationDeliveryWorker', () => {
   let failing: Set<string>;
   let collect: () => Iterable<MetricSample>;
   let worker: NotificationDeliveryWorker;
+  let quiet: Map<string, QuietHours>;
 
   beforeEach(() => {
     outbox = new FakeOutbox();
+    quiet = new Map();
     sent = [];
     failing = new Set();
     const sender = {
@@ -115,11 +142,16 @@ describe('NotificationDeliveryWorker', () => {
       notificationsLeaseMs: 60_000,
       notificationsPollMs: 1000,
       notificationsRetentionSeconds: 0,
+      notificationsFlood: { threshold: 10, windowMs: 600_000, summaryMs: 300_000 },
     } as AppConfig;
+    const rules = {
+      quietHoursOf: (ids: string[]) => Promise.resolve(new Map([...quiet].filter(([id]) => ids.includes(id)))),
+    };
     const metrics = { register: (_s: string, c: () => Iterable<MetricSample>) => (collect = c) };
     worker = new NotificationDeliveryWorker(
       outbox as unknown as NotificationDeliveryRepository,
       channels as unknown as NotificationChannelRepository,
+      rules as unknown as NotificationRuleRepository,
       sender as unknown as ChannelSender,
       config,
       { every: () => undefined, stop: () => undefined } as unknown as PeriodicJobs,
@@ -166,5 +198,35 @@ describe('NotificationDeliveryWorker', () => {
       ]),
     );
     expect(samples.find((s) => s.name === 'scada_notification_outbox_depth')?.value).toBe(2);
+  });
+
+  it('folds non-critical transitions of a flooded channel, sends critical ones, and counts the suppressed', async () => {
+    outbox.floodCount = new Map([
+      ['1', 11],
+      ['2', 11],
+      ['3', 10],
+    ]);
+    // 1: critical in a flood (sent); 2: warning in a flood (folded); 3: warning, the 10th alarm: no flood yet.
+    outbox.claims = [[delivery('1', 1), delivery('2', 1, 'c1', 'warning'), delivery('3', 1, 'c1', 'warning')]];
+    await worker.tick();
+    expect(outbox.folded).toEqual(['2']);
+    expect(sent.sort()).toEqual(['k1', 'k3']);
+    const samples = [...collect()];
+    expect(samples.find((s) => s.name === 'scada_notification_suppressed_total')?.value).toBe(1);
+    expect(samples.find((s) => s.name === 'scada_notification_flood_active')?.value).toBe(1);
+  });
+
+  it("holds a non-critical notification in its rule's quiet hours until they end, and sends a critical one", async () => {
+    // Quiet all day but one minute, in UTC: whatever the date, now is quiet unless it is 23:59.
+    jest.useFakeTimers({ now: Date.UTC(2026, 2, 10, 12, 0, 0), doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      quiet.set('r1', { start: '00:00', end: '23:59', timezone: 'UTC' });
+      outbox.claims = [[delivery('1', 1), delivery('2', 1, 'c1', 'warning')]];
+      await worker.tick();
+      expect(outbox.held).toEqual([{ id: '2', untilMs: Date.UTC(2026, 2, 10, 23, 59) }]);
+      expect(sent).toEqual(['k1']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -6,7 +6,8 @@ import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { FeatureRegistry, type MetricSample } from '../common/feature/feature.registry.js';
 import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import { AppConfig } from '../config/app-config.js';
-import { ChannelSender, SendError } from './channel.sender.js';
+import { ChannelSender, type OutgoingNotification, SendError } from './channel.sender.js';
+import { foldsIntoSummary, renderFloodSummary, summarizeFlood } from './flood.policy.js';
 import type { NotificationChannel } from './notification-channel.js';
 import {
   type Delivery,
@@ -17,6 +18,8 @@ import {
 import { NotificationChannelRepository } from './notification-channel.repository.js';
 import { renderNotification } from './notification-message.js';
 import { NotificationOutboxExtension } from './notification-outbox.extension.js';
+import { NotificationRuleRepository } from './notification-rule.repository.js';
+import { quietHoursEnd } from './quiet-hours.js';
 
 const SEND_JOB = 'notification-sender';
 const PRUNE_JOB = 'notification-prune';
@@ -41,6 +44,11 @@ export class NotificationDeliveryWorker implements OnModuleInit, BeforeApplicati
   private readonly retry: Backoff;
   private readonly sends = new Map<string, { channel: string; type: string; outcome: Outcome; n: number }>();
   private byStatus = new Map<DeliveryStatus, number>();
+  private readonly summariesSent = new Map<string, number>();
+  /** Notifications this instance folded into flood summaries. */
+  private suppressed = 0;
+  /** Channels in a flood, as of the last look. */
+  private floodedChannels = 0;
   private running: Promise<void> | null = null;
   private stopping = false;
   /** Looks at the outbox that failed (database away). */
@@ -49,6 +57,7 @@ export class NotificationDeliveryWorker implements OnModuleInit, BeforeApplicati
   constructor(
     private readonly deliveries: NotificationDeliveryRepository,
     private readonly channels: NotificationChannelRepository,
+    private readonly rules: NotificationRuleRepository,
     private readonly sender: ChannelSender,
     private readonly config: AppConfig,
     private readonly jobs: PeriodicJobs,
@@ -86,20 +95,94 @@ export class NotificationDeliveryWorker implements OnModuleInit, BeforeApplicati
 
   private async work(): Promise<void> {
     try {
+      const flood = this.config.notificationsFlood;
       await this.deliveries.cancelSettledEscalations();
+      if (flood.threshold > 0) await this.deliveries.openMissingSummaries(flood.summaryMs);
       for (;;) {
         const token = randomUUID();
         const claimed = await this.deliveries.claim(token, this.config.notificationsLeaseMs, CLAIM_BATCH);
         if (claimed.length === 0) break;
-        const channels = await this.channels.findMany([...new Set(claimed.map((d) => d.channelId))]);
-        await Promise.all(claimed.map((d) => this.deliver(d, channels.get(d.channelId), token)));
+        const now = await this.triage(claimed, token);
+        const channels = await this.channels.findMany([...new Set(now.map((d) => d.channelId))]);
+        await Promise.all(now.map((d) => this.deliver(d, channels.get(d.channelId), token)));
         if (claimed.length < CLAIM_BATCH || this.stopping) break;
       }
       this.byStatus = await this.deliveries.countByStatus();
+      this.floodedChannels =
+        flood.threshold > 0 ? await this.deliveries.floodedChannels(flood.threshold, flood.windowMs) : 0;
     } catch (err) {
       this.workerErrors++;
       this.errorLog.error('work', `Notification outbox: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /**
+   * Of the claimed rows, holds the non-critical ones whose rule is in its quiet hours (due again when they end) and
+   * folds the non-critical transitions of flooded channels into their summaries; returns what is to be sent now.
+   * Both decisions are taken by the lease holder and stored in one statement each, so a crash before them leaves
+   * the rows to be claimed and decided again, and one after them leaves nothing to redo.
+   */
+  private async triage(claimed: readonly Delivery[], token: string): Promise<Delivery[]> {
+    const nonCritical = claimed.filter((d) => d.payload !== null && d.payload.severity !== 'critical');
+    if (nonCritical.length === 0) return [...claimed];
+    const quiet = await this.rules.quietHoursOf([
+      ...new Set(nonCritical.flatMap((d) => (d.ruleId === null ? [] : [d.ruleId]))),
+    ]);
+    const now = Date.now();
+    const held: { id: string; untilMs: number; reason: string }[] = [];
+    for (const d of nonCritical) {
+      const hours = d.ruleId === null ? undefined : quiet.get(d.ruleId);
+      const until = hours === undefined ? null : quietHoursEnd(now, hours);
+      if (until !== null) {
+        held.push({ id: d.id, untilMs: until, reason: `held: quiet hours until ${new Date(until).toISOString()}` });
+      }
+    }
+    await this.deliveries.hold(held, token);
+    const skip = new Set(held.map((h) => h.id));
+
+    const flood = this.config.notificationsFlood;
+    if (flood.threshold > 0) {
+      const candidates = nonCritical.filter((d) => d.kind === 'transition' && !skip.has(d.id));
+      const counts = await this.deliveries.floodCounts(
+        candidates.map((d) => d.id),
+        flood.windowMs,
+      );
+      const folded = candidates.filter((d) =>
+        foldsIntoSummary({ kind: d.kind, severity: d.payload?.severity ?? '' }, counts.get(d.id) ?? 0, flood),
+      );
+      this.suppressed += await this.deliveries.fold(
+        folded.map((d) => d.id),
+        token,
+        flood.summaryMs,
+      );
+      for (const d of folded) skip.add(d.id);
+    }
+    return claimed.filter((d) => !skip.has(d.id));
+  }
+
+  /** What a row sends: its alarm's message, or for a summary the figures of what it adopts now. */
+  private async messageOf(delivery: Delivery, channel: NotificationChannel, token: string) {
+    if (delivery.payload === null) {
+      const summary = summarizeFlood(await this.deliveries.summaryRows(delivery.id, token));
+      if (summary.notifications === 0) return null;
+      const message: OutgoingNotification = {
+        ...renderFloodSummary(summary, channel.name, delivery.createdAt),
+        deliveryId: delivery.dedupKey,
+        transition: delivery.transition,
+        step: 0,
+        alarm: null,
+        summary,
+      };
+      return message;
+    }
+    const message: OutgoingNotification = {
+      ...renderNotification(delivery, delivery.payload, delivery.transition, delivery.step),
+      deliveryId: delivery.dedupKey,
+      transition: delivery.step > 0 ? 'escalated' : delivery.transition,
+      step: delivery.step,
+      alarm: delivery.payload,
+    };
+    return message;
   }
 
   private async deliver(delivery: Delivery, channel: NotificationChannel | undefined, token: string): Promise<void> {
@@ -109,15 +192,14 @@ export class NotificationDeliveryWorker implements OnModuleInit, BeforeApplicati
       this.count(channel?.name ?? delivery.channelId, channel?.type ?? 'unknown', 'failed');
       return;
     }
-    const rendered = renderNotification(delivery, delivery.payload, delivery.transition, delivery.step);
     try {
-      await this.sender.send(channel, {
-        ...rendered,
-        deliveryId: delivery.dedupKey,
-        transition: delivery.step > 0 ? 'escalated' : delivery.transition,
-        step: delivery.step,
-        alarm: delivery.payload,
-      });
+      const message = await this.messageOf(delivery, channel, token);
+      if (message === null) {
+        // A summary whose rows an earlier one reported (or that lost its lease): nothing to tell.
+        await this.deliveries.cancel(delivery.id, token, 'nothing to summarize');
+        return;
+      }
+      await this.sender.send(channel, message);
     } catch (err) {
       const reason = err instanceof SendError ? err.message : 'send failed';
       const final = delivery.attempts >= this.config.notificationsMaxAttempts;
@@ -134,6 +216,8 @@ export class NotificationDeliveryWorker implements OnModuleInit, BeforeApplicati
     // Sent; if the lease was lost meanwhile the row is another instance's now, and it may send it again (at least once).
     await this.deliveries.delivered(delivery.id, token);
     this.count(channel.name, channel.type, 'delivered');
+    if (delivery.kind === 'summary')
+      this.summariesSent.set(channel.name, (this.summariesSent.get(channel.name) ?? 0) + 1);
   }
 
   private async prune(): Promise<void> {
@@ -177,6 +261,27 @@ export class NotificationDeliveryWorker implements OnModuleInit, BeforeApplicati
         labels: { status },
       });
     }
+    out.push({
+      name: 'scada_notification_suppressed_total',
+      help: 'Notifications folded into a flood summary by this instance instead of being sent one by one',
+      type: 'counter',
+      value: this.suppressed,
+    });
+    for (const [channel, n] of this.summariesSent) {
+      out.push({
+        name: 'scada_notification_flood_summaries_total',
+        help: 'Flood summaries delivered by this instance, by channel',
+        type: 'counter',
+        value: n,
+        labels: { channel },
+      });
+    }
+    out.push({
+      name: 'scada_notification_flood_active',
+      help: 'Channels in an alarm flood (more than NOTIFICATIONS_FLOOD_THRESHOLD alarms in the window), as of the last worker look',
+      type: 'gauge',
+      value: this.floodedChannels,
+    });
     out.push({
       name: 'scada_notification_worker_errors_total',
       help: 'Looks at the notification outbox that failed (the database was away)',

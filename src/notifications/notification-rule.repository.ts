@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabasePool } from '../common/database/database.pool.js';
 import type { AlertSeverity } from '../alerts/alert-rule.js';
 import type { NotificationRule, NotificationRuleDefinition, NotifyTransition } from './notification-rule.js';
+import type { QuietHours } from './quiet-hours.js';
 
 interface RuleRow {
   id: string;
@@ -16,6 +17,7 @@ interface RuleRow {
   subject: string;
   template: string;
   escalation: { delay_seconds: number; channel_ids: string[] }[];
+  quiet_hours: QuietHours | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -33,6 +35,7 @@ const toRule = (row: RuleRow): NotificationRule => ({
   subject: row.subject,
   template: row.template,
   escalation: row.escalation.map((s) => ({ delaySeconds: s.delay_seconds, channelIds: s.channel_ids })),
+  quietHours: row.quiet_hours,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -49,6 +52,16 @@ export class NotificationRuleRepository {
   async find(id: string): Promise<NotificationRule | null> {
     const [row] = await this.db.query<RuleRow>('SELECT * FROM notification_rules WHERE id = $1', [id]);
     return row === undefined ? null : toRule(row);
+  }
+
+  /** The quiet hours of those of these rules that have them (the worker's look at claimed rows). */
+  async quietHoursOf(ids: readonly string[]): Promise<Map<string, QuietHours>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query<{ id: string; quiet_hours: QuietHours }>(
+      'SELECT id, quiet_hours FROM notification_rules WHERE id = ANY($1::uuid[]) AND quiet_hours IS NOT NULL',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.quiet_hours]));
   }
 
   async count(): Promise<number> {
@@ -80,13 +93,14 @@ export class NotificationRuleRepository {
     const escalation = rule.escalation.map((s) => ({ delay_seconds: s.delaySeconds, channel_ids: s.channelIds }));
     const [row] = await this.db.query<RuleRow>(
       `INSERT INTO notification_rules (id, name, enabled, min_severity, unit_ids, sensor_types, alert_rule_ids,
-                                       transitions, channel_ids, subject, template, escalation)
-       VALUES ($1, $2, $3, $4, $5::varchar[], $6::varchar[], $7::uuid[], $8::varchar[], $9::uuid[], $10, $11, $12::jsonb)
+                                       transitions, channel_ids, subject, template, escalation, quiet_hours)
+       VALUES ($1, $2, $3, $4, $5::varchar[], $6::varchar[], $7::uuid[], $8::varchar[], $9::uuid[], $10, $11, $12::jsonb,
+               $13::jsonb)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, enabled = EXCLUDED.enabled,
          min_severity = EXCLUDED.min_severity, unit_ids = EXCLUDED.unit_ids, sensor_types = EXCLUDED.sensor_types,
          alert_rule_ids = EXCLUDED.alert_rule_ids, transitions = EXCLUDED.transitions,
          channel_ids = EXCLUDED.channel_ids, subject = EXCLUDED.subject, template = EXCLUDED.template,
-         escalation = EXCLUDED.escalation, updated_at = now()
+         escalation = EXCLUDED.escalation, quiet_hours = EXCLUDED.quiet_hours, updated_at = now()
        RETURNING *`,
       [
         id,
@@ -101,6 +115,7 @@ export class NotificationRuleRepository {
         rule.subject,
         rule.template,
         JSON.stringify(escalation),
+        rule.quietHours === null ? null : JSON.stringify(rule.quietHours),
       ],
     );
     return toRule(row);

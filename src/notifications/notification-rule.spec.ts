@@ -68,6 +68,7 @@ describe('validateNotificationRule', () => {
     subject: DEFAULT_SUBJECT,
     template: DEFAULT_TEMPLATE,
     escalation: [{ delaySeconds: 60, channelIds: ['c2'] }],
+    quietHours: null,
   };
   const known = (id: string) => id === 'c1' || id === 'c2';
 
@@ -97,6 +98,24 @@ describe('validateNotificationRule', () => {
     ]);
     expect(validateNotificationRule({ ...rule, transitions: [], escalation: [] }, known)).toEqual([
       'transitions must name at least one transition (or the rule must escalate)',
+    ]);
+  });
+
+  it('refuses quiet hours with a time zone Intl does not know or times that are not HH:MM', () => {
+    expect(
+      validateNotificationRule(
+        { ...rule, quietHours: { start: '22:00', end: '06:00', timezone: 'Europe/Berlin' } },
+        known,
+      ),
+    ).toEqual([]);
+    expect(
+      validateNotificationRule(
+        { ...rule, quietHours: { start: '24:00', end: '06:00', timezone: 'Mars/Olympus' } },
+        known,
+      ),
+    ).toEqual([
+      "quiet_hours.start must be HH:MM (00:00 to 23:59), got '24:00'",
+      "quiet_hours.timezone must be an IANA time zone (e.g. Europe/Berlin), got 'Mars/Olympus'",
     ]);
   });
 });

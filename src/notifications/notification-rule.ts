@@ -6,6 +6,7 @@
 import type { AlarmChange } from '../alerts/alarm-lifecycle.js';
 import { ALERT_SEVERITIES, type AlertSeverity } from '../alerts/alert-rule.js';
 import { placeholdersIn } from '../alerts/message-template.js';
+import { type QuietHours, quietHoursProblems } from './quiet-hours.js';
 
 /**
  * What a rule can be told about. `returned_to_normal`: the condition went back to normal (the alarm may still
@@ -61,6 +62,8 @@ export interface NotificationRuleDefinition {
   subject: string;
   template: string;
   escalation: EscalationStep[];
+  /** When its non-critical notifications are held until the quiet hours end; null: never. */
+  quietHours: QuietHours | null;
 }
 
 export interface NotificationRule extends NotificationRuleDefinition {
@@ -124,6 +127,7 @@ export function validateNotificationRule(
       problems.push(`${field} uses {${name}}, which is not one of ${NOTIFICATION_PLACEHOLDERS.join(', ')}`);
     }
   }
+  if (rule.quietHours !== null) problems.push(...quietHoursProblems(rule.quietHours));
   return problems;
 }
 

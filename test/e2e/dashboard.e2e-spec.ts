@@ -66,7 +66,9 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     target = await createTarget('dashboard');
-    backend = await BackendProcess.start({ env: { ...target.env, ...QUIET } });
+    backend = await BackendProcess.start({
+      env: { ...target.env, ...QUIET, NOTIFICATIONS_ALLOWED_HOSTS: '127.0.0.1' },
+    });
     const started = await backend.request('POST', '/api/v1/scada/simulator/start', {
       units: UNITS.length,
       interval_ms: 500,
@@ -280,6 +282,28 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
         20_000,
       );
       await tab.screenshot({ path: join(ARTIFACTS, '08-sparklines-from-history.png') });
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('shows an engineer the notification channels and the last deliveries', async () => {
+    const channel = await backend.request('POST', '/api/v1/scada/notifications/channels', {
+      name: 'pager webhook',
+      type: 'webhook',
+      config: { url: 'http://127.0.0.1:9/hook' },
+      secret: 'dashboard-secret-0123456789',
+    });
+    expect(channel.status).toBe(201);
+    const tab = await context.newPage();
+    try {
+      await tab.goto(pageUrl());
+      const panel = tab.locator('#notifications');
+      await panel.locator('li[data-channel="pager webhook"]').waitFor();
+      expect(await panel.locator('li[data-channel="pager webhook"]').textContent()).toBe('pager webhook webhook');
+      expect(await panel.locator('.notify-deliveries').textContent()).toBe('Nothing sent yet');
+      expect(await panel.textContent()).not.toContain('dashboard-secret');
+      await tab.screenshot({ path: join(ARTIFACTS, '09-notifications.png') });
     } finally {
       await tab.close();
     }

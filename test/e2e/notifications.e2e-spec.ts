@@ -13,6 +13,7 @@ const SECRET = 'webhook-secret-0123456789';
 const SMTP_PASSWORD = 'smtp-pass-4242';
 
 interface Hook {
+  url: string;
   headers: IncomingHttpHeaders;
   body: string;
   status: number;
@@ -87,6 +88,18 @@ describe(`notifications end to end (${TARGET})`, () => {
     await publisher.publishAsync(`${target.topicPrefix}/${unitId}/${sensorType}`, String(value), { qos: 1 });
   }
 
+  /** A webhook channel to the receiver at `path`, signed with SECRET. */
+  async function createWebhook(name: string, path: string) {
+    const reply = await api('POST', '/notifications/channels', {
+      name,
+      type: 'webhook',
+      config: { url: `http://127.0.0.1:${hookPort}${path}`, timeout_ms: 2000 },
+      secret: SECRET,
+    });
+    expect(reply.status).toBe(201);
+    return reply;
+  }
+
   const hooksOf = (unitId: string) =>
     hooks
       .filter((h) => h.body.includes(`"unit_id":"${unitId}"`))
@@ -119,7 +132,7 @@ describe(`notifications end to end (${TARGET})`, () => {
       req.on('end', () => {
         const status = down || failNext > 0 ? 500 : 200;
         if (failNext > 0) failNext--;
-        hooks.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
+        hooks.push({ url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
         res.writeHead(status).end();
       });
     });
@@ -134,6 +147,8 @@ describe(`notifications end to end (${TARGET})`, () => {
         NOTIFICATIONS_LEASE_S: '4',
         NOTIFICATIONS_RETRY_INITIAL_MS: '300',
         NOTIFICATIONS_RETRY_MAX_MS: '600',
+        // The default threshold (10 alarms in 10 minutes per channel); a summary gathers for 5 s, not 5 minutes.
+        NOTIFICATIONS_FLOOD_SUMMARY_S: '5',
       },
     });
     publisher = await connectPublisher(target.mqttHost, target.mqttPort, { clientId: `${target.topicPrefix}_pub` });
@@ -159,13 +174,7 @@ describe(`notifications end to end (${TARGET})`, () => {
     expect(outside.status).toBe(400);
     expect(outside.text).toContain('NOTIFICATIONS_ALLOWED_HOSTS');
 
-    const hook = await api('POST', '/notifications/channels', {
-      name: 'hook',
-      type: 'webhook',
-      config: { url: `http://127.0.0.1:${hookPort}/scada`, timeout_ms: 2000 },
-      secret: SECRET,
-    });
-    expect(hook.status).toBe(201);
+    const hook = await createWebhook('hook', '/scada');
     expect(hook.body).toMatchObject({ type: 'webhook', secret_set: true });
     webhookId = hook.body.id;
     const mail = await api('POST', '/notifications/channels', {
@@ -315,5 +324,139 @@ describe(`notifications end to end (${TARGET})`, () => {
       expect(rows).toEqual([{ status: 'delivered' }]);
     }, 30_000);
     expect(hooksOf('UNIT003').filter((h) => h.status === 200)).toHaveLength(1);
+  });
+
+  it('turns 100 alarms in a minute into the critical ones one by one plus one summary of the rest', async () => {
+    for (const [sensor, severity, message] of [
+      ['vibration', 'warning', 'Vibration {value} mm/s on {unit_id}'],
+      ['overheat', 'critical', 'Overheat {value} on {unit_id}'],
+    ]) {
+      const rule = await api('POST', '/alerts/rules', {
+        sensor_type: sensor,
+        condition: 'greater_than',
+        threshold: 5,
+        severity,
+        message,
+      });
+      expect(rule.status).toBe(201);
+    }
+    const channel = await createWebhook('flood', '/flood');
+    const rule = await api('POST', '/notifications/rules', {
+      name: 'plant floor',
+      sensor_types: ['vibration', 'overheat'],
+      channel_ids: [channel.body.id],
+    });
+    expect(rule.status).toBe(201);
+
+    // 100 units, every tenth overheating (critical), the rest vibrating (warning): a power dip's storm.
+    const units = Array.from({ length: 100 }, (_, i) => `F${String(i).padStart(3, '0')}`);
+    const critical = new Set(units.filter((_, i) => i % 10 === 0));
+    await Promise.all(units.map((u) => publish(u, critical.has(u) ? 'overheat' : 'vibration', 9)));
+
+    const flood = () =>
+      hooks
+        .filter((h) => h.url === '/flood')
+        .map((h) => ({
+          ...h,
+          json: JSON.parse(h.body) as {
+            transition: string;
+            alarm: { unit_id: string; severity: string } | null;
+            summary?: { notifications: number; alarms: number; by_severity: Record<string, number> };
+            text: string;
+          },
+        }));
+    const summaries = () => flood().filter((h) => h.json.transition === 'flood_summary');
+    await eventually(() => expect(summaries()).toHaveLength(1), 30_000);
+    const individual = flood().filter((h) => h.json.alarm !== null);
+    const [summary] = summaries();
+    expect(summary.json.summary).toBeDefined();
+    const figures = summary.json.summary!;
+    // Every critical alarm went out by itself; so did the first 10 alarms (before it was a flood), and nothing else.
+    expect(
+      individual
+        .filter((h) => h.json.alarm!.severity === 'critical')
+        .map((h) => h.json.alarm!.unit_id)
+        .sort(),
+    ).toEqual([...critical].sort());
+    const warningsAlone = individual.filter((h) => h.json.alarm!.severity === 'warning').length;
+    expect(warningsAlone).toBeLessThanOrEqual(10);
+    expect(figures).toMatchObject({ notifications: 90 - warningsAlone, alarms: 90 - warningsAlone });
+    expect(figures.by_severity).toEqual({ warning: 90 - warningsAlone });
+    expect(individual.length + figures.notifications).toBe(100);
+    expect(validSignature(summary)).toBe(true);
+    expect(summary.json.text).toContain("Alarm flood on 'flood'");
+
+    const rows = await sql<{ status: string; n: number; reported: number }>(
+      `SELECT status, count(*)::int AS n, count(summary_id)::int AS reported FROM notification_deliveries
+       WHERE channel_id = '${channel.body.id}' GROUP BY status ORDER BY status`,
+    );
+    expect(rows).toEqual([
+      { status: 'delivered', n: individual.length + 1, reported: 0 },
+      { status: 'suppressed', n: figures.notifications, reported: figures.notifications },
+    ]);
+    const metrics = (await backend.request('GET', '/metrics')).text;
+    expect(metrics).toContain(`scada_notification_suppressed_total ${figures.notifications}`);
+    expect(metrics).toContain('scada_notification_flood_summaries_total{channel="flood"} 1');
+    expect(metrics).toMatch(/scada_notification_flood_active [1-9]/);
+    // A second summary would need another folded notification; none is queued.
+    await eventually(async () => {
+      const open = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM notification_deliveries
+         WHERE channel_id = '${channel.body.id}' AND status IN ('pending', 'sending')`,
+      );
+      expect(open).toEqual([{ n: 0 }]);
+    });
+    expect(summaries()).toHaveLength(1);
+  });
+
+  it('holds a non-critical notification in quiet hours until they end, sends a critical one, refuses unknown zones', async () => {
+    const channel = await createWebhook('quiet', '/quiet');
+    const refused = await api('POST', '/notifications/rules', {
+      name: 'nowhere',
+      channel_ids: [channel.body.id],
+      quiet_hours: { start: '22:00', end: '06:00', timezone: 'Mars/Olympus' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain(
+      "quiet_hours.timezone must be an IANA time zone (e.g. Europe/Berlin), got 'Mars/Olympus'",
+    );
+
+    // Quiet from an hour ago to an hour from now (UTC), whatever the time of day the spec runs at.
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const now = Date.now();
+    const endMs = Math.floor((now + 3_600_000) / 60_000) * 60_000;
+    const quietHours = { start: hhmm(now - 3_600_000), end: hhmm(endMs), timezone: 'UTC' };
+    const rule = await api('POST', '/notifications/rules', {
+      name: 'night shift',
+      unit_ids: ['Q001', 'Q002'],
+      sensor_types: ['vibration', 'overheat'],
+      channel_ids: [channel.body.id],
+      quiet_hours: quietHours,
+    });
+    expect(rule.status).toBe(201);
+    expect((await api('GET', `/notifications/rules/${rule.body.id}`)).body.quiet_hours).toEqual(quietHours);
+
+    await publish('Q001', 'vibration', 9);
+    await publish('Q002', 'overheat', 9);
+    await eventually(() =>
+      expect(
+        hooks
+          .filter((h) => h.url === '/quiet')
+          .map((h) => (JSON.parse(h.body) as { alarm: { unit_id: string } }).alarm.unit_id),
+      ).toEqual(['Q002']),
+    );
+    await eventually(async () => {
+      const rows = await sql<{ status: string; due: string; last_error: string }>(
+        `SELECT status, due_at AS due, last_error FROM notification_deliveries
+         WHERE channel_id = '${channel.body.id}' AND unit_id = 'Q001'`,
+      );
+      expect(rows).toEqual([
+        {
+          status: 'pending',
+          due: new Date(endMs),
+          last_error: `held: quiet hours until ${new Date(endMs).toISOString()}`,
+        },
+      ]);
+    });
   });
 });

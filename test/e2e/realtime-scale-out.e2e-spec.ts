@@ -7,7 +7,7 @@ import { eventually } from '../support/eventually.js';
 import { MOSQUITTO, MosquittoProcess } from '../support/mosquitto.js';
 import { describeWith, realPostgres } from '../support/prerequisites.js';
 import { REDIS, RedisProcess } from '../support/redis.js';
-import { createDatabase, testId, type TestDatabase } from '../support/target.js';
+import { createDatabase, instanceEnv, testId, type TestDatabase } from '../support/target.js';
 
 interface SensorData {
   unit_id: string;
@@ -59,13 +59,8 @@ describeWith(prerequisites, TITLE, () => {
 
   function env(instance: string, topicPrefix: string): Record<string, string> {
     return {
-      DATABASE_URL: database.url,
-      MQTT_BROKER_HOST: '127.0.0.1',
-      MQTT_BROKER_PORT: String(broker.port),
-      MQTT_TOPIC_PREFIX: topicPrefix,
-      MQTT_CLIENT_ID: `${prefix}_${instance}`,
+      ...instanceEnv(database.url, broker.port, topicPrefix, `${prefix}_${instance}`),
       REDIS_URL: redis.url,
-      SIMULATOR_AUTOSTART: 'false',
     };
   }
 

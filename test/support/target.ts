@@ -168,3 +168,23 @@ export async function createTarget(
   env.MQTT_BROKER_PORT = String(mqttPort);
   return { env, databaseUrl, mqttHost, mqttPort, topicPrefix, dispose };
 }
+
+/**
+ * The environment of one of several backends a spec starts by hand on one database and one broker it started
+ * (scale-out specs): each needs its own client id; a prefix nobody publishes on makes an instance ingest nothing.
+ */
+export function instanceEnv(
+  databaseUrl: string,
+  brokerPort: number,
+  topicPrefix: string,
+  clientId: string,
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    MQTT_BROKER_HOST: '127.0.0.1',
+    MQTT_BROKER_PORT: String(brokerPort),
+    MQTT_TOPIC_PREFIX: topicPrefix,
+    MQTT_CLIENT_ID: clientId,
+    SIMULATOR_AUTOSTART: 'false',
+  };
+}

@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { DELIVERY_STATUSES, type Delivery, type DeliveryStatus } from '../notification-delivery.repository.js';
+import {
+  DELIVERY_KINDS,
+  DELIVERY_STATUSES,
+  type Delivery,
+  type DeliveryStatus,
+} from '../notification-delivery.repository.js';
 
 export const DEFAULT_DELIVERY_PAGE = 50;
 export const MAX_DELIVERY_PAGE = 500;
@@ -45,14 +50,17 @@ export class DeliveryResponseDto {
   /** Stable across retries; sent as X-ThermaCore-Delivery so receivers can drop repeats. */
   @ApiProperty({ description: 'Stable across retries; sent as X-ThermaCore-Delivery so receivers can drop repeats.' })
   dedup_key!: string;
-  @ApiProperty({ enum: ['transition', 'escalation'] })
+  @ApiProperty({
+    enum: DELIVERY_KINDS,
+    description: 'summary: a flood summary of one channel (no alarm, unit or rule)',
+  })
   kind!: string;
-  @ApiProperty({ format: 'uuid' })
-  alarm_id!: string;
-  @ApiProperty()
-  unit_id!: string;
-  @ApiProperty({ format: 'uuid' })
-  rule_id!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  alarm_id!: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  unit_id!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  rule_id!: string | null;
   @ApiProperty({ format: 'uuid' })
   channel_id!: string;
   @ApiProperty({ description: 'What it tells (raised, …); escalations: raised, with step 1, 2, …' })
@@ -68,8 +76,11 @@ export class DeliveryResponseDto {
     description: 'When it is (or was) due: now, the next retry, or the escalation time',
   })
   due_at!: string;
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'Why it failed, waits (quiet hours) or was suppressed' })
   last_error!: string | null;
+  /** A suppressed row: the summary that reported it. */
+  @ApiProperty({ type: String, nullable: true, description: 'A suppressed row: the summary that reported it' })
+  summary_id!: string | null;
   @ApiProperty({ format: 'date-time' })
   created_at!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
@@ -100,6 +111,7 @@ export function toDeliveryResponse(d: Delivery): DeliveryResponseDto {
     attempts: d.attempts,
     due_at: d.dueAt.toISOString(),
     last_error: d.lastError,
+    summary_id: d.summaryId,
     created_at: d.createdAt.toISOString(),
     finished_at: d.finishedAt?.toISOString() ?? null,
   };

@@ -10,6 +10,7 @@ import {
   IsString,
   IsUUID,
   Length,
+  Matches,
   ValidateNested,
 } from 'class-validator';
 import { ALERT_SEVERITIES, type AlertSeverity } from '../../alerts/alert-rule.js';
@@ -24,6 +25,7 @@ import {
   type NotificationRuleDefinition,
   type NotifyTransition,
 } from '../notification-rule.js';
+import type { QuietHours } from '../quiet-hours.js';
 
 const PLACEHOLDERS = NOTIFICATION_PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
 
@@ -45,6 +47,24 @@ export class EscalationStepDto {
   @ArrayMaxSize(20)
   @IsUUID('all', { each: true })
   channel_ids!: string[];
+}
+
+/** Wall-clock hours in which the rule's non-critical notifications are held (delivered when they end). */
+export class QuietHoursDto {
+  @ApiProperty({ example: '22:00', description: 'HH:MM, local time in `timezone`' })
+  @IsString()
+  @Matches(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'quiet_hours.start must be HH:MM' })
+  start!: string;
+
+  @ApiProperty({ example: '06:00', description: 'HH:MM; earlier than start: the quiet hours span midnight' })
+  @IsString()
+  @Matches(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'quiet_hours.end must be HH:MM' })
+  end!: string;
+
+  @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone' })
+  @IsString()
+  @Length(1, 64)
+  timezone!: string;
 }
 
 /** A routing rule as created or replaced (PUT); absent optional fields take their defaults. */
@@ -139,6 +159,16 @@ export class CreateNotificationRuleDto {
   @ValidateNested({ each: true })
   @Type(() => EscalationStepDto)
   escalation?: EscalationStepDto[];
+
+  /**
+   * Non-critical notifications (and escalation steps) that fall in these hours are held and delivered when they
+   * end; critical ones are sent at once. Absent or null: no quiet hours.
+   */
+  @ApiPropertyOptional({ type: QuietHoursDto, nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QuietHoursDto)
+  quiet_hours?: QuietHoursDto | null;
 }
 
 export class NotificationRuleResponseDto {
@@ -166,6 +196,8 @@ export class NotificationRuleResponseDto {
   template!: string;
   @ApiProperty({ type: [EscalationStepDto] })
   escalation!: EscalationStepDto[];
+  @ApiProperty({ type: QuietHoursDto, nullable: true })
+  quiet_hours!: QuietHours | null;
   @ApiProperty({ format: 'date-time' })
   created_at!: string;
   @ApiProperty({ format: 'date-time' })
@@ -188,6 +220,10 @@ export function toNotificationRuleDefinition(body: CreateNotificationRuleDto): N
       delaySeconds: s.delay_seconds,
       channelIds: [...new Set(s.channel_ids)],
     })),
+    quietHours:
+      body.quiet_hours === undefined || body.quiet_hours === null
+        ? null
+        : { start: body.quiet_hours.start, end: body.quiet_hours.end, timezone: body.quiet_hours.timezone },
   };
 }
 
@@ -205,6 +241,7 @@ export function toNotificationRuleResponse(rule: NotificationRule): Notification
     subject: rule.subject,
     template: rule.template,
     escalation: rule.escalation.map((s) => ({ delay_seconds: s.delaySeconds, channel_ids: s.channelIds })),
+    quiet_hours: rule.quietHours,
     created_at: rule.createdAt.toISOString(),
     updated_at: rule.updatedAt.toISOString(),
   };
