@@ -13,8 +13,10 @@ const READINGS = 200_000;
 const OUTAGE_MS = 60_000;
 const RSS_LIMIT_MB = 400;
 /**
- * On the embedded target the database (PGlite, PostgreSQL compiled to WASM) lives in the backend process and
- * takes most of its ~850 MB at rest: there the bound applies to what the outage adds on top of that.
+ * On the embedded target the database (PGlite, PostgreSQL compiled to WASM) lives in the backend process, and how
+ * much of it is resident depends on what its WebAssembly memory has touched: there the bound applies to what the
+ * outage adds on top of the start. (Measured 2026-12-03: 349 MB before the outage, 392 MB peak, so the absolute
+ * figure is under the bound too, but too close to it to assert without flakiness.)
  */
 const MEASURES_GROWTH = TARGET === 'embedded';
 
