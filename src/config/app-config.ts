@@ -213,7 +213,11 @@ export class AppConfig {
   readonly trustProxy: boolean | number | string;
   readonly httpBodyLimitBytes: number;
   readonly httpRateLimitPerMinute: number;
-  readonly mqttPublishRateLimitPerMinute: number;
+  /**
+   * The strict per-caller limit of routes that act on devices (test publishes, commands): read from
+   * MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE, the name it had when test publishes were the only such route.
+   */
+  readonly strictRateLimitPerMinute: number;
   /** Whether the simulator starts with the backend (SIMULATOR_AUTOSTART, `auto` resolved). */
   readonly simulatorAutostart: boolean;
   /** SIMULATOR_ALLOW_EXTERNAL: the simulator may publish to an external broker. */
@@ -482,7 +486,7 @@ export class AppConfig {
     this.authSocketRecheckMs = int('AUTH_SOCKET_RECHECK_S') * 1000;
     this.httpBodyLimitBytes = int('HTTP_BODY_LIMIT_KB') * 1024;
     this.httpRateLimitPerMinute = int('HTTP_RATE_LIMIT_PER_MINUTE');
-    this.mqttPublishRateLimitPerMinute = int('MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE');
+    this.strictRateLimitPerMinute = int('MQTT_PUBLISH_RATE_LIMIT_PER_MINUTE');
     this.websocketPingTimeout = int('WEBSOCKET_PING_TIMEOUT');
     this.websocketPingInterval = int('WEBSOCKET_PING_INTERVAL');
     this.websocketFanoutIntervalMs = int('WEBSOCKET_FANOUT_INTERVAL_MS');

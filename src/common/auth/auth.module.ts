@@ -29,7 +29,7 @@ import { UnitScopeInterceptor } from './unit-scope.interceptor.js';
         {
           name: 'strict',
           ttl: 60_000,
-          limit: config.mqttPublishRateLimitPerMinute,
+          limit: config.strictRateLimitPerMinute,
           skipIf: (context: ExecutionContext) => Reflect.getMetadata(STRICT_RATE_LIMIT, context.getHandler()) !== true,
         },
       ],
