@@ -18,7 +18,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { MqttClient } from 'mqtt';
@@ -27,7 +26,19 @@ import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../test/support/backend.js';
 import { connectPublisher, connectSocket, request } from '../test/support/clients.js';
 import { MosquittoProcess, mosquittoInstalled } from '../test/support/mosquitto.js';
-import { Cleanup, envInt, fmt, mark, now, round, sleep, sqlClient, waitForRows } from './support/bench-run.js';
+import {
+  envInt,
+  exitWhenDone,
+  fmt,
+  mark,
+  now,
+  round,
+  sleep,
+  sqlClient,
+  useBackendBuiltWith,
+  waitForRows,
+  withBudget,
+} from './support/bench-run.js';
 import {
   commandLine,
   cpuShare,
@@ -47,6 +58,7 @@ import {
   UNIT_IDS,
   UNITS,
 } from './support/reading-flood.js';
+import { measureThroughput } from './support/throughput.phase.js';
 
 const READINGS = envInt('BENCH_READINGS', 100_000);
 const LATENCY_RATE = envInt('BENCH_LATENCY_RATE', 10_000);
@@ -165,35 +177,6 @@ async function measureCeiling(broker: MosquittoProcess, publisher: MqttClient, o
   }
 }
 
-async function measureThroughput(publisher: MqttClient, db: pg.Client, ours: RunProcesses, prefix: string) {
-  const topics = topicsFor(prefix);
-  // Far enough back that no timed reading can share a timestamp with the live phase's readings.
-  const start = Date.now() - READINGS - 600_000;
-
-  // Warm-up: every sensor registered and the JIT warm before the clock runs.
-  await publishAll(publisher, topics, historicPayloads(SENSORS, start - SENSORS - 1000), INFLIGHT);
-  const warm = await waitForRows(db, SENSORS, 30_000);
-  if (warm.rows < SENSORS) throw new Error(`warm-up: only ${warm.rows} of ${SENSORS} readings stored in 30 s`);
-
-  const payloads = historicPayloads(READINGS, start);
-  const cpu = cpuSnapshot();
-  const published = await publishAll(publisher, topics, payloads, INFLIGHT);
-  const stored = await waitForRows(db, SENSORS + READINGS, STORE_TIMEOUT_MS);
-  const share = cpuShare(cpu, ours);
-  const rows = stored.rows - SENSORS;
-  const seconds = (stored.reachedAt - published.firstAt) / 1000;
-  return {
-    rows,
-    lost: READINGS - rows,
-    seconds,
-    storedPerS: rows / seconds,
-    publishPerS: READINGS / ((published.ackedAt - published.firstAt) / 1000),
-    publishErrors: published.errors,
-    cpu: share,
-    backendUsPerReading: (share.backendSeconds * 1e6) / Math.max(rows, 1),
-  };
-}
-
 async function measureLatency(
   publisher: MqttClient,
   db: pg.Client,
@@ -295,18 +278,9 @@ const coresJson = (c: CpuShare) => ({
 
 async function main(): Promise<number> {
   if (!mosquittoInstalled) throw new Error('mosquitto is not installed (apt-get install mosquitto)');
-  // The backend built next to this file: dist-x/bench/ingest.bench.js runs dist-x/src/main.js.
-  process.env.BACKEND_MAIN ??= join(dirname(fileURLToPath(import.meta.url)), '../src/main.js');
-
-  const cleanup = new Cleanup();
-  const watchdog = setTimeout(() => {
-    console.error(`bench: still running after ${RUN_BUDGET_MS / 1000} s, giving up`);
-    void cleanup.run().finally(() => process.exit(2));
-  }, RUN_BUDGET_MS);
-  process.once('SIGINT', () => void cleanup.run().finally(() => process.exit(130)));
-
+  useBackendBuiltWith(import.meta.url);
   const id = `bench_${process.pid}`;
-  try {
+  return withBudget(RUN_BUDGET_MS, async (cleanup) => {
     const broker = await MosquittoProcess.start();
     cleanup.add('mosquitto', () => broker.stop());
     const ours: RunProcesses = { database: id, mosquittoPid: mosquittoPid(broker.port) };
@@ -359,7 +333,13 @@ async function main(): Promise<number> {
     cleanup.add('sql client', () => db.end());
 
     process.stdout.write('sustained throughput ... ');
-    const throughput = await measureThroughput(publisher, db, ours, id);
+    const throughput = await measureThroughput(publisher, db, {
+      prefix: id,
+      readings: READINGS,
+      inflight: INFLIGHT,
+      storeTimeoutMs: STORE_TIMEOUT_MS,
+      ours,
+    });
     console.log(`${fmt(throughput.storedPerS)} readings/s stored`);
 
     process.stdout.write(`live latency at ${fmt(LATENCY_RATE)}/s for ${LATENCY_WARMUP_S} + ${LATENCY_SECONDS} s ... `);
@@ -374,7 +354,6 @@ async function main(): Promise<number> {
     const peakRssMb = rss.peakKb / 1024;
     const highWaterMb = rss.highWaterKb() / 1024;
     await cleanup.run();
-    clearTimeout(watchdog);
 
     const liveLost = latency.sent - latency.stored;
     const publishErrors = throughput.publishErrors + latency.publishErrors;
@@ -465,20 +444,11 @@ async function main(): Promise<number> {
       }),
     );
     return failed ? 1 : 0;
-  } finally {
-    await cleanup.run();
-    clearTimeout(watchdog);
-  }
+  });
 }
 
 if (isMainThread) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exit(1);
-    },
-  );
+  exitWhenDone(main());
 } else {
   void ceilingSubscriber(workerData as CeilingJob);
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { connectDb } from '../../test/support/clients.js';
 
@@ -103,3 +104,38 @@ export const fmt = (n: number, digits = 0): string =>
 export const mark = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
 export const round = (n: number, digits = 0): number | null =>
   Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null;
+
+/** Points BackendProcess at the backend built next to the bench: dist-x/bench/x.bench.js runs dist-x/src/main.js. */
+export function useBackendBuiltWith(benchUrl: string): void {
+  process.env.BACKEND_MAIN ??= fileURLToPath(new URL('../src/main.js', benchUrl));
+}
+
+/**
+ * Runs a benchmark with a cleanup list and a hard time budget: past the budget (or on Ctrl-C) what was started is
+ * stopped and the process exits 2 (130). Resolves with the benchmark's exit code once everything is cleaned up.
+ */
+export async function withBudget(budgetMs: number, bench: (cleanup: Cleanup) => Promise<number>): Promise<number> {
+  const cleanup = new Cleanup();
+  const watchdog = setTimeout(() => {
+    console.error(`bench: still running after ${budgetMs / 1000} s, giving up`);
+    void cleanup.run().finally(() => process.exit(2));
+  }, budgetMs);
+  process.once('SIGINT', () => void cleanup.run().finally(() => process.exit(130)));
+  try {
+    return await bench(cleanup);
+  } finally {
+    await cleanup.run();
+    clearTimeout(watchdog);
+  }
+}
+
+/** Exits with the benchmark's code, or 1 with its error. */
+export function exitWhenDone(run: Promise<number>): void {
+  run.then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
