@@ -16,25 +16,49 @@
  * while the load generator or other work held the cores says more about the machine than about the backend.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../test/support/backend.js';
-import { connectDb, connectPublisher, connectSocket, request } from '../test/support/clients.js';
+import { connectPublisher, connectSocket, request } from '../test/support/clients.js';
 import { MosquittoProcess, mosquittoInstalled } from '../test/support/mosquitto.js';
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
-}
+import {
+  envInt,
+  exitWhenDone,
+  fmt,
+  mark,
+  now,
+  round,
+  sleep,
+  sqlClient,
+  useBackendBuiltWith,
+  waitForRows,
+  withBudget,
+} from './support/bench-run.js';
+import {
+  commandLine,
+  cpuShare,
+  cpuSnapshot,
+  type CpuShare,
+  RssWatch,
+  type RunProcesses,
+} from './support/process-watch.js';
+import {
+  historicPayloads,
+  payload,
+  publishAll,
+  sensorOf,
+  SENSOR_TYPES,
+  SENSORS,
+  topicsFor,
+  UNIT_IDS,
+  UNITS,
+} from './support/reading-flood.js';
+import { measureThroughput } from './support/throughput.phase.js';
 
 const READINGS = envInt('BENCH_READINGS', 100_000);
 const LATENCY_RATE = envInt('BENCH_LATENCY_RATE', 10_000);
@@ -43,9 +67,6 @@ const INFLIGHT = envInt('BENCH_INFLIGHT', 2000);
 const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BACKEND_ENV = JSON.parse(process.env.BENCH_BACKEND_ENV ?? '{}') as Record<string, string>;
 
-const UNITS = 100;
-const SENSOR_TYPES = ['temperature', 'pressure', 'flow_rate', 'vibration'] as const;
-const SENSORS = UNITS * SENSOR_TYPES.length;
 const STORE_TIMEOUT_MS = 120_000;
 const CEILING_TIMEOUT_MS = 60_000;
 const LIVE_DRAIN_MS = 10_000;
@@ -55,16 +76,12 @@ const LIVE_DRAIN_MS = 10_000;
  */
 const LATENCY_WARMUP_S = 2;
 const TICK_MS = 10;
-const RSS_SAMPLE_MS = 200;
 /** The whole run stays under five minutes, whatever hangs. */
 const RUN_BUDGET_MS = 290_000;
 
 const TARGET_STORED_PER_S = 15_000;
 const TARGET_P99_MS = 50;
 const TARGET_RSS_MB = 400;
-
-const now = (): number => performance.timeOrigin + performance.now();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Broker ceiling subscriber. It runs in a worker thread so that receiving does not share an event loop with
@@ -109,178 +126,7 @@ async function ceilingSubscriber(job: CeilingJob): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Load generation.
-
-function topicsFor(prefix: string): string[] {
-  return Array.from(
-    { length: SENSORS },
-    (_, i) => `${prefix}/${unitId(i % UNITS)}/${SENSOR_TYPES[Math.floor(i / UNITS)]}`,
-  );
-}
-
-function unitId(i: number): string {
-  return `U${String(i + 1).padStart(3, '0')}`;
-}
-
-/** Consecutive readings go to different units, as many gateways publishing at once would send them. */
-const sensorOf = (i: number): number => i % SENSORS;
-
-function payload(value: number, timeMs: number): string {
-  return `{"value":${value},"quality":"GOOD","timestamp":"${new Date(timeMs).toISOString()}"}`;
-}
-
-interface PublishResult {
-  firstAt: number;
-  /** When the broker had acknowledged the last one. */
-  ackedAt: number;
-  errors: number;
-}
-
-/**
- * Publishes every message at QoS 1 with up to INFLIGHT unacknowledged: as fast as the broker takes them, without
- * one round trip per message and without piling the whole run into the socket buffer.
- */
-function publishAll(client: MqttClient, topics: string[], payloads: string[]): Promise<PublishResult> {
-  return new Promise((resolve) => {
-    const count = payloads.length;
-    let sent = 0;
-    let acked = 0;
-    let errors = 0;
-    const firstAt = now();
-    const onAck = (err?: Error): void => {
-      if (err) errors++;
-      if (++acked === count) resolve({ firstAt, ackedAt: now(), errors });
-      else pump();
-    };
-    const pump = (): void => {
-      while (sent < count && sent - acked < INFLIGHT) {
-        const i = sent++;
-        client.publish(topics[sensorOf(i)], payloads[i], { qos: 1 }, onAck);
-      }
-    };
-    if (count === 0) resolve({ firstAt, ackedAt: firstAt, errors });
-    else pump();
-  });
-}
-
-/** Readings with distinct, past timestamps (distinct per sensor, so a redelivery hits the same row). */
-function historicPayloads(count: number, startMs: number): string[] {
-  const payloads = new Array<string>(count);
-  for (let i = 0; i < count; i++) payloads[i] = payload(20 + (i % 1000) / 10, startMs + i);
-  return payloads;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Observation.
-
-/** Linux reports process and machine CPU time in USER_HZ ticks, 100 per second on every common build. */
-const TICKS_PER_S = 100;
-
-/** Peak resident memory of the backend, sampled as `top` would see it. */
-class RssWatch {
-  peakKb = 0;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(private readonly pid: number) {
-    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
-    this.sample();
-  }
-
-  /** The kernel's own high-water mark, which catches peaks between samples. */
-  highWaterKb(): number {
-    return this.statusField('VmHWM');
-  }
-
-  stop(): void {
-    this.sample();
-    clearInterval(this.timer);
-  }
-
-  private sample(): void {
-    this.peakKb = Math.max(this.peakKb, this.statusField('VmRSS'));
-  }
-
-  private statusField(name: string): number {
-    try {
-      const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      return match ? Number(match[1]) : 0;
-    } catch {
-      return 0; // the process has exited
-    }
-  }
-}
-
-/** The processes that are this run's, so a shared machine's other work is not counted as ours. */
-interface RunProcesses {
-  mosquittoPid?: number;
-  backendPid?: number;
-  database: string;
-}
-
-/** Where a phase's CPU went, in average busy cores. */
-interface CpuShare {
-  backend: number;
-  /** This process: publisher, Socket.IO client, SQL polling, the ceiling subscriber thread. */
-  bench: number;
-  /** Our broker. */
-  mosquitto: number;
-  /** The server processes of our database's connections, plus the shared WAL and checkpoint writers. */
-  postgres: number;
-  /** Everything else: other people's work on a shared machine, the kernel. */
-  other: number;
-  cores: number;
-  /** Backend CPU seconds, kept to work out its cost per reading. */
-  backendSeconds: number;
-}
-
-interface CpuSnapshot {
-  at: number;
-  /** CPU seconds of the whole machine, all but idle and iowait. */
-  machine: number;
-  processes: Map<number, { comm: string; seconds: number }>;
-}
-
-function cpuSnapshot(): CpuSnapshot {
-  const stat = readFileSync('/proc/stat', 'utf8');
-  const [user, nice, system, , , irq, softirq, steal] = stat
-    .slice(0, stat.indexOf('\n'))
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  const processes = new Map<number, { comm: string; seconds: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name may hold spaces and parentheses; utime and stime are the 12th and 13th fields after it.
-      const close = text.lastIndexOf(')');
-      const fields = text.slice(close + 2).split(' ');
-      processes.set(Number(entry), {
-        comm: text.slice(text.indexOf('(') + 1, close),
-        seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S,
-      });
-    } catch {
-      // exited while we looked
-    }
-  }
-  return { at: now(), machine: (user + nice + system + irq + softirq + steal) / TICKS_PER_S, processes };
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-  } catch {
-    return '';
-  }
-}
-
-/** PostgreSQL titles a connection's process `postgres: <cluster>: <user> <database> <client> <state>`. */
-const PG_CONNECTION_TITLE = /^postgres: (?:[^:]+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])/;
-
-function isOurPostgres(pid: number, database: string): boolean {
-  const connection = PG_CONNECTION_TITLE.exec(commandLine(pid));
-  return connection === null || connection[1] === database;
-}
 
 /** Our Mosquitto among any others on the machine: the one whose configuration listens on our port. */
 function mosquittoPid(port: number): number | undefined {
@@ -294,64 +140,6 @@ function mosquittoPid(port: number): number | undefined {
     }
   }
   return undefined;
-}
-
-function cpuShare(from: CpuSnapshot, ours: RunProcesses): CpuShare {
-  const to = cpuSnapshot();
-  const seconds = (to.at - from.at) / 1000;
-  const used = { backend: 0, bench: 0, mosquitto: 0, postgres: 0 };
-  for (const [pid, { comm, seconds: total }] of to.processes) {
-    const delta = total - (from.processes.get(pid)?.seconds ?? 0);
-    if (delta <= 0) continue;
-    if (pid === ours.backendPid) used.backend += delta;
-    else if (pid === process.pid) used.bench += delta;
-    else if (pid === ours.mosquittoPid) used.mosquitto += delta;
-    else if (comm === 'postgres' && isOurPostgres(pid, ours.database)) used.postgres += delta;
-  }
-  const known = used.backend + used.bench + used.mosquitto + used.postgres;
-  return {
-    backend: used.backend / seconds,
-    bench: used.bench / seconds,
-    mosquitto: used.mosquitto / seconds,
-    postgres: used.postgres / seconds,
-    other: Math.max(0, to.machine - from.machine - known) / seconds,
-    cores: availableParallelism(),
-    backendSeconds: used.backend,
-  };
-}
-
-/**
- * Polls the row count until it reaches `target` or `timeoutMs` passes. `reachedAt` is when the query that saw the
- * final count was sent: the rows were committed before that query's snapshot.
- */
-async function waitForRows(
-  db: pg.Client,
-  target: number,
-  timeoutMs: number,
-): Promise<{ rows: number; reachedAt: number }> {
-  const deadline = now() + timeoutMs;
-  let rows = -1;
-  let reachedAt = 0;
-  for (;;) {
-    const sentAt = now();
-    const { rows: result } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sensor_readings');
-    if (result[0].n !== rows) {
-      rows = result[0].n;
-      reachedAt = sentAt;
-    }
-    if (rows >= target || now() > deadline) return { rows, reachedAt };
-    await sleep(50);
-  }
-}
-
-/**
- * A SQL client whose connection, if the server ends it (a forced DROP DATABASE, someone's pg_terminate_backend),
- * fails the next query instead of crashing the run before it has cleaned up.
- */
-async function sqlClient(url: string): Promise<pg.Client> {
-  const client = await connectDb(url);
-  client.on('error', (err) => console.error(`sql client: ${err.message}`));
-  return client;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -374,7 +162,7 @@ async function measureCeiling(broker: MosquittoProcess, publisher: MqttClient, o
     const payloads = historicPayloads(READINGS, Date.now() - 3_600_000);
     const results = next() as Promise<CeilingResult>;
     const cpu = cpuSnapshot();
-    const published = await publishAll(publisher, topicsFor(prefix), payloads);
+    const published = await publishAll(publisher, topicsFor(prefix), payloads, INFLIGHT);
     const stop = setTimeout(() => worker.postMessage('stop'), CEILING_TIMEOUT_MS);
     const result = await results;
     clearTimeout(stop);
@@ -387,35 +175,6 @@ async function measureCeiling(broker: MosquittoProcess, publisher: MqttClient, o
   } finally {
     await worker.terminate();
   }
-}
-
-async function measureThroughput(publisher: MqttClient, db: pg.Client, ours: RunProcesses, prefix: string) {
-  const topics = topicsFor(prefix);
-  // Far enough back that no timed reading can share a timestamp with the live phase's readings.
-  const start = Date.now() - READINGS - 600_000;
-
-  // Warm-up: every sensor registered and the JIT warm before the clock runs.
-  await publishAll(publisher, topics, historicPayloads(SENSORS, start - SENSORS - 1000));
-  const warm = await waitForRows(db, SENSORS, 30_000);
-  if (warm.rows < SENSORS) throw new Error(`warm-up: only ${warm.rows} of ${SENSORS} readings stored in 30 s`);
-
-  const payloads = historicPayloads(READINGS, start);
-  const cpu = cpuSnapshot();
-  const published = await publishAll(publisher, topics, payloads);
-  const stored = await waitForRows(db, SENSORS + READINGS, STORE_TIMEOUT_MS);
-  const share = cpuShare(cpu, ours);
-  const rows = stored.rows - SENSORS;
-  const seconds = (stored.reachedAt - published.firstAt) / 1000;
-  return {
-    rows,
-    lost: READINGS - rows,
-    seconds,
-    storedPerS: rows / seconds,
-    publishPerS: READINGS / ((published.ackedAt - published.firstAt) / 1000),
-    publishErrors: published.errors,
-    cpu: share,
-    backendUsPerReading: (share.backendSeconds * 1e6) / Math.max(rows, 1),
-  };
 }
 
 async function measureLatency(
@@ -431,7 +190,7 @@ async function measureLatency(
   try {
     // One event for every unit: one per unit would run into the per-connection event rate limit (burst 40).
     const ack = await request<{ ok: boolean; error?: string }>(socket, 'subscribe_unit', {
-      unit_ids: Array.from({ length: UNITS }, (_, u) => unitId(u)),
+      unit_ids: UNIT_IDS,
     });
     if (!ack.ok) throw new Error(`subscribe_unit refused: ${ack.error}`);
 
@@ -506,42 +265,6 @@ async function measureLatency(
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Stops what was started, newest first; one failing stop does not keep the others running. */
-class Cleanup {
-  private readonly steps: { name: string; run: () => Promise<unknown> }[] = [];
-  private done?: Promise<void>;
-
-  add(name: string, run: () => Promise<unknown>): void {
-    this.steps.unshift({ name, run });
-  }
-
-  run(): Promise<void> {
-    this.done ??= (async () => {
-      for (const step of this.steps) {
-        try {
-          await withTimeout(step.run(), 15_000);
-        } catch (err) {
-          console.error(`cleanup: ${step.name} failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      }
-    })();
-    return this.done;
-  }
-}
-
-const fmt = (n: number, digits = 0): string =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
-const mark = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
-const round = (n: number, digits = 0): number | null =>
-  Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null;
 const cores = (c: CpuShare, withBackend = true): string =>
   [...(withBackend ? [c.backend] : []), c.bench, c.mosquitto, c.postgres, c.other].map((n) => n.toFixed(2)).join('/') +
   ` of ${c.cores}`;
@@ -555,18 +278,9 @@ const coresJson = (c: CpuShare) => ({
 
 async function main(): Promise<number> {
   if (!mosquittoInstalled) throw new Error('mosquitto is not installed (apt-get install mosquitto)');
-  // The backend built next to this file: dist-x/bench/ingest.bench.js runs dist-x/src/main.js.
-  process.env.BACKEND_MAIN ??= join(dirname(fileURLToPath(import.meta.url)), '../src/main.js');
-
-  const cleanup = new Cleanup();
-  const watchdog = setTimeout(() => {
-    console.error(`bench: still running after ${RUN_BUDGET_MS / 1000} s, giving up`);
-    void cleanup.run().finally(() => process.exit(2));
-  }, RUN_BUDGET_MS);
-  process.once('SIGINT', () => void cleanup.run().finally(() => process.exit(130)));
-
+  useBackendBuiltWith(import.meta.url);
   const id = `bench_${process.pid}`;
-  try {
+  return withBudget(RUN_BUDGET_MS, async (cleanup) => {
     const broker = await MosquittoProcess.start();
     cleanup.add('mosquitto', () => broker.stop());
     const ours: RunProcesses = { database: id, mosquittoPid: mosquittoPid(broker.port) };
@@ -619,7 +333,13 @@ async function main(): Promise<number> {
     cleanup.add('sql client', () => db.end());
 
     process.stdout.write('sustained throughput ... ');
-    const throughput = await measureThroughput(publisher, db, ours, id);
+    const throughput = await measureThroughput(publisher, db, {
+      prefix: id,
+      readings: READINGS,
+      inflight: INFLIGHT,
+      storeTimeoutMs: STORE_TIMEOUT_MS,
+      ours,
+    });
     console.log(`${fmt(throughput.storedPerS)} readings/s stored`);
 
     process.stdout.write(`live latency at ${fmt(LATENCY_RATE)}/s for ${LATENCY_WARMUP_S} + ${LATENCY_SECONDS} s ... `);
@@ -634,7 +354,6 @@ async function main(): Promise<number> {
     const peakRssMb = rss.peakKb / 1024;
     const highWaterMb = rss.highWaterKb() / 1024;
     await cleanup.run();
-    clearTimeout(watchdog);
 
     const liveLost = latency.sent - latency.stored;
     const publishErrors = throughput.publishErrors + latency.publishErrors;
@@ -725,20 +444,11 @@ async function main(): Promise<number> {
       }),
     );
     return failed ? 1 : 0;
-  } finally {
-    await cleanup.run();
-    clearTimeout(watchdog);
-  }
+  });
 }
 
 if (isMainThread) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exit(1);
-    },
-  );
+  exitWhenDone(main());
 } else {
   void ceilingSubscriber(workerData as CeilingJob);
 }

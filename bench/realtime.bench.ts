@@ -17,24 +17,16 @@
  * about as much CPU as the server sending them, and their event-loop delay is part of the latency measured.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
-import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../test/support/backend.js';
-import { connectDb, connectPublisher, connectSocket, request } from '../test/support/clients.js';
+import { connectPublisher, connectSocket, request } from '../test/support/clients.js';
 import { MosquittoProcess, mosquittoInstalled } from '../test/support/mosquitto.js';
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
-}
+import { envInt, fmt, round, sqlClient } from './support/bench-run.js';
+import { RssWatch } from './support/process-watch.js';
 
 const CLIENT_COUNTS = (process.env.BENCH_RT_CLIENTS ?? '1000,5000').split(',').map((s) => {
   const n = Number(s.trim());
@@ -59,7 +51,6 @@ const MAX_DRAIN_MS = 30_000;
 const TICK_MS = 10;
 const CONNECT_BATCH = 250;
 const CONNECT_TIMEOUT_MS = 180_000;
-const RSS_SAMPLE_MS = 200;
 /** Latency histogram: 1 ms buckets up to this, the last bucket holds everything slower. */
 const HISTOGRAM_MS = 30_000;
 /** Connecting thousands of clients on a loaded machine is slow; the run still has a hard stop. */
@@ -145,34 +136,6 @@ async function clientProcess(url: string, count: number, first: number): Promise
 
 // ---------------------------------------------------------------------------------------------------------------
 // Orchestration.
-
-class RssWatch {
-  peakKb = 0;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(private readonly pid: number) {
-    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
-    this.sample();
-  }
-
-  currentKb(): number {
-    try {
-      const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      return match ? Number(match[1]) : 0;
-    } catch {
-      return 0;
-    }
-  }
-
-  stop(): void {
-    this.sample();
-    clearInterval(this.timer);
-  }
-
-  private sample(): void {
-    this.peakKb = Math.max(this.peakKb, this.currentKb());
-  }
-}
 
 function percentile(histogram: number[], total: number, p: number): number {
   if (total === 0) return Number.NaN;
@@ -339,17 +302,6 @@ async function runPhase(
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   }
 }
-
-async function sqlClient(url: string): Promise<pg.Client> {
-  const client = await connectDb(url);
-  client.on('error', (err) => console.error(`sql client: ${err.message}`));
-  return client;
-}
-
-const fmt = (n: number, digits = 0): string =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
-const round = (n: number, digits = 0): number | null =>
-  Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null;
 
 async function main(): Promise<number> {
   if (!mosquittoInstalled) throw new Error('mosquitto is not installed (apt-get install mosquitto)');

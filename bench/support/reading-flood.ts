@@ -1,0 +1,78 @@
+import type { MqttClient } from 'mqtt';
+import { now } from './bench-run.js';
+
+/**
+ * The load the throughput benchmarks publish: UNITS units x SENSOR_TYPES, one reading per message, QoS 1, with a
+ * bounded number of publishes awaiting their PUBACK. The ingest and embedded benches send the same flood so that
+ * their figures compare.
+ */
+export const UNITS = 100;
+export const SENSOR_TYPES = ['temperature', 'pressure', 'flow_rate', 'vibration'] as const;
+export const SENSORS = UNITS * SENSOR_TYPES.length;
+
+/** U001 ... U100: short ids that none of the simulator's units (UNIT001 ...) can be mistaken for. */
+export function unitId(i: number): string {
+  return `U${String(i + 1).padStart(3, '0')}`;
+}
+
+export const UNIT_IDS: readonly string[] = Array.from({ length: UNITS }, (_, u) => unitId(u));
+
+export function topicsFor(prefix: string): string[] {
+  return Array.from(
+    { length: SENSORS },
+    (_, i) => `${prefix}/${unitId(i % UNITS)}/${SENSOR_TYPES[Math.floor(i / UNITS)]}`,
+  );
+}
+
+/** Consecutive readings go to different units, as many gateways publishing at once would send them. */
+export const sensorOf = (i: number): number => i % SENSORS;
+
+export function payload(value: number, timeMs: number): string {
+  return `{"value":${value},"quality":"GOOD","timestamp":"${new Date(timeMs).toISOString()}"}`;
+}
+
+/** Readings with distinct, past timestamps (distinct per sensor, so a redelivery hits the same row). */
+export function historicPayloads(count: number, startMs: number): string[] {
+  const payloads = new Array<string>(count);
+  for (let i = 0; i < count; i++) payloads[i] = payload(20 + (i % 1000) / 10, startMs + i);
+  return payloads;
+}
+
+export interface PublishResult {
+  firstAt: number;
+  /** When the broker had acknowledged the last one. */
+  ackedAt: number;
+  errors: number;
+}
+
+/**
+ * Publishes every message at QoS 1 with up to `inflight` unacknowledged: as fast as the broker takes them, without
+ * one round trip per message and without piling the whole run into the socket buffer.
+ */
+export function publishAll(
+  client: MqttClient,
+  topics: string[],
+  payloads: string[],
+  inflight: number,
+): Promise<PublishResult> {
+  return new Promise((resolve) => {
+    const count = payloads.length;
+    let sent = 0;
+    let acked = 0;
+    let errors = 0;
+    const firstAt = now();
+    const onAck = (err?: Error): void => {
+      if (err) errors++;
+      if (++acked === count) resolve({ firstAt, ackedAt: now(), errors });
+      else pump();
+    };
+    const pump = (): void => {
+      while (sent < count && sent - acked < inflight) {
+        const i = sent++;
+        client.publish(topics[sensorOf(i)], payloads[i], { qos: 1 }, onAck);
+      }
+    };
+    if (count === 0) resolve({ firstAt, ackedAt: firstAt, errors });
+    else pump();
+  });
+}
