@@ -9,7 +9,8 @@
  *   npm run bench:embedded                          (builds into dist/; also a phase of `npm run bench`)
  *   npx nest build && node dist/bench/embedded.bench.js
  *
- * Environment: BENCH_READINGS (100000), BENCH_INFLIGHT (unacknowledged publishes, 2000).
+ * Environment: BENCH_READINGS (100000), BENCH_INFLIGHT (unacknowledged publishes, 2000), BENCH_BACKEND_ENV (JSON
+ * object of extra backend variables, e.g. {"EMBEDDED_DATABASE_SHARED_BUFFERS_MB":"128"}).
  *
  * What differs from `npm start`, and why: the HTTP and broker ports are picked free (PORT, MQTT_BROKER_PORT=0) and
  * HTTP listens on 127.0.0.1 only, because the machine is shared; DATA_DIR is a temporary directory, removed at the
@@ -37,6 +38,8 @@ import { SENSOR_TYPES, SENSORS, UNIT_IDS, UNITS } from './support/reading-flood.
 import { measureThroughput } from './support/throughput.phase.js';
 
 const READINGS = envInt('BENCH_READINGS', 100_000);
+/** Extra backend variables (JSON object), to compare settings such as EMBEDDED_DATABASE_SHARED_BUFFERS_MB. */
+const BACKEND_ENV = JSON.parse(process.env.BENCH_BACKEND_ENV ?? '{}') as Record<string, string>;
 const INFLIGHT = envInt('BENCH_INFLIGHT', 2000);
 
 /** MQTT_TOPIC_PREFIX's default: the bench configures nothing. */
@@ -138,6 +141,7 @@ async function main(): Promise<number> {
               MQTT_BROKER_PORT: '0',
               // No bootstrap key: the first start prints its own admin key, as a first `npm start` does.
               AUTH_BOOTSTRAP_ADMIN_KEY: '',
+              ...BACKEND_ENV,
             },
           }),
         (started) => started.pid!,
