@@ -1,6 +1,6 @@
 import { io, type Socket } from '../socket.io/socket.io.esm.min.js';
 import type { Credentials } from './auth.js';
-import type { Alarm, LiveReading, SensorDataEvent, UnitStatusEvent } from './types.js';
+import type { Alarm, CommandStatus, LiveReading, SensorDataEvent, UnitStatusEvent } from './types.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'unauthorized';
 
@@ -11,6 +11,8 @@ export interface LiveHandlers {
   sensorData(event: SensorDataEvent): void;
   unitStatus(event: UnitStatusEvent): void;
   alert(alarm: Alarm): void;
+  /** A command's state change in a followed unit's room. */
+  commandStatus(command: CommandStatus): void;
   /** Latest values carried by a subscribe_unit acknowledgement, when the server sends them. */
   snapshot(unitId: string, readings: LiveReading[]): void;
 }
@@ -87,6 +89,7 @@ export class LiveConnection {
     this.socket.on('sensor_data', (event: SensorDataEvent) => handlers.sensorData(event));
     this.socket.on('unit_status', (event: UnitStatusEvent) => handlers.unitStatus(event));
     this.socket.on('system_alert', (alarm: Alarm) => handlers.alert(alarm));
+    this.socket.on('command_status', (command: CommandStatus) => handlers.commandStatus(command));
   }
 
   /** Follows exactly these units: joins the new rooms, leaves the others. */

@@ -298,6 +298,7 @@ const live = new LiveConnection(credentials, {
     if (unitView.shown === unit_id) unitView.refreshStatus();
   },
   alert: (alarm) => alarms.apply(alarm),
+  commandStatus: (command) => unitView.commandStatus(command),
   snapshot: (unitId, readings) => overview.changed(unitId, plant.apply(unitId, readings)),
 });
 
@@ -342,6 +343,8 @@ interface Identity {
   kind: string;
   name: string;
   role: string;
+  /** The units the credentials are limited to; null for the whole plant. */
+  units?: string[] | null;
 }
 const ROLES = ['viewer', 'operator', 'engineer', 'admin'];
 
@@ -351,10 +354,17 @@ async function loadIdentity(): Promise<void> {
     me = await api.get<Identity>(`${API}/auth/me`);
   } catch (err) {
     // A backend without the endpoint has no authentication: everyone may do everything.
-    if (err instanceof ApiError && err.status === 404) byId('identity').textContent = '';
+    if (err instanceof ApiError && err.status === 404) {
+      byId('identity').textContent = '';
+      unitView.allowCommands(() => true);
+    }
     return;
   }
   const rank = ROLES.indexOf(me.role);
+  const scope = me.units ?? null;
+  unitView.allowCommands(
+    (unitId) => rank >= ROLES.indexOf('operator') && (scope === null || scope.length === 0 || scope.includes(unitId)),
+  );
   alarms.allowActions(rank >= ROLES.indexOf('operator'));
   simulator.allow(rank >= ROLES.indexOf('engineer'));
   notifications.allow(rank >= ROLES.indexOf('engineer'));

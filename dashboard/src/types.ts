@@ -21,6 +21,38 @@ export interface SensorInfo {
   engineering_unit: string | null;
   valid_min: number | null;
   valid_max: number | null;
+  kind?: 'analog' | 'digital' | 'enum';
+  states?: { value: number; name: string }[] | null;
+  /** Null for a read-only point (docs/commands.md). */
+  command?: CommandSettings | null;
+}
+
+/** A writable point's command settings, as far as the control needs them. */
+export interface CommandSettings {
+  channel: string;
+  min: number | null;
+  max: number | null;
+  allowed_states: number[] | null;
+  select_before_operate: boolean;
+}
+
+export type CommandState = 'pending' | 'sent' | 'confirmed' | 'rejected' | 'failed' | 'timed_out';
+
+/** A command as the API returns it and `command_status` carries it. */
+export interface CommandStatus {
+  id: string;
+  unit_id: string;
+  sensor_type: string;
+  value: number;
+  state: CommandState;
+  reason: string | null;
+}
+
+/** The answer to POST …/commands/select. */
+export interface Selection {
+  selection_id: string;
+  value: number;
+  expires_at: string;
 }
 
 /** One reading in `sensor_data`. */

@@ -1,8 +1,9 @@
 import { ApiError, type ApiClient, API } from './api.js';
+import { CommandControl, controlShape } from './command-control.js';
 import { el, replace } from './dom.js';
 import { formatDateTime, formatValue, sensorName } from './format.js';
 import type { PlantState } from './plant.js';
-import type { HistoryResponse } from './types.js';
+import type { CommandStatus, HistoryResponse } from './types.js';
 import uPlot from './vendor/uPlot.esm.js';
 
 const RANGES: { label: string; ms: number }[] = [
@@ -33,6 +34,9 @@ export class UnitView {
   private unitId: string | undefined;
   private range = { from: 0, to: 0, span: RANGES[1].ms, follow: true };
   private charts: Chart[] = [];
+  private controls: CommandControl[] = [];
+  /** Whether the signed-in caller may command a unit (operator and above, unit in scope); nobody until known. */
+  private mayCommand: (unitId: string) => boolean = () => false;
   private generation = 0;
   private timer: number | undefined;
   private readonly title = el('h2', { id: 'unit-view-title' });
@@ -70,6 +74,17 @@ export class UnitView {
     this.resize.observe(this.body);
   }
 
+  /** Set from GET /auth/me: writable points get a control only for callers who may command their unit. */
+  allowCommands(mayCommand: (unitId: string) => boolean): void {
+    this.mayCommand = mayCommand;
+  }
+
+  /** A `command_status` event: to the control of its point, if on screen. */
+  commandStatus(command: CommandStatus): void {
+    if (command.unit_id !== this.unitId) return;
+    for (const control of this.controls) control.status(command);
+  }
+
   get shown(): string | undefined {
     return this.unitId;
   }
@@ -92,7 +107,9 @@ export class UnitView {
   close(): void {
     window.clearInterval(this.timer);
     for (const chart of this.charts) chart.plot?.destroy();
+    for (const control of this.controls) control.destroy();
     this.charts = [];
+    this.controls = [];
     this.unitId = undefined;
     this.root.hidden = true;
     this.generation++;
@@ -206,6 +223,12 @@ export class UnitView {
       note,
     );
     const chart = { type, figure, live, holder, note };
+    const command = settings?.command;
+    if (settings !== undefined && command && this.unitId !== undefined && this.mayCommand(this.unitId)) {
+      const control = new CommandControl(this.api, this.unitId, type, command, controlShape(settings, command));
+      this.controls.push(control);
+      figure.insertBefore(control.element, holder);
+    }
     this.showLive(chart);
     return chart;
   }

@@ -25,7 +25,7 @@ export type SendResult =
   | { outcome: 'failed'; reason: string };
 
 /**
- * One way commands reach devices (MQTT today; OPC UA write, Sparkplug DCMD, Modbus write later), registered with
+ * One way commands reach devices (MQTT, OPC UA write; Sparkplug DCMD, Modbus write later), registered with
  * CommandChannels under its kind by its own provider, so the command service never names a protocol. `send` is
  * called once per command and must not retry by itself: a command that left is never sent again.
  */
@@ -33,6 +33,11 @@ export interface CommandChannel {
   readonly kind: ChannelKind;
   /** Why commands cannot go out now (`not connected to the MQTT broker`), or undefined when they can. */
   unavailable(): string | undefined;
+  /**
+   * Why this channel cannot command the point at all (`no OPC UA mapping feeds UNIT001/setpoint`), or undefined;
+   * asked when an engineer names the channel and again before each command. Channels that reach any point omit it.
+   */
+  pointProblem?(unitId: string, sensorType: string): string | undefined;
   send(command: OutgoingCommand): Promise<SendResult>;
 }
 

@@ -5,7 +5,10 @@ import { DEFAULT_DIGITAL_STATES, type PointKind, type PointState } from '../proc
  * (`sensors.command`), set by an engineer with PUT /api/v1/scada/sensors/{id}/command-settings.
  */
 
-/** The ways a command reaches a device. Only `mqtt` has a channel today; the others plug in as CommandChannels. */
+/**
+ * The ways a command reaches a device. `mqtt` and `opcua` have channels; the others are reserved and plug in as
+ * CommandChannels. Whether a kind runs here, and can reach the point, is the channel registry's answer, not this list.
+ */
 export const CHANNEL_KINDS = ['mqtt', 'opcua', 'sparkplug', 'modbus'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
@@ -47,13 +50,11 @@ const finiteOrNull = (v: unknown): boolean => v === null || (typeof v === 'numbe
 
 /**
  * What is wrong with these settings for this point, one sentence per problem (empty when usable). Checked again at
- * each command against the point as it is then (its states may have changed since).
+ * each command against the point as it is then (its states may have changed since). The channel is the command
+ * service's to judge (CommandChannels knows which run and which points they reach).
  */
 export function commandSettingsProblems(settings: CommandSettings, point: PointShape): string[] {
   const problems: string[] = [];
-  if (settings.channel !== 'mqtt') {
-    problems.push(`channel '${settings.channel}' has no command channel yet; use mqtt`);
-  }
   for (const field of ['min', 'max', 'max_step'] as const) {
     if (!finiteOrNull(settings[field])) problems.push(`${field} must be a finite number or null`);
   }

@@ -107,18 +107,29 @@ export class CommandRepository {
     };
   }
 
-  async sensor(
-    id: number,
-  ): Promise<{ unitId: string; kind: PointKind; states: PointState[] | null; command: CommandSettings | null } | null> {
+  async sensor(id: number): Promise<{
+    unitId: string;
+    sensorType: string;
+    kind: PointKind;
+    states: PointState[] | null;
+    command: CommandSettings | null;
+  } | null> {
     const [row] = await this.db.query<{
       unit_id: string;
+      sensor_type: string;
       kind: PointKind | null;
       states: PointState[] | null;
       command: CommandSettings | null;
-    }>('SELECT unit_id, kind, states, command FROM sensors WHERE id = $1', [id]);
+    }>('SELECT unit_id, sensor_type, kind, states, command FROM sensors WHERE id = $1', [id]);
     return row === undefined
       ? null
-      : { unitId: row.unit_id, kind: row.kind ?? 'analog', states: row.states, command: row.command };
+      : {
+          unitId: row.unit_id,
+          sensorType: row.sensor_type,
+          kind: row.kind ?? 'analog',
+          states: row.states,
+          command: row.command,
+        };
   }
 
   async unitExists(unitId: string): Promise<boolean> {

@@ -23,7 +23,7 @@ import { checkCommandValue, readsBack } from './command-limits.js';
 import { CommandChannels, type CommandOutcomes, type SendResult } from './command-channel.js';
 import { CommandMetrics, type CommandRefusal } from './command.metrics.js';
 import { type CommandPoint, type CommandRecord, CommandRepository, UNIQUE_VIOLATION } from './command.repository.js';
-import { commandSettingsProblems, type CommandSettings } from './command-settings.js';
+import { type ChannelKind, commandSettingsProblems, type CommandSettings } from './command-settings.js';
 import { type CommandEvent, CommandProgress, type CommandOutcome, OUTCOMES, type Transition } from './command-state.js';
 import {
   type CommandPageDto,
@@ -110,7 +110,10 @@ export class CommandsService implements CommandOutcomes, OnModuleInit, OnModuleD
     if (sensor === null) throw new NotFoundException(`Unknown sensor ${sensorId}`);
     assertUnitInScope(by, sensor.unitId, `Sensor ${sensorId}`);
     const settings = toCommandSettings(dto);
-    const problems = commandSettingsProblems(settings, sensor);
+    const problems = [
+      ...this.channelProblems(settings.channel, sensor.unitId, sensor.sensorType),
+      ...commandSettingsProblems(settings, sensor),
+    ];
     if (problems.length > 0) throw new BadRequestException(problems);
     await this.repository.saveSettings(sensorId, settings);
     AuditTrail.change(sensor.command, settings);
@@ -395,7 +398,11 @@ export class CommandsService implements CommandOutcomes, OnModuleInit, OnModuleD
         `${unitId}/${sensorType} is not writable: an engineer declares it with PUT /api/v1/scada/sensors/${point.sensorId}/command-settings`,
       );
     }
-    const problems = commandSettingsProblems(point.command, point);
+    const channelProblem = this.channels.get(point.command.channel)?.pointProblem?.(unitId, sensorType);
+    const problems = [
+      ...(channelProblem === undefined ? [] : [channelProblem]),
+      ...commandSettingsProblems(point.command, point),
+    ];
     if (problems.length > 0) {
       this.metrics.refusedFor('not_writable');
       throw new BadRequestException(
@@ -403,6 +410,16 @@ export class CommandsService implements CommandOutcomes, OnModuleInit, OnModuleD
       );
     }
     return { point, settings: point.command };
+  }
+
+  /** Settings naming a channel that does not run here, or that cannot reach this point. */
+  private channelProblems(kind: ChannelKind, unitId: string, sensorType: string): string[] {
+    const channel = this.channels.get(kind);
+    if (channel === undefined) {
+      return [`channel '${kind}' has no command channel here; use ${this.channels.kinds().join(' or ')}`];
+    }
+    const problem = channel.pointProblem?.(unitId, sensorType);
+    return problem === undefined ? [] : [problem];
   }
 
   private checkedValue(

@@ -26,6 +26,12 @@ export class OpcuaMappingStore {
     return [...this.mappings.values()];
   }
 
+  /** The mapping that feeds unit/sensor, if any (a sensor is fed by one node at most). */
+  forPoint(unitId: string, sensorType: string): NodeMapping | undefined {
+    for (const m of this.mappings.values()) if (m.unitId === unitId && m.sensorType === sensorType) return m;
+    return undefined;
+  }
+
   /** The mappings of the units the caller may access. */
   visibleTo(by: Principal): NodeMapping[] {
     return this.all().filter((m) => mayAccessUnit(by, m.unitId));

@@ -9,6 +9,7 @@ import {
   StatusCodes,
 } from 'node-opcua';
 import { qualityOfStatusCode } from './data-change.mapper.js';
+import type { WritableType } from './node-write.converter.js';
 import { jsonValue } from './variant-json.mapper.js';
 import { OpcuaSessionService } from './opcua-session.service.js';
 
@@ -44,7 +45,7 @@ interface Budget {
 
 /**
  * Requests on the nodes of the connected server, on the current session: browsing the address space and reading
- * values (the place for writes too). Each fails with the HTTP error a user can act on: 503 while not connected,
+ * values, and writing a value for the OPC UA command channel. Each fails with the HTTP error a user can act on: 503 while not connected,
  * 404 for an unknown node, 400 for an invalid one, 502 when the server fails the request.
  */
 @Injectable()
@@ -109,6 +110,37 @@ export class OpcuaNodeIoService {
     } catch (err) {
       throw this.session.toHttpError(err);
     }
+  }
+
+  /**
+   * What a node holds, for writing it: its DataType attribute by name, and whether it is an enumeration (a DataType
+   * that is no built-in type while the value is an Int32). Read once per node by the OPC UA command channel.
+   */
+  async nodeType(nodeId: string): Promise<{ dataType?: string; enumeration: boolean }> {
+    const session = this.session.requireSession();
+    const [type, value] = await session.read([
+      { nodeId, attributeId: AttributeIds.DataType },
+      { nodeId, attributeId: AttributeIds.Value },
+    ]);
+    if (type.statusCode.value !== 0) return { enumeration: false };
+    const dataType = dataTypeName(type.value.value);
+    const builtIn = dataType !== undefined && !dataType.includes('=');
+    return { dataType, enumeration: !builtIn && value.value.dataType === DataType.Int32 };
+  }
+
+  /** Writes the Value attribute as `dataType`; answers the server's status code (Good, or why not). */
+  async writeValue(
+    nodeId: string,
+    dataType: WritableType,
+    value: number | boolean,
+  ): Promise<{ code: number; name: string }> {
+    const session = this.session.requireSession();
+    const status = await session.write({
+      nodeId,
+      attributeId: AttributeIds.Value,
+      value: { value: { dataType: DataType[dataType], value } },
+    });
+    return { code: status.value, name: status.name };
   }
 
   /** Fails unless the server knows `nodeId` and lets it be read (before monitoring it). */

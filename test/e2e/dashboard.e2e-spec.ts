@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { BackendProcess } from '../support/backend.js';
+import { connectPublisher } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { repoRoot } from '../support/paths.js';
 import { chromiumAt, describeWith } from '../support/prerequisites.js';
@@ -51,6 +53,7 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
   let profileDir: string;
   let context: BrowserContext;
   let page: Page;
+  let device: MqttClient | undefined;
   const pageErrors: string[] = [];
 
   /** The page's address with the harness's credentials in the login fragment, once authentication is on. */
@@ -97,6 +100,7 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
   });
 
   afterAll(async () => {
+    await device?.endAsync();
     await context?.close();
     await backend?.stop();
     await target?.dispose();
@@ -284,6 +288,66 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
       await tab.screenshot({ path: join(ARTIFACTS, '08-sparklines-from-history.png') });
     } finally {
       await tab.close();
+    }
+  });
+
+  it('commands a writable setpoint: select, confirm, and the progress up to confirmed; a viewer sees no control', async () => {
+    // A device scripted here on unit CTL1: it acks every set and publishes the new value (readback).
+    const p = target.topicPrefix;
+    device = await connectPublisher(target.mqttHost, target.mqttPort, { clientId: `${p}_ctl_device` });
+    device.on('message', (topic, payload) => {
+      const { command_id, value } = JSON.parse(payload.toString()) as { command_id: string; value: number };
+      device!.publish(`${topic}/ack`, JSON.stringify({ command_id, status: 'accepted' }), { qos: 1 });
+      device!.publish(`${p}/CTL1/setpoint`, JSON.stringify({ value }), { qos: 1 });
+    });
+    await device.subscribeAsync(`${p}/CTL1/+/set`, { qos: 1 });
+    await device.publishAsync(`${p}/CTL1/setpoint`, JSON.stringify({ value: 50 }), { qos: 1 });
+    const sensorId = await eventually(async () => {
+      const list = await backend.getJson<{ items: { id: number }[] }>('/api/v1/scada/units/CTL1/sensors');
+      expect(list.items).toHaveLength(1);
+      return list.items[0].id;
+    }, 20_000);
+    const declared = await backend.request('PUT', `/api/v1/scada/sensors/${sensorId}/command-settings`, {
+      channel: 'mqtt',
+      min: 20,
+      max: 80,
+      select_before_operate: true,
+      confirmation: 'both',
+      readback_tolerance: 0.01,
+    });
+    expect(declared.status).toBe(200);
+
+    const tab = await context.newPage();
+    try {
+      await tab.goto(pageUrl().replace('/#', '/?unit=CTL1#'));
+      const control = tab.locator('#unit-view .command-control[data-sensor="setpoint"]');
+      await control.waitFor();
+      expect(await control.locator('.command-limits').textContent()).toBe('20.0 – 80.0');
+      const field = control.getByRole('spinbutton');
+      // The page checks the limits before asking the server.
+      await field.fill('95');
+      await control.getByRole('button', { name: 'Select' }).click();
+      expect(await control.locator('.command-error').textContent()).toBe('At most 80.0');
+      await field.fill('55');
+      await control.getByRole('button', { name: 'Select' }).click();
+      await control.getByRole('button', { name: 'Confirm 55.0' }).click();
+      const progress = control.locator('.command-progress');
+      await eventually(async () => expect(await progress.getAttribute('data-state')).toBe('confirmed'), 15_000);
+      expect(await progress.textContent()).toBe('55.0 confirmed');
+      await tab.screenshot({ path: join(ARTIFACTS, '10-command.png') });
+    } finally {
+      await tab.close();
+    }
+
+    const viewer = await context.newPage();
+    try {
+      const { viewer: key } = await backend.keysByRole();
+      await viewer.goto(`${backend.url}/?unit=CTL1#api_key=${encodeURIComponent(key)}`);
+      await viewer.locator('#identity', { hasText: 'viewer' }).waitFor();
+      await viewer.locator('#unit-view figure[data-sensor="setpoint"]').waitFor();
+      expect(await viewer.locator('#unit-view .command-control').count()).toBe(0);
+    } finally {
+      await viewer.close();
     }
   });
 

@@ -7,7 +7,7 @@ import type { SystemAlert } from '../../src/alerts/alerts.events.js';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectSocket, registerUnits, request } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
-import { OpcuaServerProcess } from '../support/opcua-server.js';
+import { opcuaClientEnv, OpcuaServerProcess } from '../support/opcua-server.js';
 import { freePort } from '../support/ports.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
@@ -128,13 +128,7 @@ describe(`OPC UA end to end (${TARGET})`, () => {
     await startServer();
     target = await createTarget('opcua');
     backend = await BackendProcess.start({
-      env: {
-        ...target.env,
-        OPCUA_SERVER_URL: server.endpointUrl,
-        OPCUA_PKI_DIR: join(pkiDir, 'client'),
-        OPCUA_RECONNECT_MAX_MS: '1000',
-        OPCUA_PUBLISHING_INTERVAL_MS: '100',
-      },
+      env: { ...target.env, ...opcuaClientEnv(server.endpointUrl, pkiDir) },
     });
     await openDb();
   });

@@ -3,7 +3,18 @@ import { dirname, join } from 'node:path';
 import type { Quality } from '../../src/common/bus/event-map.js';
 import type { DemoCommand, DemoReply } from '../../src/simulator/opcua-demo.main.js';
 import { clockEnv } from './backend.js';
+import type { ControlCommand, ControlReply } from './opcua-control-server.main.js';
 import { repoRoot } from './paths.js';
+
+/** The backend's OPC UA settings for a spec: connect to `endpointUrl` at start-up, reconnect and publish quickly. */
+export function opcuaClientEnv(endpointUrl: string, pkiDir: string): Record<string, string> {
+  return {
+    OPCUA_SERVER_URL: endpointUrl,
+    OPCUA_PKI_DIR: join(pkiDir, 'client'),
+    OPCUA_RECONNECT_MAX_MS: '1000',
+    OPCUA_PUBLISHING_INTERVAL_MS: '100',
+  };
+}
 
 /**
  * The simulator's OPC UA demo server (a real node-opcua server) in a child process of its own: node-opcua cannot be
@@ -12,22 +23,35 @@ import { repoRoot } from './paths.js';
  */
 export class OpcuaServerProcess {
   private nextId = 1;
-  private readonly waiting = new Map<number, (ok: boolean) => void>();
+  private readonly waiting = new Map<number, (reply: Reply) => void>();
 
   private constructor(
     private readonly child: ChildProcess,
     readonly endpointUrl: string,
   ) {
-    child.on('message', (reply: DemoReply) => {
+    child.on('message', (reply: Reply) => {
       if (reply.type !== 'done') return;
-      this.waiting.get(reply.id)?.(reply.ok);
+      this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
     });
   }
 
-  static async start(port: number, pkiDir: string, units: number): Promise<OpcuaServerProcess> {
+  /**
+   * Starts the demo server, or with `main: 'control'` the control server (test/support/opcua-control-server.main.ts:
+   * writable Int16 and Boolean nodes and a read-only one, for commands).
+   */
+  static async start(
+    port: number,
+    pkiDir: string,
+    units: number,
+    main: 'demo' | 'control' = 'demo',
+  ): Promise<OpcuaServerProcess> {
     const distSrc = process.env.BACKEND_MAIN ? dirname(process.env.BACKEND_MAIN) : join(repoRoot(), 'dist/src');
-    const child = fork(join(distSrc, 'simulator/opcua-demo.main.js'), [], {
+    const script =
+      main === 'demo'
+        ? join(distSrc, 'simulator/opcua-demo.main.js')
+        : join(distSrc, '../test/support/opcua-control-server.main.js');
+    const child = fork(script, [], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',
@@ -43,7 +67,7 @@ export class OpcuaServerProcess {
     child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     const endpointUrl = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`OPC UA server did not start:\n${output.join('')}`)), 60_000);
-      child.on('message', (reply: DemoReply) => {
+      child.on('message', (reply: Reply) => {
         if (reply.type === 'started') {
           clearTimeout(timer);
           resolve(reply.endpointUrl);
@@ -58,8 +82,15 @@ export class OpcuaServerProcess {
   }
 
   /** Sets a unit sensor's variable; resolves once the server holds the value. */
-  setValue(unitId: string, sensorType: string, value: number, quality: Quality = 'GOOD', time = new Date()) {
-    return this.command({ type: 'set', id: 0, unitId, sensorType, value, quality, time: time.toISOString() });
+  async setValue(unitId: string, sensorType: string, value: number, quality: Quality = 'GOOD', time = new Date()) {
+    return (await this.command({ type: 'set', id: 0, unitId, sensorType, value, quality, time: time.toISOString() }))
+      .ok;
+  }
+
+  /** The control server's current value of a node, read on the server side (undefined for an unknown node). */
+  async value(unitId: string, sensorType: string): Promise<number | boolean | null | undefined> {
+    const reply = await this.command({ type: 'get', id: 0, unitId, sensorType });
+    return reply.ok && 'value' in reply ? reply.value : undefined;
   }
 
   /** Shuts the server down and waits for its process to end. */
@@ -70,10 +101,10 @@ export class OpcuaServerProcess {
     await exited;
   }
 
-  private command(command: DemoCommand): Promise<boolean> {
+  private command(command: DemoCommand | ControlCommand): Promise<Extract<Reply, { type: 'done' }>> {
     const id = this.nextId++;
-    return new Promise<boolean>((resolve, reject) => {
-      this.waiting.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, (reply) => resolve(reply as Extract<Reply, { type: 'done' }>));
       this.child.send({ ...command, id }, (err) => {
         if (err) {
           this.waiting.delete(id);
@@ -83,3 +114,5 @@ export class OpcuaServerProcess {
     });
   }
 }
+
+type Reply = DemoReply | ControlReply;

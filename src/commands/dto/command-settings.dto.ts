@@ -19,7 +19,7 @@ const FINITE = { allowNaN: false, allowInfinity: false } as const;
  * these limits. Analog points take min/max/max_step, digital and enum points allowed_states.
  */
 export class CommandSettingsDto {
-  /** How commands travel: `mqtt` (the others are reserved for the channels to come). */
+  /** How commands travel: `mqtt`, or `opcua` for a point fed by an OPC UA node mapping (the others are reserved). */
   @ApiProperty({ enum: CHANNEL_KINDS, example: 'mqtt' })
   @IsIn(CHANNEL_KINDS, { message: `channel must be one of ${CHANNEL_KINDS.join(', ')}` })
   channel!: ChannelKind;
