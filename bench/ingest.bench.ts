@@ -27,11 +27,14 @@ import { BackendProcess } from '../test/support/backend.js';
 import { connectPublisher, connectSocket, request } from '../test/support/clients.js';
 import { MosquittoProcess, mosquittoInstalled } from '../test/support/mosquitto.js';
 import {
+  benchDatabase,
   envInt,
   exitWhenDone,
+  externalBackendEnv,
   fmt,
   mark,
   now,
+  percentile,
   round,
   sleep,
   sqlClient,
@@ -140,12 +143,6 @@ function mosquittoPid(port: number): number | undefined {
     }
   }
   return undefined;
-}
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -285,21 +282,7 @@ async function main(): Promise<number> {
     cleanup.add('mosquitto', () => broker.stop());
     const ours: RunProcesses = { database: id, mosquittoPid: mosquittoPid(broker.port) };
 
-    const admin = await sqlClient(PG_ADMIN_URL);
-    const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
-    await admin.query(`CREATE DATABASE ${id}`);
-    await admin.end();
-    cleanup.add('database', async () => {
-      const client = await sqlClient(PG_ADMIN_URL);
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    });
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${id}`;
-    const databaseUrl = url.toString();
+    const { url: databaseUrl, pgVersion } = await benchDatabase(cleanup, PG_ADMIN_URL, id);
 
     const publisher = await connectPublisher('127.0.0.1', broker.port, { clientId: `${id}_pub`, protocolVersion: 5 });
     cleanup.add('publisher', () => publisher.endAsync());
@@ -316,13 +299,7 @@ async function main(): Promise<number> {
 
     const backend = await BackendProcess.start({
       env: {
-        NODE_ENV: 'production',
-        DATABASE_URL: databaseUrl,
-        MQTT_BROKER_HOST: '127.0.0.1',
-        MQTT_BROKER_PORT: String(broker.port),
-        MQTT_TOPIC_PREFIX: id,
-        MQTT_CLIENT_ID: `${id}_backend`,
-        LOG_LEVEL: 'warn',
+        ...externalBackendEnv(id, broker.port, databaseUrl),
         ...BACKEND_ENV,
       },
     });

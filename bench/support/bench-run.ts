@@ -99,6 +99,54 @@ export class Cleanup {
   }
 }
 
+/**
+ * A fresh database `id` on the server of `adminUrl`, dropped (forcibly) by the cleanup; answers its URL and the
+ * server's version.
+ */
+export async function benchDatabase(
+  cleanup: Cleanup,
+  adminUrl: string,
+  id: string,
+): Promise<{ url: string; pgVersion: string }> {
+  const admin = await sqlClient(adminUrl);
+  const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
+  await admin.query(`CREATE DATABASE ${id}`);
+  await admin.end();
+  cleanup.add('database', async () => {
+    const client = await sqlClient(adminUrl);
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  });
+  const url = new URL(adminUrl);
+  url.pathname = `/${id}`;
+  return { url: url.toString(), pgVersion };
+}
+
+/**
+ * The environment of a backend a benchmark starts against its own external broker and database: production mode,
+ * the benchmark's topic prefix and client id, warnings only.
+ */
+export function externalBackendEnv(id: string, brokerPort: number, databaseUrl: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    MQTT_BROKER_HOST: '127.0.0.1',
+    MQTT_BROKER_PORT: String(brokerPort),
+    MQTT_TOPIC_PREFIX: id,
+    MQTT_CLIENT_ID: `${id}_backend`,
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+}
+
 export const fmt = (n: number, digits = 0): string =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 export const mark = (ok: boolean): string => (ok ? 'ok' : 'MISSED');

@@ -40,6 +40,19 @@ export interface CommandSettings {
   timeout_ms: number;
 }
 
+/** A writable point with no limits, no selection, confirmed by the device's ack: what a declaration starts from. */
+export const OPEN_COMMAND_SETTINGS: Readonly<CommandSettings> = Object.freeze({
+  channel: 'mqtt',
+  min: null,
+  max: null,
+  max_step: null,
+  allowed_states: null,
+  select_before_operate: false,
+  confirmation: 'ack',
+  readback_tolerance: 0,
+  timeout_ms: DEFAULT_TIMEOUT_MS,
+});
+
 /** The point a setting or a command is about: its kind and state table. */
 export interface PointShape {
   kind: PointKind;

@@ -278,4 +278,41 @@ export class CommandRepository {
       [sensorId, settings === null ? null : JSON.stringify(settings)],
     );
   }
+
+  /** The points among these (unit, sensor type) pairs that are not writable yet. One statement for any number. */
+  async readOnlyPoints(
+    points: readonly { unitId: string; sensorType: string }[],
+  ): Promise<{ id: number; unitId: string; sensorType: string; kind: PointKind; states: PointState[] | null }[]> {
+    const rows = await this.db.query<{
+      id: number;
+      unit_id: string;
+      sensor_type: string;
+      kind: PointKind | null;
+      states: PointState[] | null;
+    }>(
+      `SELECT s.id, s.unit_id, s.sensor_type, s.kind, s.states
+         FROM sensors s JOIN unnest($1::varchar[], $2::varchar[]) AS p(unit_id, sensor_type)
+           ON s.unit_id = p.unit_id AND s.sensor_type = p.sensor_type
+        WHERE s.command IS NULL`,
+      [points.map((p) => p.unitId), points.map((p) => p.sensorType)],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      unitId: r.unit_id,
+      sensorType: r.sensor_type,
+      kind: r.kind ?? 'analog',
+      states: r.states,
+    }));
+  }
+
+  /** Sets the settings of sensors that still have none (an engineer's PUT in between wins); answers how many. */
+  async fillSettings(entries: readonly { sensorId: number; settings: CommandSettings }[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    return await this.db.execute(
+      `UPDATE sensors s SET command = d.command::jsonb, settings_updated_at = clock_timestamp()
+         FROM unnest($1::int[], $2::text[]) AS d(id, command)
+        WHERE s.id = d.id AND s.command IS NULL`,
+      [entries.map((e) => e.sensorId), entries.map((e) => JSON.stringify(e.settings))],
+    );
+  }
 }

@@ -16,6 +16,6 @@ import { MqttCommandChannel } from './mqtt-command.channel.js';
   imports: [MqttModule],
   controllers: [CommandsController, CommandSettingsController],
   providers: [CommandChannels, CommandRepository, CommandsService, MqttCommandChannel],
-  exports: [CommandChannels],
+  exports: [CommandChannels, CommandsService],
 })
 export class CommandsModule {}

@@ -129,6 +129,46 @@ export class CommandsService implements CommandOutcomes, OnModuleInit, OnModuleD
     AuditTrail.change(sensor.command, null);
   }
 
+  /**
+   * Makes points writable that are not yet, for a source that knows its own writable points (the simulator at
+   * start). Checked like a PUT (commandSettingsProblems against each point as stored); settings an engineer has
+   * set, or set meanwhile, are kept. One audit row (`command_settings.declare`, the source as actor) when any point
+   * changed. Answers how many did.
+   */
+  async declareWritable(
+    actor: string,
+    points: readonly { unitId: string; sensorType: string; settings: CommandSettings }[],
+  ): Promise<number> {
+    const wanted = new Map(points.map((p) => [`${p.unitId}/${p.sensorType}`, p.settings]));
+    const candidates = await this.repository.readOnlyPoints(points);
+    const entries: { sensorId: number; settings: CommandSettings }[] = [];
+    for (const point of candidates) {
+      const settings = wanted.get(`${point.unitId}/${point.sensorType}`)!;
+      const problems = commandSettingsProblems(settings, point);
+      if (problems.length === 0) entries.push({ sensorId: point.id, settings });
+      else
+        this.errors.warn(
+          'declare',
+          `${actor} cannot declare ${point.unitId}/${point.sensorType} writable: ${problems.join('; ')}`,
+        );
+    }
+    const declared = await this.repository.fillSettings(entries);
+    if (declared > 0) {
+      const types = [...new Set(points.map((p) => p.sensorType))];
+      await this.audit.record({
+        actor,
+        actorKind: 'none',
+        action: 'command_settings.declare',
+        target: { sensor_types: types, points: declared },
+        result: 'ok',
+        oldValue: null,
+        newValue: Object.fromEntries(types.map((t) => [t, points.find((p) => p.sensorType === t)!.settings])),
+        detail: `${actor} declared ${declared} point(s) writable that had no command settings`,
+      });
+    }
+    return declared;
+  }
+
   // ---- select, operate ----------------------------------------------------------------------------------------
 
   async select(

@@ -103,4 +103,20 @@ describe('BrokerGate', () => {
     expect(other.closes).toBe(0);
     expect(connect(g, client('d2'), 'gw', 'pw')).toBe(4);
   });
+
+  it('lets the simulator take the command topics of the units of the run it connected for, and no others', () => {
+    const g = gate();
+    const before = client('backend-1_simulator');
+    connect(g, before, g.simulator.username, g.simulator.password);
+    expect(subscribe(g, before, 'scada/UNIT001/+/set')).toBe(false);
+    g.setSimulatorUnits(['UNIT001', 'UNIT002']);
+    const run = client('backend-1_simulator');
+    expect(connect(g, run, g.simulator.username, g.simulator.password)).toBe(0);
+    expect(subscribe(g, run, 'scada/UNIT002/+/set')).toBe(true);
+    expect(subscribe(g, run, 'scada/UNIT003/+/set')).toBe(false);
+    expect(publish(g, run, 'scada/UNIT001/pump/set/ack')).toBe(true);
+    expect(publish(g, run, 'scada/UNIT003/pump/set/ack')).toBe(false);
+    expect(publish(g, run, 'scada/UNIT001/pump/set')).toBe(false);
+    expect(publish(g, run, 'scada/UNIT050/temperature')).toBe(true);
+  });
 });

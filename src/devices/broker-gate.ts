@@ -69,13 +69,28 @@ export class BrokerGate {
       [BACKEND_USER, { hash: hashSecret(this.backend.password), identity: { kind: 'backend', name: 'backend' } }],
       [
         SIMULATOR_USER,
-        { hash: hashSecret(this.simulator.password), identity: { kind: 'simulator', name: 'simulator' } },
+        {
+          hash: hashSecret(this.simulator.password),
+          identity: { kind: 'simulator', name: 'simulator', units: new Set<string>() },
+        },
       ],
     ]);
     this.reserved = new Map([
       [options.backendClientId, BACKEND_USER],
       [`${options.backendClientId}_simulator`, SIMULATOR_USER],
     ]);
+  }
+
+  /**
+   * The units of the simulator's run, whose command topics it may subscribe to and acknowledge. Set before the run
+   * connects: the simulator connects anew at every start, and a connection keeps the identity it authenticated with.
+   */
+  setSimulatorUnits(units: readonly string[]): void {
+    const entry = this.internal.get(SIMULATOR_USER)!;
+    this.internal.set(SIMULATOR_USER, {
+      ...entry,
+      identity: { kind: 'simulator', name: 'simulator', units: new Set(units) },
+    });
   }
 
   /** Replaces the known devices; clients of devices no longer in the list are disconnected. */

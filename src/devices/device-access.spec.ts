@@ -15,7 +15,7 @@ const device = (publishStatus: boolean): BrokerIdentity => ({
   publishStatus,
 });
 const backend: BrokerIdentity = { kind: 'backend', name: 'backend' };
-const simulator: BrokerIdentity = { kind: 'simulator', name: 'simulator' };
+const simulator: BrokerIdentity = { kind: 'simulator', name: 'simulator', units: new Set(['UNIT001', 'UNIT002']) };
 
 describe('publishRefusal', () => {
   it.each([
@@ -42,8 +42,26 @@ describe('publishRefusal', () => {
     expect(publishRefusal(backend, 'scada', 'scada/X/t/set', true)).toBeUndefined();
     expect(publishRefusal(backend, 'scada', '$SYS/x', false)).toBe('publish_topic_denied');
     expect(publishRefusal(simulator, 'scada', 'scada/UNIT999/status', false)).toBeUndefined();
-    expect(publishRefusal(simulator, 'scada', 'scada/UNIT001/t/set/ack', false)).toBe('publish_topic_denied');
+    expect(publishRefusal(simulator, 'scada', 'scada/UNIT999/pump', false)).toBeUndefined();
     expect(publishRefusal(simulator, 'scada', 'scada/UNIT001/t', true)).toBe('publish_retain_denied');
+  });
+
+  it.each([
+    ['scada/UNIT001/pump/set/ack', undefined],
+    ['scada/UNIT002/temperature_setpoint/set/ack', undefined],
+    ['scada/UNIT003/pump/set/ack', 'publish_topic_denied'],
+    ['scada/UNIT001/pump/set', 'publish_topic_denied'],
+    ['scada/UNIT001/status/set/ack', 'publish_topic_denied'],
+    ['scada/UNIT001/pump/set/ack/x', 'publish_topic_denied'],
+    ['other/UNIT001/pump/set/ack', 'publish_topic_denied'],
+  ] as const)('simulator: command acks of its run’s units only: %s → %s', (topic, expected) => {
+    expect(publishRefusal(simulator, 'scada', topic, false)).toBe(expected);
+  });
+
+  it('lets a simulator with no run (no units) acknowledge nothing', () => {
+    const idle: BrokerIdentity = { kind: 'simulator', name: 'simulator', units: new Set() };
+    expect(publishRefusal(idle, 'scada', 'scada/UNIT001/pump/set/ack', false)).toBe('publish_topic_denied');
+    expect(publishRefusal(idle, 'scada', 'scada/UNIT001/pump', false)).toBeUndefined();
   });
 });
 
@@ -63,9 +81,23 @@ describe('subscribeAllowed', () => {
     expect(subscribeAllowed(device(true), 'scada', filter)).toBe(allowed);
   });
 
-  it('lets the backend subscribe to anything and the simulator to nothing', () => {
+  it('lets the backend subscribe to anything', () => {
     expect(subscribeAllowed(backend, 'scada', '$share/g/scada/#')).toBe(true);
-    expect(subscribeAllowed(simulator, 'scada', 'scada/U1/+/set')).toBe(false);
+  });
+
+  it.each([
+    ['scada/UNIT001/+/set', true],
+    ['scada/UNIT002/pump/set', true],
+    ['scada/UNIT003/+/set', false],
+    ['scada/+/+/set', false],
+    ['scada/#', false],
+    ['scada/UNIT001/#', false],
+    ['scada/UNIT001/+', false],
+    ['scada/UNIT001/status/set', false],
+    ['scada/UNIT001/+/set/ack', false],
+    ['$share/g/scada/UNIT001/+/set', false],
+  ])('simulator: the command topics of its run’s units only: %s → %s', (filter, allowed) => {
+    expect(subscribeAllowed(simulator, 'scada', filter)).toBe(allowed);
   });
 });
 

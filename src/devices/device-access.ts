@@ -8,7 +8,7 @@ import { IDENTIFIER } from '../common/identifier.js';
  */
 export type BrokerIdentity =
   | { kind: 'backend'; name: string }
-  | { kind: 'simulator'; name: string }
+  | { kind: 'simulator'; name: string; units: ReadonlySet<string> }
   | { kind: 'anonymous'; name: string }
   | { kind: 'device'; name: string; units: ReadonlySet<string>; publishStatus: boolean };
 
@@ -40,9 +40,9 @@ function levelsUnder(prefix: string, topic: string): string[] | undefined {
 
 /**
  * What an identity may publish: the backend anything but `$` topics; the simulator readings and statuses of any
- * unit (it is part of this process); a device readings `{prefix}/{unit}/{sensor}` and command acks
- * `{prefix}/{unit}/{sensor}/set/ack` of its own units, statuses `{prefix}/{unit}/status` only when allowed to, and
- * never retained. Anonymous clients (MQTT_ALLOW_ANONYMOUS=true) are a lab bench: what the backend may.
+ * unit (it is part of this process) and command acks of the units of its current run; a device readings
+ * `{prefix}/{unit}/{sensor}` and command acks `{prefix}/{unit}/{sensor}/set/ack` of its own units, statuses
+ * `{prefix}/{unit}/status` only when allowed to, and never retained. Anonymous clients (MQTT_ALLOW_ANONYMOUS=true) are a lab bench: what the backend may.
  */
 export function publishRefusal(
   identity: BrokerIdentity,
@@ -61,19 +61,20 @@ export function publishRefusal(
   const reading = levels.length === 2;
   const ack = levels.length === 4 && levels[2] === 'set' && levels[3] === 'ack' && sensor !== 'status';
   if (!reading && !ack) return 'publish_topic_denied';
-  if (identity.kind === 'simulator') return ack ? 'publish_topic_denied' : undefined;
+  if (identity.kind === 'simulator' && reading) return undefined;
   if (!identity.units.has(unit)) return 'publish_topic_denied';
+  if (identity.kind === 'simulator') return undefined;
   if (reading && sensor === 'status' && !identity.publishStatus) return 'publish_status_denied';
   return undefined;
 }
 
 /**
- * What an identity may subscribe to: the backend (and the anonymous lab bench) anything; a device only the command
- * topics of its own units, `{prefix}/{unit}/+/set` or `{prefix}/{unit}/{sensor}/set`; the simulator nothing.
+ * What an identity may subscribe to: the backend (and the anonymous lab bench) anything; a device, and the simulator
+ * for the units of its current run, only the command topics of its own units, `{prefix}/{unit}/+/set` or
+ * `{prefix}/{unit}/{sensor}/set`.
  */
 export function subscribeAllowed(identity: BrokerIdentity, prefix: string, filter: string): boolean {
   if (identity.kind === 'backend' || identity.kind === 'anonymous') return true;
-  if (identity.kind === 'simulator') return false;
   const levels = levelsUnder(prefix, filter);
   return (
     levels !== undefined &&

@@ -2,6 +2,7 @@ import type { Quality } from '../common/bus/event-map.js';
 import { isScenarioName, SCENARIOS, UnitScenarios, createInjection, injectionSensor } from './scenarios.js';
 import type { ScenarioName } from './scenarios.js';
 import { deriveSeed, SeededRandom, type Seed } from './seeded-random.js';
+import { type ControlPoint, type ControlVerdict, UnitControl } from './unit-control.js';
 import { DEFAULT_UNIT_STATUS, UnitStatusProcess, validateUnitStatusOptions } from './unit-status.js';
 import type { UnitStatus, UnitStatusOptions } from './unit-status.js';
 import {
@@ -99,7 +100,15 @@ interface UnitSlot {
   scenarios: UnitScenarios | undefined;
   /** What the unit last announced; undefined until its first announcement. */
   announced: UnitStatus | undefined;
+  /** Created on the first command: most units are never commanded. */
+  control: UnitControl | undefined;
 }
+
+/**
+ * A unit's answer to a command: its verdict, or `silent` when it cannot answer (its link is down, or it has not
+ * reported yet) and the command times out at the backend.
+ */
+export type CommandAnswer = ControlVerdict | { silent: true };
 
 /**
  * A plant of simulated units. `tick(t)` returns what every unit sends at `t`; call it with non-decreasing
@@ -133,6 +142,7 @@ export class PlantModel {
         status: new UnitStatusProcess(new SeededRandom(deriveSeed(seed, i, UNIT_STREAM.status)), status),
         scenarios: undefined,
         announced: undefined,
+        control: undefined,
       };
       this.slots.push(slot);
       this.byId.set(slot.id, slot);
@@ -152,6 +162,8 @@ export class PlantModel {
       // streams stay aligned with the tick sequence alone.
       const own = slot.status.statusAt(modelT);
       const frame = slot.model.step(modelT);
+      // Before the scenarios: a failing sensor or a blockage shows whatever the controls asked for.
+      slot.control?.apply(frame, modelT);
       if (slot.scenarios !== undefined) {
         slot.scenarios.apply(frame, modelT);
         if (slot.scenarios.size === 0) slot.scenarios = undefined;
@@ -220,6 +232,21 @@ export class PlantModel {
         endMs: request.startMs + durationMs,
       },
     };
+  }
+
+  /**
+   * A command to one of a unit's writable points (unit-control.ts), applied from the next tick on. An offline unit
+   * refuses it; a unit whose link is down, or that has not reported yet, does not answer at all.
+   */
+  command(unitId: string, point: ControlPoint, value: number): CommandAnswer | undefined {
+    const slot = this.byId.get(unitId);
+    if (slot === undefined) return undefined;
+    if (slot.announced === undefined || !slot.model.frame.transmitting) return { silent: true };
+    if (slot.announced === 'offline') {
+      return { accepted: false, reason: 'the unit is offline' };
+    }
+    slot.control ??= new UnitControl();
+    return slot.control.command(point, value);
   }
 
   /** Ends a unit's scenario (or all its scenarios) early; returns how many ended. */

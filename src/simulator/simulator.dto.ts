@@ -151,6 +151,21 @@ export class SimulatorTicksDto {
   skipped_disconnected!: number;
 }
 
+export class SimulatorCommandsDto {
+  @ApiProperty({ description: 'Commands the units accepted (acked, new value reported)' })
+  accepted!: number;
+  @ApiProperty({
+    description: 'Commands the units rejected, with a reason in the ack (out of range, unit offline, ...)',
+  })
+  rejected!: number;
+  @ApiProperty({ description: 'Commands past their expires_at on arrival: ignored, no answer' })
+  expired!: number;
+  @ApiProperty({ description: 'Messages on a set topic that were not a command: ignored, no answer' })
+  malformed!: number;
+  @ApiProperty({ description: 'Commands to a unit whose link was down (or that had not reported yet): no answer' })
+  unanswered!: number;
+}
+
 export class ActiveScenarioDto {
   @ApiProperty({ example: 'UNIT001' })
   unit_id!: string;
@@ -203,6 +218,8 @@ export class SimulatorStatusDto {
   status_messages_published!: number;
   @ApiProperty({ type: SimulatorTicksDto })
   ticks!: SimulatorTicksDto;
+  @ApiProperty({ type: SimulatorCommandsDto, description: 'Commands received on the units’ set topics' })
+  commands!: SimulatorCommandsDto;
   @ApiProperty({ type: [ActiveScenarioDto] })
   active_scenarios!: ActiveScenarioDto[];
 }
@@ -267,6 +284,7 @@ export function toSimulatorStatusResponse(s: SimulatorSnapshot): SimulatorStatus
       skipped_backpressure: s.ticks.skippedBackpressure,
       skipped_disconnected: s.ticks.skippedDisconnected,
     },
+    commands: { ...s.commands },
     active_scenarios: s.activeScenarios.map(toActiveScenarioResponse),
   };
 }

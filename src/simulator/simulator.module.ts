@@ -1,4 +1,5 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
+import { CommandsModule } from '../commands/commands.module.js';
 import { FeatureRegistry } from '../common/feature/feature.registry.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { OpcuaDemoService } from './opcua-demo.service.js';
@@ -7,7 +8,7 @@ import { opcuaDemoHealthIndicator, simulatorHealthIndicator } from './simulator.
 import { SimulatorService } from './simulator.service.js';
 
 @Module({
-  imports: [TelemetryModule],
+  imports: [TelemetryModule, CommandsModule],
   controllers: [SimulatorController],
   providers: [SimulatorService, OpcuaDemoService],
   exports: [SimulatorService, OpcuaDemoService],

@@ -30,6 +30,12 @@ export interface PublisherOptions {
   qos: 0 | 1;
 }
 
+/** Command topic filters per SUBSCRIBE packet: a large plant subscribes in a few packets, not one per unit. */
+const FILTERS_PER_SUBSCRIBE = 500;
+
+/** A command on `{prefix}/{unit_id}/{point}/set`, as the broker delivered it. */
+export type CommandHandler = (unitId: string, point: string, payload: Buffer) => void;
+
 /** Why a tick cannot be published now. */
 export type Blocked = 'disconnected' | 'backpressure';
 
@@ -105,6 +111,49 @@ export class SimulatorPublisher {
       const timer = setTimeout(() => done(false), timeoutMs);
       this.client.on('connect', onConnect);
     });
+  }
+
+  /**
+   * Subscribes (QoS 1) to the command topics `{prefix}/{unit}/+/set` of these units and hands each command over.
+   * mqtt.js subscribes again after a reconnect (clean session), so this is called once per run.
+   */
+  listenForCommands(unitIds: readonly string[], handler: CommandHandler): void {
+    const prefix = this.options.topicPrefix + '/';
+    this.client.on('message', (topic, payload) => {
+      if (!topic.startsWith(prefix) || !topic.endsWith('/set')) return;
+      const levels = topic.slice(prefix.length).split('/');
+      if (levels.length === 3) handler(levels[0], levels[1], payload);
+    });
+    for (let i = 0; i < unitIds.length; i += FILTERS_PER_SUBSCRIBE) {
+      const filters = unitIds.slice(i, i + FILTERS_PER_SUBSCRIBE).map((id) => `${prefix}${id}/+/set`);
+      this.client.subscribe(filters, { qos: 1 }, (err, granted) => {
+        const refused = granted?.filter((g) => g.qos === 128).length ?? 0;
+        if (err || refused > 0) {
+          this.errorLog.error(
+            'subscribe',
+            `Simulator cannot receive commands: ${err?.message ?? `${refused} command topic(s) refused by the broker`}`,
+          );
+        }
+      });
+    }
+  }
+
+  /** Answers a command on `{prefix}/{unit}/{point}/set/ack` (QoS 1, not retained). */
+  acknowledge(unitId: string, point: string, commandId: string, reason?: string): void {
+    const body =
+      reason === undefined
+        ? { command_id: commandId, status: 'accepted' }
+        : { command_id: commandId, status: 'rejected', reason };
+    this.client.publish(`${this.options.topicPrefix}/${unitId}/${point}/set/ack`, JSON.stringify(body), QOS1);
+  }
+
+  /** Reports a writable point's value (its readback) on its reading topic, QoS 1. */
+  publishPoint(unitId: string, point: string, value: number, timestamp: string): void {
+    this.client.publish(
+      `${this.options.topicPrefix}/${unitId}/${point}`,
+      `{"value":${value},"quality":"GOOD","timestamp":"${timestamp}"}`,
+      QOS1,
+    );
   }
 
   /** Whether a tick of up to `readings` readings can be sent now without queueing beyond the bounds. */

@@ -13,14 +13,16 @@ import { EventBus } from '../common/bus/event-bus.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { AppConfig } from '../config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
+import { CommandsService } from '../commands/commands.service.js';
 import { SensorDeclarations } from '../telemetry/sensor-declaration.service.js';
 import { OpcuaDemoService } from './opcua-demo.service.js';
-import { PlantModel, type ActiveScenario } from './plant-model.js';
+import { PlantModel, unitIdOf, type ActiveScenario } from './plant-model.js';
 import { RateMeter } from './rate-meter.js';
 import { planRun, SEEDED_MODEL_START_MS, type RunDefaults, type RunPlan, type RunRequest } from './run-settings.js';
 import { isScenarioName, SCENARIO_NAMES } from './scenarios.js';
 import type { Seed } from './seeded-random.js';
-import { simulatedSensors } from './sensor-labels.js';
+import { simulatedSensors, simulatedWritablePoints } from './sensor-labels.js';
+import { type CommandCounts, SimulatorCommandHandler } from './simulator-command.handler.js';
 import { SimulatorPublisher } from './simulator.publisher.js';
 import { SENSOR_COUNT } from './unit-model.js';
 
@@ -53,6 +55,8 @@ export interface SimulatorSnapshot {
   readingsPublished: number;
   statusMessagesPublished: number;
   ticks: TickCounts;
+  /** Commands received on the units' `.../set` topics, by what the simulator did with them. */
+  commands: CommandCounts;
   activeScenarios: ActiveScenario[];
 }
 
@@ -73,6 +77,7 @@ interface Run {
   readonly startedAt: number;
   readonly meter: RateMeter;
   readonly ticks: TickCounts;
+  readonly commands: SimulatorCommandHandler;
   next: number;
   active: boolean;
   timer?: NodeJS.Timeout;
@@ -110,6 +115,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     private readonly bus: EventBus,
     private readonly opcuaDemo: OpcuaDemoService,
     private readonly sensorDeclarations: SensorDeclarations,
+    private readonly commandsService: CommandsService,
   ) {
     this.defaults = {
       units: config.simulatorUnits,
@@ -225,8 +231,11 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
    */
   private async launch(plan: RunPlan): Promise<SimulatorSnapshot> {
     await this.ending;
-    // On the embedded broker the simulator has an identity of its own, generated at this start.
-    const own = this.runtime.brokerGate?.simulator;
+    // On the embedded broker the simulator has an identity of its own, generated at this start, which may take the
+    // command topics of this run's units (set before it connects: a connection keeps the identity it logged in as).
+    const gate = this.runtime.brokerGate;
+    gate?.setSimulatorUnits(Array.from({ length: plan.units }, (_, i) => unitIdOf(i)));
+    const own = gate?.simulator;
     const publisher = new SimulatorPublisher({
       host: this.runtime.brokerHost,
       port: this.runtime.brokerPort,
@@ -270,10 +279,14 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       startedAt,
       meter: new RateMeter(),
       ticks: { published: 0, skippedLate: 0, skippedBackpressure: 0, skippedDisconnected: 0 },
+      commands: new SimulatorCommandHandler(plant, publisher),
       next: 0,
       active: true,
     };
     this.run = run;
+    publisher.listenForCommands(plant.unitIds, (unitId, point, payload) => {
+      if (run.active) run.commands.handle(unitId, point, payload);
+    });
     this.schedule(run);
     this.logger.log(
       `Simulator started: ${plan.units} units, a tick every ${Number(plan.intervalMs.toFixed(3))} ms ` +
@@ -295,6 +308,17 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     } catch (err) {
       this.logger.warn(
         `Simulator sensors not registered (their readings register them, unlabelled): ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return;
+    }
+    // Its setpoints and pumps are writable from the first start, as a gateway's birth certificate would say; what
+    // an engineer set (or removed and set again) is kept: only points with no command settings are declared.
+    try {
+      const declared = await this.commandsService.declareWritable('simulator', simulatedWritablePoints(units));
+      if (declared > 0) this.logger.log(`Simulator points declared writable: ${declared}`);
+    } catch (err) {
+      this.logger.warn(
+        `Simulator points not declared writable (an engineer can with PUT …/command-settings): ${err instanceof Error ? err.message : String(err)}`,
       );
     }
   }
@@ -319,6 +343,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       readingsPublished: run?.publisher.readingsPublished ?? 0,
       statusMessagesPublished: run?.publisher.statusPublished ?? 0,
       ticks: { ...(run?.ticks ?? { published: 0, skippedLate: 0, skippedBackpressure: 0, skippedDisconnected: 0 }) },
+      commands: { ...(run?.commands.counts ?? { accepted: 0, rejected: 0, expired: 0, malformed: 0, unanswered: 0 }) },
       activeScenarios: running && run ? run.plant.activeScenarios(now) : [],
     };
   }

@@ -339,7 +339,9 @@ describe(`simulator end to end (${TARGET})`, () => {
         ['flow_rate', 'L/min', 'Flow rate'],
         ['power', 'kW', 'Pump power'],
         ['pressure', 'bar', 'Supply pressure'],
+        ['pump', null, 'Pump'],
         ['temperature', '°C', 'Process temperature'],
+        ['temperature_setpoint', '°C', 'Temperature setpoint'],
       ]);
     }
     const temperature = (await sensorsOf('UNIT002')).find((s) => s.sensor_type === 'temperature')!;
@@ -353,7 +355,14 @@ describe(`simulator end to end (${TARGET})`, () => {
       engineering_unit: 'K',
       display_name: 'Process temperature',
     });
-    expect((await sensorsOf('UNIT006')).map((s) => s.engineering_unit)).toEqual(['L/min', 'kW', 'bar', '°C']);
+    expect((await sensorsOf('UNIT006')).map((s) => s.engineering_unit)).toEqual([
+      'L/min',
+      'kW',
+      'bar',
+      null,
+      '°C',
+      '°C',
+    ]);
   });
 
   it('repeats a run tick for tick with the same seed, and not with another', async () => {
@@ -383,6 +392,74 @@ describe(`simulator end to end (${TARGET})`, () => {
     const second = await firstTicks('repeatable');
     expect(second).toEqual(first);
     expect(await firstTicks('another')).not.toEqual(first);
+  });
+
+  it('obeys commands: a setpoint and the pump confirmed by ack and readback, the process follows, its range holds', async () => {
+    const commandsPath = (unit: string, point: string) => `/api/v1/scada/units/${unit}/sensors/${point}/commands`;
+    /** Issues a command over REST and waits for its outcome. */
+    async function command(unit: string, point: string, value: number | boolean): Promise<any> {
+      const issued = await backend.request('POST', commandsPath(unit, point), { value, comment: 'e2e' });
+      expect({ status: issued.status, body: issued.body }).toMatchObject({ status: 202 });
+      return await eventually(async () => {
+        const found = await backend.getJson<{ state: string }>(`/api/v1/scada/commands/${issued.body.id as string}`);
+        expect(['confirmed', 'rejected', 'timed_out', 'failed']).toContain(found.state);
+        return found;
+      }, 15_000);
+    }
+
+    // Declared writable at its first start, audited as the simulator, with both confirmations required.
+    const sensors = await backend.getJson<{
+      items: { id: number; sensor_type: string; command: { confirmation: string } | null }[];
+    }>(`/api/v1/scada/units/UNIT001/sensors`);
+    const writable = sensors.items.filter((s) => s.command !== null);
+    expect(writable.map((s) => [s.sensor_type, s.command?.confirmation])).toEqual([
+      ['pump', 'both'],
+      ['temperature_setpoint', 'both'],
+    ]);
+    const [declared] = await sql<{ actor: string; result: string }>(
+      `SELECT actor, result FROM audit_log WHERE action = 'command_settings.declare' ORDER BY at LIMIT 1`,
+    );
+    expect(declared).toEqual({ actor: 'simulator', result: 'ok' });
+
+    const start = await api('POST', '/start', { interval_ms: INTERVAL_MS });
+    expect(start.status).toBe(200);
+    // A unit answers once it reports: wait for UNIT001's readings of this run.
+    await eventually(async () => {
+      expect((await storedBetween('UNIT001', 'flow_rate', start.body.started_at as string)).length).toBeGreaterThan(0);
+    }, 10_000);
+
+    const setpoint = await command('UNIT001', 'temperature_setpoint', 30);
+    expect(setpoint).toMatchObject({ state: 'confirmed', value: 30 });
+    const off = await command('UNIT001', 'pump', false);
+    expect(off).toMatchObject({ state: 'confirmed', value: 0 });
+    // The process follows: the flow of a stopped pump runs down within seconds, far below its normal range.
+    await eventually(async () => {
+      const flows = await storedBetween('UNIT001', 'flow_rate', off.finished_at as string);
+      expect(flows.at(-1)).toBeLessThan(20);
+    }, 10_000);
+    expect(await command('UNIT001', 'pump', true)).toMatchObject({ state: 'confirmed', value: 1 });
+
+    // Limits widened beyond what the unit takes: the unit itself rejects, with its reason.
+    const unit2 = (
+      await backend.getJson<{ items: { id: number; sensor_type: string; command: any }[] }>(
+        `/api/v1/scada/units/UNIT002/sensors`,
+      )
+    ).items.find((s) => s.sensor_type === 'temperature_setpoint')!;
+    const widened = { ...unit2.command, max: 80 };
+    expect((await backend.request('PUT', `/api/v1/scada/sensors/${unit2.id}/command-settings`, widened)).status).toBe(
+      200,
+    );
+    expect(await command('UNIT002', 'temperature_setpoint', 60)).toMatchObject({
+      state: 'rejected',
+      reason: "setpoint 60 °C is outside the unit's range 0 to 35 °C",
+    });
+    expect((await api('POST', '/stop')).body.commands).toEqual({
+      accepted: 3,
+      rejected: 1,
+      expired: 0,
+      malformed: 0,
+      unanswered: 0,
+    });
   });
 });
 
