@@ -18,11 +18,14 @@ const ARTIFACTS = join(repoRoot(), 'test-artifacts', 'dashboard');
 const README_SCREENSHOT = process.env.DASHBOARD_README_SCREENSHOT === 'true';
 
 const UNITS = ['UNIT001', 'UNIT002', 'UNIT003'];
-const ENGINEERING_UNITS: Record<string, string> = {
+const ENGINEERING_UNITS: Record<string, string | null> = {
   temperature: '°C',
   pressure: 'bar',
   flow_rate: 'L/min',
   power: 'kW',
+  // The simulator's writable points (docs/simulator.md#commands): the pump is digital, without a unit.
+  temperature_setpoint: '°C',
+  pump: null,
 };
 /** No random faults, outages or maintenance: the only alarm is the one the test injects. */
 const QUIET = {
@@ -83,7 +86,7 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
         const page = await backend.getJson<{ items: { sensor_type: string; engineering_unit: string | null }[] }>(
           `/api/v1/scada/units/${unit}/sensors`,
         );
-        expect(page.items).toHaveLength(4);
+        expect(page.items).toHaveLength(Object.keys(ENGINEERING_UNITS).length);
         return page.items;
       }, 30_000);
       expect(Object.fromEntries(sensors.map((s) => [s.sensor_type, s.engineering_unit]))).toEqual(ENGINEERING_UNITS);
