@@ -1,6 +1,6 @@
 import type { Quality, RawReading, RawUnitStatus, UnitStatus } from '../common/bus/event-map.js';
 import type { RejectReason } from '../pipeline/pipeline-stats.js';
-import { DataType } from './sparkplug.codec.js';
+import { DataType, u64 } from './sparkplug.codec.js';
 import { sensorTypeOf, unitIdOf } from './sparkplug.mapping.js';
 import {
   isNumericDatatype,
@@ -266,12 +266,11 @@ export class SparkplugHost {
 
   private nodeBirth(node: NodeState, payload: SparkplugPayload, now: number): Gathered {
     const bdSeqMetric = payload.metrics.find((m) => m.name === 'bdSeq');
-    const bdSeq = bdSeqMetric?.wire.long_value ?? bdSeqMetric?.wire.int_value;
-    if (bdSeq === undefined) {
+    const bd = u64(bdSeqMetric?.wire.long_value ?? bdSeqMetric?.wire.int_value);
+    if (bd === undefined) {
       this.rebirth(node, now);
       return this.refuse('sparkplug_birth_invalid');
     }
-    const bd = typeof bdSeq === 'number' ? bdSeq : bdSeq.toNumber();
     const stamp = payload.timestamp ?? now;
     // The same session again (a redelivery, a late copy after its death): never revives the node. A new session
     // has another bdSeq, or (edge nodes that keep bdSeq at 0) a later birth time.
@@ -384,8 +383,7 @@ export class SparkplugHost {
 
   private nodeDeath(node: NodeState, payload: SparkplugPayload, now: number): Gathered {
     const metric = payload.metrics.find((m) => m.name === 'bdSeq');
-    const raw = metric?.wire.long_value ?? metric?.wire.int_value;
-    const bd = raw === undefined ? undefined : typeof raw === 'number' ? raw : raw.toNumber();
+    const bd = u64(metric?.wire.long_value ?? metric?.wire.int_value);
     if (!node.online || bd !== node.bdSeq) return this.refuse('sparkplug_stale_death');
     node.lastDeathAt = now;
     node.missing.clear();

@@ -29,8 +29,8 @@ export const DataType = {
   DateTimeArray: 34,
 } as const;
 
-/** A uint64 as protobufjs hands it over (a Long when the `long` package is present, else a number). */
-export type Uint64 = number | { toNumber(): number; toSigned(): { toNumber(): number } };
+/** A uint64 as decodeWire hands it over: decimal text (exact), or a number when a payload is built here. */
+export type Uint64 = string | number;
 
 /** The oneof `value` of a Metric or PropertyValue as decoded: at most one of these is set. */
 export interface WireValue {
@@ -82,7 +82,9 @@ const PAYLOAD = protobuf.parse(PROTO, { keepCase: true }).root.lookupType('org.e
  * wrong wire type are skipped by protobufjs, so they arrive as absent.
  */
 export function decodeWire(bytes: Uint8Array): WirePayload {
-  return PAYLOAD.decode(bytes) as unknown as WirePayload;
+  // toObject without defaults: only fields that were sent (a decoded message answers proto2 defaults for the rest,
+  // so an absent metric timestamp would read as 0). 64-bit integers as exact decimal text.
+  return PAYLOAD.toObject(PAYLOAD.decode(bytes), { longs: String });
 }
 
 /** Encodes a payload (the host's NCMD; the specs' hostile corpus). Uint64 fields take numbers. */
@@ -93,10 +95,10 @@ export function encodeWire(payload: WirePayload): Uint8Array {
 /** A uint64 as a JS number: exact up to 2^53 - 1, rounded above (docs/sparkplug.md, "Limits"). */
 export function u64(value: Uint64 | undefined | null): number | undefined {
   if (value === undefined || value === null) return undefined;
-  return typeof value === 'number' ? value : value.toNumber();
+  return Number(value);
 }
 
 /** A uint64 field carrying a two's-complement signed 64-bit value (Int64). */
 export function s64(value: Uint64): number {
-  return typeof value === 'number' ? value : value.toSigned().toNumber();
+  return Number(BigInt.asIntN(64, BigInt(value)));
 }
