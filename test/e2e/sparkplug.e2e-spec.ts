@@ -73,7 +73,10 @@ describe(`Sparkplug B host (${TARGET})`, () => {
     db = await connectDb(target.databaseUrl);
     db.on('error', () => undefined);
     watcher = await mqtt.connectAsync({ host: target.mqttHost, port: target.mqttPort, clientId: `${id}_watch` });
-    watcher.on('message', (_topic, payload) => states.push(JSON.parse(payload.toString()) as (typeof states)[number]));
+    watcher.on('message', (_topic, payload) => {
+      // An empty payload is the retained message being cleared (afterAll).
+      if (payload.length > 0) states.push(JSON.parse(payload.toString()) as (typeof states)[number]);
+    });
     await watcher.subscribeAsync(`spBv1.0/STATE/${hostId}`, { qos: 1 });
     await registerUnits(target.databaseUrl, [unitId]);
     live = await connectSocket(backend.url, backend.token);
@@ -86,11 +89,12 @@ describe(`Sparkplug B host (${TARGET})`, () => {
   afterAll(async () => {
     live?.disconnect();
     edge?.stop();
-    await db?.end().catch(() => undefined);
-    await backend?.stop();
-    // The shared Mosquitto keeps retained messages: this host's STATE goes with the test.
+    // The shared Mosquitto keeps retained messages: this host's STATE goes with the test (before the backend stops:
+    // the embedded broker stops with it). A graceful stop sends no will, so nothing is retained again.
     await watcher?.publishAsync(`spBv1.0/STATE/${hostId}`, '', { qos: 1, retain: true });
     await watcher?.endAsync();
+    await db?.end().catch(() => undefined);
+    await backend?.stop();
     await target?.dispose();
   });
 
