@@ -23,6 +23,7 @@ import { PipelineStatsModule } from './pipeline/pipeline-stats.module.js';
 import { ProcessorModule } from './processor/processor.module.js';
 import { ShutdownModule } from './shutdown/shutdown.module.js';
 import { SimulatorModule } from './simulator/simulator.module.js';
+import { SparkplugModule } from './sparkplug/sparkplug.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
 
 /**
@@ -59,6 +60,7 @@ export class AppModule {
         MqttModule,
         CommandsModule,
         OpcuaModule,
+        SparkplugModule,
         SimulatorModule,
         HealthModule,
         ShutdownModule,

@@ -192,6 +192,12 @@ export class AppConfig {
   readonly opcuaPkiDir: string;
   readonly opcuaDemoServer: boolean;
   readonly opcuaDemoServerPort: number;
+  readonly sparkplugEnabled: boolean;
+  readonly sparkplugHostId: string;
+  /** SPARKPLUG_GROUPS; undefined: every group. */
+  readonly sparkplugGroups?: readonly string[];
+  readonly sparkplugReorderTimeoutMs: number;
+  readonly sparkplugRebirthIntervalMs: number;
   /** False only when AUTH_ENABLED=false is set explicitly: then every route is open. */
   readonly authEnabled: boolean;
   /** An admin key to create at start-up (never logged). */
@@ -380,6 +386,14 @@ export class AppConfig {
           `COMMANDS_REFUSED_UNIT_STATUSES lists '${status}': only ${UNIT_STATUSES.join(', ')} are statuses`,
         );
     }
+    const sparkplugIds = [String(v.SPARKPLUG_HOST_ID ?? ''), ...String(v.SPARKPLUG_GROUPS ?? '').split(',')];
+    for (const id of sparkplugIds.map((g) => g.trim()).filter((g) => g !== '')) {
+      if (!/^[^/+#\s]{1,128}$/.test(id) || id === 'STATE') {
+        problems.push(
+          `SPARKPLUG_HOST_ID/SPARKPLUG_GROUPS: '${id}' is not a Sparkplug id (no '/', '+', '#', spaces; not STATE)`,
+        );
+      }
+    }
     if (problems.length > 0) throw new ConfigError(problems);
 
     const str = (name: EnvName): string => String(v[name]);
@@ -509,6 +523,15 @@ export class AppConfig {
     this.opcuaPkiDir = opt('OPCUA_PKI_DIR') ?? join(this.dataDir, 'opcua-pki');
     this.opcuaDemoServer = v.OPCUA_DEMO_SERVER === true;
     this.opcuaDemoServerPort = int('OPCUA_DEMO_SERVER_PORT');
+    this.sparkplugEnabled = v.SPARKPLUG_ENABLED === true;
+    this.sparkplugHostId = str('SPARKPLUG_HOST_ID');
+    const groups = String(v.SPARKPLUG_GROUPS ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter((g) => g !== '');
+    this.sparkplugGroups = groups.length > 0 ? groups : undefined;
+    this.sparkplugReorderTimeoutMs = int('SPARKPLUG_REORDER_TIMEOUT_MS');
+    this.sparkplugRebirthIntervalMs = int('SPARKPLUG_REBIRTH_INTERVAL_MS');
     const autostart = str('SIMULATOR_AUTOSTART');
     this.simulatorAutostart = autostart === 'auto' ? this.mqttBrokerHost === undefined : autostart === 'true';
     this.simulatorAllowExternal = v.SIMULATOR_ALLOW_EXTERNAL === true;

@@ -9,7 +9,7 @@ import {
   type OnApplicationBootstrap,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Backoff } from '../common/backoff.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import type { MqttConnectionState } from './mqtt.events.js';
@@ -99,6 +99,7 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   private readonly backoff: Backoff;
   private broker: BrokerSettings;
   private client?: MqttClient;
+  private will?: () => IClientOptions['will'];
   /** Keeps the session's subscriptions; registered by MqttSubscriptionsService. */
   private keeper?: MqttSessionKeeper;
   /** Whether the current connection has had its session restored (its subscriptions applied). */
@@ -125,6 +126,14 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
       jitter: RECONNECT_JITTER,
     });
     this.broker = this.settings({});
+  }
+
+  /**
+   * The last will of every connection (Sparkplug's STATE death), asked for again before each attempt, so that a
+   * reconnect carries a fresh one; its birth is published by the feature on `mqtt.connection_changed`.
+   */
+  useWill(will: () => IClientOptions['will']): void {
+    this.will = will;
   }
 
   /** The session's subscriptions are restored through `keeper` on every connection. */
@@ -312,19 +321,19 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
 
   private start(tls?: TlsMaterial): void {
     const broker = this.broker;
-    const client = mqtt.connect(
-      clientOptions(
-        broker,
-        {
-          protocolVersion: this.preferredProtocol(broker),
-          sessionExpiry: this.config.mqttSessionExpiry,
-          receiveMaximum: this.config.mqttReceiveMaximum,
-          maxPacketSize: this.config.mqttMaxPacketSize,
-          reconnectPeriod: this.config.mqttReconnectMinMs,
-        },
-        tls ?? (broker.tls ? this.tlsMaterial() : undefined),
-      ),
+    const options = clientOptions(
+      broker,
+      {
+        protocolVersion: this.preferredProtocol(broker),
+        sessionExpiry: this.config.mqttSessionExpiry,
+        receiveMaximum: this.config.mqttReceiveMaximum,
+        maxPacketSize: this.config.mqttMaxPacketSize,
+        reconnectPeriod: this.config.mqttReconnectMinMs,
+      },
+      tls ?? (broker.tls ? this.tlsMaterial() : undefined),
     );
+    if (this.will) options.will = this.will();
+    const client = mqtt.connect(options);
     this.client = client;
     this.backoff.reset();
     this.sessionRestored = false;
@@ -349,6 +358,8 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
     });
     client.on('reconnect', () => {
       if (client !== this.client) return;
+      // mqtt.js sends CONNECT from client.options right after this event.
+      if (this.will) client.options.will = this.will();
       this.reconnects++;
       this.nextDelay(client);
     });

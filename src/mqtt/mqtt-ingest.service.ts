@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { EventBus } from '../common/bus/event-bus.js';
-import type { BatchAck } from '../common/bus/event-map.js';
+import type { BatchAck, RawReading, RawUnitStatus } from '../common/bus/event-map.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PipelineStats, type RejectReason } from '../pipeline/pipeline-stats.js';
 import { AppConfig } from '../config/app-config.js';
@@ -15,6 +15,14 @@ import { parseUnitStatusPayload } from './unit-status.parser.js';
 interface AckScope {
   ledger: PubackLedger;
   epoch: number;
+}
+
+/**
+ * A protocol spoken on the backend's connection outside the prefix (Sparkplug B under `spBv1.0/`): it turns each of
+ * its messages into readings and statuses (pure, synchronous), which ride in the batch with the message's PUBACK.
+ */
+export interface MqttTopicRoute {
+  take(topic: string, payload: Buffer, receivedAt: number): { readings: RawReading[]; statuses: RawUnitStatus[] };
 }
 
 /** Settles a batch's QoS 1 messages by releasing their held PUBACKs. */
@@ -43,6 +51,8 @@ export class MqttIngestService {
   private earlierPauses = 0;
   /** While true (a disconnect or shutdown is under way), arriving messages are refused, not taken in. */
   private holding = false;
+  /** Namespaces outside the prefix and who takes their messages (registered by their features). */
+  private readonly routes: { namespace: string; route: MqttTopicRoute }[] = [];
   /** Every message taken in, whatever its topic. */
   messagesReceived = 0;
   /** The backend's own commands (`.../set`) that came back through its subscription; ignored. */
@@ -79,6 +89,11 @@ export class MqttIngestService {
   /** Times intake paused for that reason, since start. */
   get intakePauses(): number {
     return this.earlierPauses + (this.ledger?.pauses ?? 0);
+  }
+
+  /** Messages on `{namespace}/...` go to `route` instead of the prefix's parser; their PUBACKs wait the same way. */
+  route(namespace: string, route: MqttTopicRoute): void {
+    this.routes.push({ namespace: namespace + '/', route });
   }
 
   /**
@@ -139,8 +154,15 @@ export class MqttIngestService {
     if (token !== undefined) ledger.take(token);
     if (this.scope?.ledger !== ledger || this.scope.epoch !== ledger.epoch)
       this.scope = { ledger, epoch: ledger.epoch };
-    const topic = this.topics.parse(packet.topic);
     const receivedAt = performance.timeOrigin + performance.now();
+    for (const { namespace, route } of this.routes) {
+      if (packet.topic.startsWith(namespace)) {
+        const { readings, statuses } = route.take(packet.topic, packet.payload as Buffer, receivedAt);
+        this.batcher.add(this.scope, { readings, statuses, token });
+        return;
+      }
+    }
+    const topic = this.topics.parse(packet.topic);
     switch (topic.kind) {
       case 'reading': {
         this.stats.received++;

@@ -18,7 +18,7 @@ import { MqttPublisher } from './mqtt.publisher.js';
     MqttSubscriptionsService,
     MqttPublisher,
   ],
-  exports: [MqttConnectionService, MqttPublisher],
+  exports: [MqttConnectionService, MqttPublisher, MqttIngestService],
 })
 export class MqttModule implements OnModuleInit {
   constructor(

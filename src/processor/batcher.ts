@@ -7,6 +7,9 @@ export type RawBatch = ReadingBatch<RawReading, RawUnitStatus>;
 export interface GatheredMessage<Token> {
   reading?: RawReading;
   status?: RawUnitStatus;
+  /** A message that carries many (a Sparkplug payload): they share its token, so they ride in one batch. */
+  readings?: readonly RawReading[];
+  statuses?: readonly RawUnitStatus[];
   /** What acknowledges the message once its batch commits (an MQTT message id); absent when nothing waits. */
   token?: Token;
 }
@@ -62,6 +65,8 @@ export class Batcher<Token = never, Context = undefined> {
     if (this.messages++ === 0) this.context = context;
     if (message.reading) this.readings.push(message.reading);
     if (message.status) this.statuses.push(message.status);
+    if (message.readings) for (const r of message.readings) this.readings.push(r);
+    if (message.statuses) for (const st of message.statuses) this.statuses.push(st);
     if (message.token !== undefined) this.tokens.push(message.token);
     if (this.messages >= this.options.maxMessages) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs);
