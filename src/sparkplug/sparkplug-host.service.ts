@@ -125,9 +125,10 @@ export class SparkplugHostService implements OnModuleInit, OnApplicationShutdown
   /** POST /sparkplug/nodes/{id}/rebirth: asks the edge node for a Rebirth now (no throttle: an engineer asked). */
   rebirth(id: string): NodeView {
     if (!this.config.sparkplugEnabled) throw new ServiceUnavailableException('Sparkplug is off (SPARKPLUG_ENABLED)');
+    // Connected first: a request that cannot go out is not counted as made.
+    this.connection.requireConnected();
     const ref = this.host.requestRebirth(id, Date.now());
     if (ref === undefined) throw new NotFoundException(`Unknown Sparkplug edge node '${id}'`);
-    this.connection.requireConnected();
     this.sendRebirth(ref.group, ref.edgeNode);
     return this.host.nodeViews().find((n) => n.id === id)!;
   }
