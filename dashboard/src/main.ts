@@ -208,6 +208,7 @@ async function loadSensors(unitId: string): Promise<void> {
     const sensors = await api.getAll<SensorInfo>(`${API}/units/${encodeURIComponent(unitId)}/sensors`);
     for (const s of sensors) plant.sensor(unitId, s.sensor_type).settings = s;
     overview.refresh(unitId);
+    unitView.settingsLoaded(unitId);
     void loadTrails(
       unitId,
       sensors.map((s) => s.sensor_type),

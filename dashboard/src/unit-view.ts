@@ -23,6 +23,7 @@ interface Chart {
   holder: HTMLElement;
   note: HTMLElement;
   plot?: uPlot;
+  control?: CommandControl;
 }
 
 /**
@@ -77,6 +78,15 @@ export class UnitView {
   /** Set from GET /auth/me: writable points get a control only for callers who may command their unit. */
   allowCommands(mayCommand: (unitId: string) => boolean): void {
     this.mayCommand = mayCommand;
+  }
+
+  /**
+   * The unit's sensor settings arrived. They load on their own after the unit list, so the view may have opened
+   * without them: writable points get their controls now.
+   */
+  settingsLoaded(unitId: string): void {
+    if (unitId !== this.unitId) return;
+    for (const chart of this.charts) this.addControl(chart);
   }
 
   /** A `command_status` event: to the control of its point, if on screen. */
@@ -222,15 +232,21 @@ export class UnitView {
       holder,
       note,
     );
-    const chart = { type, figure, live, holder, note };
-    const command = settings?.command;
-    if (settings !== undefined && command && this.unitId !== undefined && this.mayCommand(this.unitId)) {
-      const control = new CommandControl(this.api, this.unitId, type, command, controlShape(settings, command));
-      this.controls.push(control);
-      figure.insertBefore(control.element, holder);
-    }
+    const chart: Chart = { type, figure, live, holder, note };
+    this.addControl(chart);
     this.showLive(chart);
     return chart;
+  }
+
+  /** A writable point's control above its chart, once its settings are known and the caller may command. */
+  private addControl(chart: Chart): void {
+    if (chart.control !== undefined || this.unitId === undefined) return;
+    const settings = this.plant.sensor(this.unitId, chart.type).settings;
+    const command = settings?.command;
+    if (settings === undefined || !command || !this.mayCommand(this.unitId)) return;
+    chart.control = new CommandControl(this.api, this.unitId, chart.type, command, controlShape(settings, command));
+    this.controls.push(chart.control);
+    chart.figure.insertBefore(chart.control.element, chart.holder);
   }
 
   private plot(chart: Chart, data: uPlot.AlignedData): uPlot {
