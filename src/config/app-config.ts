@@ -192,6 +192,10 @@ export class AppConfig {
   readonly opcuaPkiDir: string;
   readonly opcuaDemoServer: boolean;
   readonly opcuaDemoServerPort: number;
+  /** Hosts Modbus devices may be (MODBUS_ALLOWED_HOSTS, lower case, each optionally host:port). */
+  readonly modbusAllowedHosts: string[];
+  readonly modbusMaxDevices: number;
+  readonly modbusReconnectMaxMs: number;
   /** False only when AUTH_ENABLED=false is set explicitly: then every route is open. */
   readonly authEnabled: boolean;
   /** An admin key to create at start-up (never logged). */
@@ -509,6 +513,12 @@ export class AppConfig {
     this.opcuaPkiDir = opt('OPCUA_PKI_DIR') ?? join(this.dataDir, 'opcua-pki');
     this.opcuaDemoServer = v.OPCUA_DEMO_SERVER === true;
     this.opcuaDemoServerPort = int('OPCUA_DEMO_SERVER_PORT');
+    this.modbusAllowedHosts = (opt('MODBUS_ALLOWED_HOSTS') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== '');
+    this.modbusMaxDevices = int('MODBUS_MAX_DEVICES');
+    this.modbusReconnectMaxMs = int('MODBUS_RECONNECT_MAX_MS');
     const autostart = str('SIMULATOR_AUTOSTART');
     this.simulatorAutostart = autostart === 'auto' ? this.mqttBrokerHost === undefined : autostart === 'true';
     this.simulatorAllowExternal = v.SIMULATOR_ALLOW_EXTERNAL === true;
