@@ -264,7 +264,9 @@ export class DevicePoller {
       client.setID(modbusUnitId);
       client.setTimeout(timeoutMs);
       socket.once('close', () => {
-        if (this.socket === socket) this.lostConnection();
+        if (this.socket !== socket) return;
+        this.count('CONNECTION', new Error(`connection to ${host}:${port} closed`));
+        this.lostConnection();
       });
       this.client = client;
       this.socket = socket;
