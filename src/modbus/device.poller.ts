@@ -1,17 +1,11 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import modbusSerial from 'modbus-serial';
-import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import { Backoff } from '../common/backoff.js';
 import type { Quality } from '../common/bus/event-map.js';
 import { planBlocks, type ReadBlock } from './block.planner.js';
 import { errorName, isDeviceException } from './modbus-errors.js';
 import { PollDurations } from './poll-durations.js';
 import { decodeRegisters } from './register.decoder.js';
+import { type LinkOpener, type ModbusLink, openTcpLink } from './modbus-tcp.link.js';
 import { isBitArea, type ModbusDevice, type ModbusPoint } from './register-map.js';
-
-type Client = ModbusRTU;
-/** modbus-serial is CommonJS whose module.exports is the client class (its typings call it the default export). */
-const ModbusClient = modbusSerial as unknown as new () => ModbusRTU;
 
 /** One point's outcome of a read: its engineering value (a bit as 0/1) and quality, or why it has none. */
 export interface PointResult {
@@ -50,26 +44,10 @@ export interface PollerSnapshot {
 export interface PollerOptions {
   /** Cap of the reconnect backoff (MODBUS_RECONNECT_MAX_MS). */
   reconnectMaxMs: number;
-}
-
-/** Opens a TCP connection with Nagle off (a request is one small segment: waiting to coalesce only adds latency). */
-function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port, noDelay: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.setNoDelay(true);
-      resolve(socket);
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+  /** How connections are opened (default: modbus-serial over TCP; unit specs hand in a fake device). */
+  open?: LinkOpener;
+  /** Randomness of the backoff's jitter (specs make it fixed). */
+  random?: () => number;
 }
 
 function message(err: unknown): string {
@@ -90,8 +68,8 @@ export class DevicePoller {
   private readonly durations = new PollDurations();
   private readonly backoff: Backoff;
   private readonly lastValues: Float64Array;
-  private client?: Client;
-  private socket?: Socket;
+  private readonly open: LinkOpener;
+  private client?: ModbusLink;
   private retryAt = 0;
   private connections = 0;
   private running = false;
@@ -112,7 +90,8 @@ export class DevicePoller {
     options: PollerOptions,
   ) {
     this.blocks = planBlocks(device.points, device.maxGap);
-    this.backoff = new Backoff({ initialMs: 500, maxMs: options.reconnectMaxMs });
+    this.backoff = new Backoff({ initialMs: 500, maxMs: options.reconnectMaxMs, random: options.random });
+    this.open = options.open ?? openTcpLink;
     this.lastValues = new Float64Array(device.points.length);
   }
 
@@ -218,7 +197,7 @@ export class DevicePoller {
     return results;
   }
 
-  private read(client: Client, block: ReadBlock): Promise<{ bits?: boolean[]; words?: Buffer }> {
+  private read(client: ModbusLink, block: ReadBlock): Promise<{ bits?: boolean[]; words?: Buffer }> {
     switch (block.area) {
       case 'coil':
         return client.readCoils(block.start, block.count).then((r) => ({ bits: r.data }));
@@ -254,22 +233,13 @@ export class DevicePoller {
   }
 
   private async connect(): Promise<void> {
-    const { host, port, timeoutMs, modbusUnitId } = this.device;
     try {
-      const socket = await openSocket(host, port, timeoutMs);
-      // modbus-serial adds its own listeners when it links the socket; this one keeps a late error from throwing.
-      socket.on('error', () => undefined);
-      const client = new ModbusClient();
-      await client.linkTCP(socket, { port });
-      client.setID(modbusUnitId);
-      client.setTimeout(timeoutMs);
-      socket.once('close', () => {
-        if (this.socket !== socket) return;
-        this.count('CONNECTION', new Error(`connection to ${host}:${port} closed`));
+      const client = await this.open(this.device, () => {
+        if (this.client !== client) return;
+        this.count('CONNECTION', new Error(`connection to ${this.device.host}:${this.device.port} closed`));
         this.lostConnection();
       });
       this.client = client;
-      this.socket = socket;
       this.connections++;
       this.backoff.reset();
     } catch (err) {
@@ -286,9 +256,8 @@ export class DevicePoller {
   }
 
   private drop(): void {
-    const socket = this.socket;
+    const client = this.client;
     this.client = undefined;
-    this.socket = undefined;
-    socket?.destroy();
+    client?.close();
   }
 }
