@@ -18,7 +18,7 @@ describe('commandSettingsProblems', () => {
         { kind: 'analog', states: null },
       ),
     ).toEqual([
-      "channel 'opcua' has no command channel yet; use mqtt",
+      "channel 'opcua' has no command channel yet; use mqtt or modbus",
       'min (10) must not be above max (5)',
       'max_step must be above 0 (or null)',
       'timeout_ms must be a whole number from 100 to 600000',

@@ -5,7 +5,7 @@ import { DEFAULT_DIGITAL_STATES, type PointKind, type PointState } from '../proc
  * (`sensors.command`), set by an engineer with PUT /api/v1/scada/sensors/{id}/command-settings.
  */
 
-/** The ways a command reaches a device. Only `mqtt` has a channel today; the others plug in as CommandChannels. */
+/** The ways a command reaches a device. `mqtt` and `modbus` have a channel today; the others plug in as CommandChannels. */
 export const CHANNEL_KINDS = ['mqtt', 'opcua', 'sparkplug', 'modbus'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
@@ -51,8 +51,8 @@ const finiteOrNull = (v: unknown): boolean => v === null || (typeof v === 'numbe
  */
 export function commandSettingsProblems(settings: CommandSettings, point: PointShape): string[] {
   const problems: string[] = [];
-  if (settings.channel !== 'mqtt') {
-    problems.push(`channel '${settings.channel}' has no command channel yet; use mqtt`);
+  if (settings.channel !== 'mqtt' && settings.channel !== 'modbus') {
+    problems.push(`channel '${settings.channel}' has no command channel yet; use mqtt or modbus`);
   }
   for (const field of ['min', 'max', 'max_step'] as const) {
     if (!finiteOrNull(settings[field])) problems.push(`${field} must be a finite number or null`);

@@ -16,8 +16,11 @@ class FakeDevice {
   opens = 0;
   refuse = false;
   failNext?: Error;
+  /** Fails the next write only (polls keep going meanwhile). */
+  failWrite?: Error;
   onClose?: () => void;
   readonly words = Buffer.alloc(2 * 300);
+  readonly writes: [number, unknown][] = [];
 
   readonly open: LinkOpener = (_device, onClose) => {
     this.opens++;
@@ -32,10 +35,19 @@ class FakeDevice {
         this.answer(() => ({ data: new Array<boolean>(count).fill(true), buffer: Buffer.alloc(0) })),
       readDiscreteInputs: (_start, count) =>
         this.answer(() => ({ data: new Array<boolean>(count).fill(false), buffer: Buffer.alloc(0) })),
+      writeCoil: (address, state) => this.write(() => (this.writes.push([address, state]), { address, state })),
+      writeRegister: (address, value) => this.write(() => (this.writes.push([address, value]), { address, value })),
+      writeRegisters: (address, values) =>
+        this.write(() => (this.writes.push([address, values]), { address, length: values.length })),
       close: () => undefined,
     };
     return Promise.resolve(link);
   };
+
+  private write<T>(result: () => T): Promise<T> {
+    if (this.failWrite) [this.failNext, this.failWrite] = [this.failWrite, undefined];
+    return this.answer(result);
+  }
 
   private answer<T>(result: () => T): Promise<T> {
     this.requests++;
@@ -172,5 +184,22 @@ describe('DevicePoller', () => {
     await jest.advanceTimersByTimeAsync(100);
     expect((await read).length).toBe(301);
     expect(fake.maxInFlight).toBe(1);
+  });
+
+  it('writes in turn with the polls, and tells a refusal by the device from a failure', async () => {
+    startPoller();
+    await jest.advanceTimersByTimeAsync(20);
+    const written = poller.write({ function: 'registers', address: 0, values: [1, 2] });
+    await jest.advanceTimersByTimeAsync(40);
+    expect(await written).toEqual({ ok: true });
+    expect(fake.writes).toEqual([[0, [1, 2]]]);
+    expect(fake.maxInFlight).toBe(1);
+
+    await jest.advanceTimersByTimeAsync(60);
+    fake.failWrite = Object.assign(new Error('Modbus exception 3'), { modbusCode: 3 });
+    const refused = poller.write({ function: 'coil', address: 0, state: true });
+    await jest.advanceTimersByTimeAsync(60);
+    expect(await refused).toEqual({ ok: false, exception: true, reason: 'ILLEGAL_DATA_VALUE' });
+    expect(poller.snapshot().connected).toBe(true);
   });
 });

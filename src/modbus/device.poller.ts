@@ -6,6 +6,7 @@ import { PollDurations } from './poll-durations.js';
 import { decodeRegisters } from './register.decoder.js';
 import { type LinkOpener, type ModbusLink, openTcpLink } from './modbus-tcp.link.js';
 import { isBitArea, type ModbusDevice, type ModbusPoint } from './register-map.js';
+import type { WriteRequest } from './write.planner.js';
 
 /** One point's outcome of a read: its engineering value (a bit as 0/1) and quality, or why it has none. */
 export interface PointResult {
@@ -14,6 +15,9 @@ export interface PointResult {
   /** The failure of the point's block (an exception name, TIMEOUT, CONNECTION), when BAD. */
   error?: string;
 }
+
+/** How a write went: done (the device answered), refused by the device (an exception, by name), or failed. */
+export type WriteOutcome = { ok: true } | { ok: false; exception: boolean; reason: string };
 
 /** Where a poller's results go: the points of the device, in order, and the poll time (the source timestamp). */
 export type PollSink = (device: ModbusDevice, results: readonly PointResult[], pollTime: number) => void;
@@ -114,6 +118,29 @@ export class DevicePoller {
   /** Reads every point once now (after the poll in flight), without sending readings down the pipeline. */
   readNow(): Promise<PointResult[]> {
     return this.exclusive(() => this.readAll(true));
+  }
+
+  /**
+   * Sends one write request in turn with the polls (never two requests at once). Not retried: a command that left
+   * is never sent again; the next poll reads the point back.
+   */
+  write(request: WriteRequest): Promise<WriteOutcome> {
+    return this.exclusive(async (): Promise<WriteOutcome> => {
+      if (this.client === undefined) await this.connect();
+      const client = this.client;
+      if (client === undefined) return { ok: false, exception: false, reason: this.lastError ?? 'CONNECTION' };
+      try {
+        if (request.function === 'coil') await client.writeCoil(request.address, request.state);
+        else if (request.function === 'register') await client.writeRegister(request.address, request.value);
+        else await client.writeRegisters(request.address, request.values);
+        return { ok: true };
+      } catch (err) {
+        const name = this.count(errorName(err), err);
+        const exception = isDeviceException(name);
+        if (!exception) this.lostConnection();
+        return { ok: false, exception, reason: name };
+      }
+    });
   }
 
   snapshot(): PollerSnapshot {

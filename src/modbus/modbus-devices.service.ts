@@ -17,9 +17,10 @@ import { PipelineStats } from '../pipeline/pipeline-stats.js';
 import { Batcher } from '../processor/batcher.js';
 import { SensorDeclarations } from '../telemetry/sensor-declaration.service.js';
 import { deviceProblems } from './device.validator.js';
-import { DevicePoller, type PointResult, type PollerSnapshot } from './device.poller.js';
+import { DevicePoller, type PointResult, type PollerSnapshot, type WriteOutcome } from './device.poller.js';
 import { ModbusDeviceRepository } from './modbus-device.repository.js';
 import { isBitArea, type ModbusDevice, type ModbusDeviceConfig } from './register-map.js';
+import { planWrite } from './write.planner.js';
 
 /** A device as the API reports it: its configuration and how its polling goes. */
 export interface DeviceState {
@@ -152,6 +153,21 @@ export class ModbusDevicesService implements OnApplicationBootstrap, OnModuleDes
       throw new ConflictException(this.refused.get(id) ?? `Modbus device '${id}' is not polled`);
     const readAt = new Date();
     return { device, readAt, results: await poller.readNow() };
+  }
+
+  /** Writes a commanded value to the point that feeds unit/sensor (the commands API has checked role and scope). */
+  async write(unitId: string, sensorType: string, value: number): Promise<WriteOutcome> {
+    for (const device of this.devices.values()) {
+      const point = device.points.find((p) => p.unitId === unitId && p.sensorType === sensorType);
+      if (point === undefined) continue;
+      const poller = this.pollers.get(device.id);
+      if (poller === undefined)
+        return { ok: false, exception: false, reason: `Modbus device ${device.name} is not polled` };
+      const request = planWrite(point, value);
+      if ('problem' in request) return { ok: false, exception: true, reason: request.problem };
+      return poller.write(request);
+    }
+    return { ok: false, exception: false, reason: `no Modbus point feeds ${unitId}/${sensorType}` };
   }
 
   snapshot(): ModbusSnapshot {

@@ -9,7 +9,13 @@ const ModbusClient = modbusSerial as unknown as new () => ModbusRTU;
 /** The requests a poller sends over one open connection (modbus-serial's client, or a fake in unit specs). */
 export type ModbusLink = Pick<
   ModbusRTU,
-  'readCoils' | 'readDiscreteInputs' | 'readHoldingRegisters' | 'readInputRegisters'
+  | 'readCoils'
+  | 'readDiscreteInputs'
+  | 'readHoldingRegisters'
+  | 'readInputRegisters'
+  | 'writeCoil'
+  | 'writeRegister'
+  | 'writeRegisters'
 > & {
   /** Closes the connection; `onClose` is not called for it. */
   close(): void;
@@ -60,6 +66,9 @@ export const openTcpLink: LinkOpener = async (device, onClose) => {
     readDiscreteInputs: (address, length) => client.readDiscreteInputs(address, length),
     readHoldingRegisters: (address, length) => client.readHoldingRegisters(address, length),
     readInputRegisters: (address, length) => client.readInputRegisters(address, length),
+    writeCoil: (address, state) => client.writeCoil(address, state),
+    writeRegister: (address, value) => client.writeRegister(address, value),
+    writeRegisters: (address, values) => client.writeRegisters(address, values),
     close: () => {
       closing = true;
       socket.destroy();

@@ -45,7 +45,15 @@ const PLC_POINTS = [
     unit_id: 'UNIT001',
     sensor_type: 'temp_le',
   },
-  { area: 'holding', address: 4, data_type: 'int16', scale: 0.1, unit_id: 'UNIT001', sensor_type: 'pressure' },
+  {
+    area: 'holding',
+    address: 4,
+    data_type: 'int16',
+    scale: 0.1,
+    unit_id: 'UNIT001',
+    sensor_type: 'pressure',
+    writable: true,
+  },
   { area: 'coil', address: 0, data_type: 'bool', unit_id: 'UNIT001', sensor_type: 'pump_running', writable: true },
   { area: 'coil', address: 1, data_type: 'bool', unit_id: 'UNIT001', sensor_type: 'valve_open' },
 ];
@@ -65,7 +73,8 @@ const METER_POINTS = Array.from({ length: 300 }, (_, i) => ({
 /**
  * The Modbus TCP source against jsmodbus's TCP server (a library the project did not write), started by this file
  * on free ports: a register map of floats in both word orders, a scaled int16 and coils becomes stored readings
- * and digital points that arrive live in the unit's room; 300 registers are read in three requests (counted at the
+ * and digital points that arrive live in the unit's room; a command writes a register and is confirmed by readback;
+ * 300 registers are read in three requests (counted at the
  * server); a server that goes away gives BAD readings and is polled again by itself once it is back; the devices
  * survive a restart of the backend.
  */
@@ -133,7 +142,13 @@ describe(`Modbus TCP end to end (${TARGET})`, () => {
     for (let i = 0; i < 300; i++) meter.holding.writeUInt16BE(1000 + i, i * 2);
     target = await createTarget('modbus');
     backend = await BackendProcess.start({
-      env: { ...target.env, MODBUS_ALLOWED_HOSTS: '127.0.0.1', MODBUS_RECONNECT_MAX_MS: '500' },
+      env: {
+        ...target.env,
+        MODBUS_ALLOWED_HOSTS: '127.0.0.1',
+        MODBUS_RECONNECT_MAX_MS: '500',
+        // The units here never report a status; commands need none.
+        COMMANDS_REFUSED_UNIT_STATUSES: 'none',
+      },
     });
     await openDb();
   });
@@ -247,6 +262,39 @@ describe(`Modbus TCP end to end (${TARGET})`, () => {
       return rows;
     });
     expect(stored[0].value).toBe(1299);
+  });
+
+  it('writes a holding register through the commands API, confirmed by the value the next poll reads back', async () => {
+    const sensors = await backend.request<{ items: { id: number; sensor_type: string }[] }>(
+      'GET',
+      '/api/v1/scada/units/UNIT001/sensors',
+    );
+    const pressure = sensors.body.items.find((s) => s.sensor_type === 'pressure')!;
+    const settings = await backend.request('PUT', `/api/v1/scada/sensors/${pressure.id}/command-settings`, {
+      channel: 'modbus',
+      confirmation: 'readback',
+      readback_tolerance: 0.01,
+      timeout_ms: 5000,
+    });
+    expect(settings.status).toBe(200);
+    const sent = await backend.request<{ id: string }>(
+      'POST',
+      '/api/v1/scada/units/UNIT001/sensors/pressure/commands',
+      {
+        value: 20.5,
+      },
+    );
+    expect(sent.status).toBe(202);
+    await eventually(
+      async () => {
+        const reply = await backend.request<{ state: string }>('GET', `/api/v1/scada/commands/${sent.body.id}`);
+        expect(reply.body.state).toBe('confirmed');
+      },
+      15_000,
+      100,
+    );
+    expect(plc.holding.readInt16BE(4 * 2)).toBe(205);
+    await storedLater('pressure', 'GOOD', 0, 20.5);
   });
 
   it('gives BAD readings while the server is down and recovers by itself when it is back', async () => {
