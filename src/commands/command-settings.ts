@@ -54,6 +54,10 @@ export function commandSettingsProblems(settings: CommandSettings, point: PointS
   if (settings.channel !== 'mqtt' && settings.channel !== 'modbus') {
     problems.push(`channel '${settings.channel}' has no command channel yet; use mqtt or modbus`);
   }
+  // A Modbus device answers the write but sends no acknowledgement of the value: only the readback confirms.
+  if (settings.channel === 'modbus' && settings.confirmation !== 'readback') {
+    problems.push('channel modbus confirms by readback only: confirmation must be readback');
+  }
   for (const field of ['min', 'max', 'max_step'] as const) {
     if (!finiteOrNull(settings[field])) problems.push(`${field} must be a finite number or null`);
   }
