@@ -3,6 +3,7 @@ import { COMMANDS_FEATURE } from './commands/commands.feature.js';
 import { COMMON_FEATURE } from './common/common.feature.js';
 import type { FeatureDefinition } from './common/feature/feature.definition.js';
 import { DEVICES_FEATURE } from './devices/devices.feature.js';
+import { MODBUS_FEATURE } from './modbus/modbus.feature.js';
 import { MQTT_FEATURE } from './mqtt/mqtt.feature.js';
 import { NOTIFICATIONS_FEATURE } from './notifications/notifications.feature.js';
 import { OPCUA_FEATURE } from './opcua/opcua.feature.js';
@@ -23,4 +24,5 @@ export const APP_FEATURES: readonly FeatureDefinition[] = [
   DEVICES_FEATURE,
   NOTIFICATIONS_FEATURE,
   COMMANDS_FEATURE,
+  MODBUS_FEATURE,
 ];

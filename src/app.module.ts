@@ -15,6 +15,7 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ModbusModule } from './modbus/modbus.module.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OpcuaModule } from './opcua/opcua.module.js';
@@ -30,7 +31,8 @@ import { TelemetryModule } from './telemetry/telemetry.module.js';
  * The whole backend. Modules talk through the event bus: mqtt → readings.received → pipeline/ (processor's
  * normaliser, then telemetry's writer, which alone holds the ack until the commit) → readings.processed (no ack) →
  * latest values, gateway (Socket.IO), alerts (rules → alarm.transitioned → gateway's system_alert) and custom
- * handlers. opcua/ turns monitored item data changes into the same readings.received batches.
+ * handlers. opcua/ turns monitored item data changes, and modbus/ the results of its polls, into the same
+ * readings.received batches.
  * simulator/ publishes over MQTT like a real gateway, so its readings take the same path (and can serve its units
  * over OPC UA).
  */
@@ -61,6 +63,7 @@ export class AppModule {
         CommandsModule,
         OpcuaModule,
         SparkplugModule,
+        ModbusModule,
         SimulatorModule,
         HealthModule,
         ShutdownModule,

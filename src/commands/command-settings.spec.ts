@@ -11,6 +11,14 @@ describe('commandSettingsProblems', () => {
     expect(commandSettingsProblems({ ...base, allowed_states: [1] }, { kind: 'digital', states: null })).toEqual([]);
   });
 
+  it('lets a Modbus point be confirmed by readback only', () => {
+    const point = { kind: 'analog' as const, states: null };
+    expect(commandSettingsProblems({ ...base, channel: 'modbus', confirmation: 'readback' }, point)).toEqual([]);
+    expect(commandSettingsProblems({ ...base, channel: 'modbus', confirmation: 'both' }, point)).toEqual([
+      'channel modbus confirms by readback only: confirmation must be readback',
+    ]);
+  });
+
   it('names every problem', () => {
     expect(
       commandSettingsProblems(

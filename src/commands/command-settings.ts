@@ -6,7 +6,7 @@ import { DEFAULT_DIGITAL_STATES, type PointKind, type PointState } from '../proc
  */
 
 /**
- * The ways a command reaches a device. `mqtt` and `opcua` have channels; the others are reserved and plug in as
+ * The ways a command reaches a device. `mqtt`, `opcua` and `modbus` have channels; the others are reserved and plug in as
  * CommandChannels. Whether a kind runs here, and can reach the point, is the channel registry's answer, not this list.
  */
 export const CHANNEL_KINDS = ['mqtt', 'opcua', 'sparkplug', 'modbus'] as const;
@@ -68,6 +68,10 @@ const finiteOrNull = (v: unknown): boolean => v === null || (typeof v === 'numbe
  */
 export function commandSettingsProblems(settings: CommandSettings, point: PointShape): string[] {
   const problems: string[] = [];
+  // A Modbus device answers the write but sends no acknowledgement of the value: only the readback confirms.
+  if (settings.channel === 'modbus' && settings.confirmation !== 'readback') {
+    problems.push('channel modbus confirms by readback only: confirmation must be readback');
+  }
   for (const field of ['min', 'max', 'max_step'] as const) {
     if (!finiteOrNull(settings[field])) problems.push(`${field} must be a finite number or null`);
   }

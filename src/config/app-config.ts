@@ -198,6 +198,10 @@ export class AppConfig {
   readonly sparkplugGroups?: readonly string[];
   readonly sparkplugReorderTimeoutMs: number;
   readonly sparkplugRebirthIntervalMs: number;
+  /** Hosts Modbus devices may be (MODBUS_ALLOWED_HOSTS, lower case, each optionally host:port). */
+  readonly modbusAllowedHosts: string[];
+  readonly modbusMaxDevices: number;
+  readonly modbusReconnectMaxMs: number;
   /** False only when AUTH_ENABLED=false is set explicitly: then every route is open. */
   readonly authEnabled: boolean;
   /** An admin key to create at start-up (never logged). */
@@ -532,6 +536,12 @@ export class AppConfig {
     this.sparkplugGroups = groups.length > 0 ? groups : undefined;
     this.sparkplugReorderTimeoutMs = int('SPARKPLUG_REORDER_TIMEOUT_MS');
     this.sparkplugRebirthIntervalMs = int('SPARKPLUG_REBIRTH_INTERVAL_MS');
+    this.modbusAllowedHosts = (opt('MODBUS_ALLOWED_HOSTS') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== '');
+    this.modbusMaxDevices = int('MODBUS_MAX_DEVICES');
+    this.modbusReconnectMaxMs = int('MODBUS_RECONNECT_MAX_MS');
     const autostart = str('SIMULATOR_AUTOSTART');
     this.simulatorAutostart = autostart === 'auto' ? this.mqttBrokerHost === undefined : autostart === 'true';
     this.simulatorAllowExternal = v.SIMULATOR_ALLOW_EXTERNAL === true;

@@ -1,3 +1,4 @@
+import { MODBUS_ENV } from '../modbus/modbus.config.js';
 import { MQTT_ENV } from '../mqtt/mqtt.config.js';
 import { OPCUA_ENV } from '../opcua/opcua.config.js';
 import { SPARKPLUG_ENV } from '../sparkplug/sparkplug.config.js';
@@ -85,6 +86,7 @@ export const ENV_SCHEMA = {
   OPCUA_DEMO_SERVER_PORT: { kind: 'int', default: '4840', min: 0, max: 65535, description: 'Port of the OPC UA demo server (0 picks a free port).' },
 
   ...SPARKPLUG_ENV,
+  ...MODBUS_ENV,
 
   AUTH_ENABLED: { kind: 'bool', default: 'true', description: 'Require credentials (API key or JWT) on every route and Socket.IO connection except health, metrics and docs. false opens everything to anyone (a warning is logged at start-up).' },
   AUTH_BOOTSTRAP_ADMIN_KEY: { kind: 'string', secret: true, description: 'An admin API key (tc_<16 hex>_<32-128 chars of A-Z a-z 0-9 _ ->) created at start-up if its id is not stored yet, for provisioning without a console. Revoking it sticks.' },

@@ -4,13 +4,18 @@
  * backend sits inside the plant network, so without this bound the channels API would let a caller make the
  * backend connect anywhere (SSRF). Matching is on the name as written in the channel, compared exactly (no
  * wildcards, no DNS): an allowed name that resolves somewhere unexpected is the operator's DNS, not the caller's.
- * An empty list refuses everything.
+ * An empty list refuses everything. The Modbus source applies the same rule to its devices (MODBUS_ALLOWED_HOSTS),
+ * with its variable named in the messages.
  */
 export class OutboundHostPolicy {
   private readonly anyPort = new Set<string>();
   private readonly withPort = new Set<string>();
 
-  constructor(entries: readonly string[]) {
+  constructor(
+    entries: readonly string[],
+    private readonly variable = 'NOTIFICATIONS_ALLOWED_HOSTS',
+    private readonly what = 'channels',
+  ) {
     for (const raw of entries) {
       const entry = raw.trim().toLowerCase();
       if (entry === '') continue;
@@ -24,14 +29,14 @@ export class OutboundHostPolicy {
     return this.anyPort.size === 0 && this.withPort.size === 0;
   }
 
-  /** Why the channel may not reach host:port, or undefined when it may. */
+  /** Why the channel (or device) may not reach host:port, or undefined when it may. */
   problem(host: string, port: number): string | undefined {
     const name = unbracket(host.toLowerCase());
     if (this.anyPort.has(name) || this.withPort.has(`${name}:${port}`)) return undefined;
     if (this.empty) {
-      return 'no outbound host is allowed: list the hosts channels may reach in NOTIFICATIONS_ALLOWED_HOSTS';
+      return `no outbound host is allowed: list the hosts ${this.what} may reach in ${this.variable}`;
     }
-    return `host '${name}' port ${port} is not in NOTIFICATIONS_ALLOWED_HOSTS`;
+    return `host '${name}' port ${port} is not in ${this.variable}`;
   }
 }
 
