@@ -354,6 +354,37 @@ describeWith([chromiumAt(CHROMIUM)], `dashboard in Chromium (${TARGET})`, () => 
     }
   });
 
+  it('shows a digital point by its state name, live', async () => {
+    // The scripted device of the command test reports a breaker; an engineer names its states.
+    const p = target.topicPrefix;
+    await device!.publishAsync(`${p}/CTL1/breaker`, 'false', { qos: 1 });
+    const sensorId = await eventually(async () => {
+      const list = await backend.getJson<{ items: { id: number; sensor_type: string }[] }>(
+        '/api/v1/scada/units/CTL1/sensors',
+      );
+      const breaker = list.items.find((s) => s.sensor_type === 'breaker');
+      expect(breaker).toBeDefined();
+      return breaker!.id;
+    }, 20_000);
+    const named = await backend.request('PATCH', `/api/v1/scada/sensors/${sensorId}`, {
+      kind: 'digital',
+      states: [
+        { value: 0, name: 'CLOSED' },
+        { value: 1, name: 'OPEN' },
+      ],
+    });
+    expect(named.status).toBe(200);
+    const row = page.locator('article[data-unit="CTL1"] tr[data-sensor="breaker"]');
+    for (const [payload, name] of [
+      ['true', 'OPEN'],
+      ['false', 'CLOSED'],
+    ] as const) {
+      await device!.publishAsync(`${p}/CTL1/breaker`, payload, { qos: 1 });
+      await eventually(async () => expect(await row.locator('.value').textContent()).toBe(name), 20_000);
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
   it('shows an engineer the notification channels and the last deliveries', async () => {
     const channel = await backend.request('POST', '/api/v1/scada/notifications/channels', {
       name: 'pager webhook',
