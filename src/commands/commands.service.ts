@@ -178,7 +178,14 @@ export class CommandsService implements CommandOutcomes, OnModuleInit, OnModuleD
     by: Principal,
   ): Promise<SelectionResponseDto> {
     const { point, settings } = await this.writablePoint(unitId, sensorType);
-    const value = this.checkedValue(unitId, sensorType, settings, point, dto.value, await this.repository.lastValue(point.sensorId));
+    const value = this.checkedValue(
+      unitId,
+      sensorType,
+      settings,
+      point,
+      dto.value,
+      await this.repository.lastValue(point.sensorId),
+    );
     const selection = this.selections.select(unitId, sensorType, value, by.id);
     const answer: SelectionResponseDto = {
       selection_id: selection.id,

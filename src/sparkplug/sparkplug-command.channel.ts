@@ -68,7 +68,13 @@ export class SparkplugCommandChannel implements CommandChannel, OnModuleInit {
     }
   }
 
-  private encode(target: CommandTarget, unitId: string, sensorType: string, value: number, now: number): EncodedCommand {
+  private encode(
+    target: CommandTarget,
+    unitId: string,
+    sensorType: string,
+    value: number,
+    now: number,
+  ): EncodedCommand {
     const s = this.settings.get(unitId, sensorType);
     const raw = rawCommandValue(value, { scaleFactor: s.scaleFactor, offset: s.offset, scaled: s.states == null });
     return commandMetric(target.metric, raw, now);

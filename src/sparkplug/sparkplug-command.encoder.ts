@@ -27,7 +27,10 @@ const INTEGER_RANGES: Partial<Record<number, { name: string; min: number; max: n
 };
 
 /** The value field of a metric of this datatype, or why the value does not fit it (nothing is sent then). */
-function valueField(def: CommandMetricDef, value: number): { ok: true; field: WireMetric } | { ok: false; reason: string } {
+function valueField(
+  def: CommandMetricDef,
+  value: number,
+): { ok: true; field: WireMetric } | { ok: false; reason: string } {
   if (!Number.isFinite(value)) return { ok: false, reason: `${value} is not a finite number` };
   switch (def.datatype) {
     case DataType.Boolean:
@@ -82,7 +85,10 @@ export function commandMetric(def: CommandMetricDef, value: number, timestamp: n
  * again (value = raw × scale + offset, so raw = (value − offset) ÷ scale). Digital and enum points are not scaled.
  * The float error of the division is undone (to 1e-9) so that an integer metric gets a whole number.
  */
-export function rawCommandValue(value: number, scaling: { scaleFactor: number; offset: number; scaled: boolean }): number {
+export function rawCommandValue(
+  value: number,
+  scaling: { scaleFactor: number; offset: number; scaled: boolean },
+): number {
   if (!scaling.scaled || (scaling.scaleFactor === 1 && scaling.offset === 0)) return value;
   return Math.round(((value - scaling.offset) / scaling.scaleFactor) * 1e9) / 1e9;
 }

@@ -167,6 +167,11 @@ export class SparkplugHostService implements OnModuleInit, OnApplicationShutdown
     this.commandsSent++;
   }
 
+  /** The node or device whose last birth mapped it to this unit (a new override must not take another's unit). */
+  unitHolder(unitId: string): { group: string; edgeNode: string; device?: string } | undefined {
+    return this.host.unitHolder(unitId);
+  }
+
   /** Asks a known edge node for a Rebirth if it can go out now (after a mapping change); whether it went. */
   rebirthIfKnown(group: string, edgeNode: string): boolean {
     if (!this.config.sparkplugEnabled || !this.connection.connected) return false;

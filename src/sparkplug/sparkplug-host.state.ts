@@ -229,7 +229,8 @@ export class SparkplugHost {
     if (!node.online) return { ok: false, reason: `Sparkplug edge node ${node.group}/${node.edgeNode} is offline` };
     if (!scope.online) return { ok: false, reason: `Sparkplug device ${where} is offline` };
     const defs = [...scope.byName.values()].filter((d) => d.sensorType === sensorType);
-    if (defs.length === 0) return { ok: false, reason: `no numeric metric of the birth of ${where} feeds '${sensorType}'` };
+    if (defs.length === 0)
+      return { ok: false, reason: `no numeric metric of the birth of ${where} feeds '${sensorType}'` };
     if (defs.length > 1) {
       return {
         ok: false,
@@ -463,7 +464,14 @@ export class SparkplugHost {
         this.effects.reject(value.reason);
         continue;
       }
-      const reading = this.reading(scope, def.sensorType, value.value, m.quality, m.timestamp ?? payload.timestamp, now);
+      const reading = this.reading(
+        scope,
+        def.sensorType,
+        value.value,
+        m.quality,
+        m.timestamp ?? payload.timestamp,
+        now,
+      );
       // A historical value is a real past value: stored, but neither the live value nor the one a death repeats.
       if (m.wire.is_historical === true) reading.historical = true;
       else def.last = value.value;

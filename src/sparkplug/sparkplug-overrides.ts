@@ -56,3 +56,31 @@ export class MappingOverrides {
     for (const [key, old] of this.byKey) if (old.id === id) this.byKey.delete(key);
   }
 }
+
+/** Overrides kept at most, and metric renames per override: outsiders with an engineer key cannot grow them unbounded. */
+export const MAX_OVERRIDES = 10_000;
+export const MAX_RENAMES = 1_000;
+/** Longest metric name a rename may name (births define longer ones rarely; they keep the default). */
+export const MAX_METRIC_NAME = 255;
+
+/** What is wrong with an override's metric renames, one sentence per problem (empty when usable). Pure. */
+export function renameProblems(metrics: Readonly<Record<string, unknown>>, identifier: RegExp): string[] {
+  const problems: string[] = [];
+  const entries = Object.entries(metrics);
+  if (entries.length > MAX_RENAMES) problems.push(`metrics may rename at most ${MAX_RENAMES} metrics`);
+  const seen = new Map<string, string>();
+  for (const [name, sensorType] of entries.slice(0, MAX_RENAMES)) {
+    const shown = JSON.stringify(name.slice(0, 80));
+    if (name.length === 0 || name.length > MAX_METRIC_NAME) {
+      problems.push(`metric name ${shown} must be 1-${MAX_METRIC_NAME} characters`);
+    }
+    if (typeof sensorType !== 'string' || !identifier.test(sensorType)) {
+      problems.push(`metrics[${shown}] must be a sensor type of 1-64 letters, digits, '_' or '-'`);
+      continue;
+    }
+    const other = seen.get(sensorType);
+    if (other !== undefined) problems.push(`metrics ${other} and ${shown} both rename to '${sensorType}'`);
+    else seen.set(sensorType, shown);
+  }
+  return problems;
+}

@@ -6,6 +6,8 @@ import { ProcessorModule } from '../processor/processor.module.js';
 import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { SparkplugCommandChannel } from './sparkplug-command.channel.js';
 import { SparkplugHostService } from './sparkplug-host.service.js';
+import { SparkplugMappingRepository } from './sparkplug-mapping.repository.js';
+import { SparkplugMappingsService } from './sparkplug-mappings.service.js';
 import { MappingOverrides } from './sparkplug-overrides.js';
 import { SparkplugController } from './sparkplug.controller.js';
 import { sparkplugHealthIndicator } from './sparkplug.health.js';
@@ -21,6 +23,8 @@ import { sparkplugSamples } from './sparkplug.metrics.js';
   providers: [
     SparkplugHostService,
     SparkplugCommandChannel,
+    SparkplugMappingRepository,
+    SparkplugMappingsService,
     { provide: MappingOverrides, useFactory: () => new MappingOverrides() },
   ],
 })
