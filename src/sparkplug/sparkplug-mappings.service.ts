@@ -5,10 +5,12 @@ import {
   Logger,
   NotFoundException,
   type OnModuleInit,
+  ServiceUnavailableException,
 } from '@nestjs/common';
 import { AuditTrail } from '../common/audit/audit-trail.js';
 import { assertUnitInScope, mayAccessUnit, type Principal } from '../common/auth/principal.js';
 import { IDENTIFIER } from '../common/identifier.js';
+import { AppConfig } from '../config/app-config.js';
 import { SparkplugHostService } from './sparkplug-host.service.js';
 import { SparkplugMappingRepository, type MappingOverrideInput } from './sparkplug-mapping.repository.js';
 import { unitIdOf } from './sparkplug.mapping.js';
@@ -34,6 +36,7 @@ export class SparkplugMappingsService implements OnModuleInit {
   private readonly logger = new Logger(SparkplugMappingsService.name);
 
   constructor(
+    private readonly config: AppConfig,
     private readonly repository: SparkplugMappingRepository,
     private readonly overrides: MappingOverrides,
     private readonly host: SparkplugHostService,
@@ -53,6 +56,7 @@ export class SparkplugMappingsService implements OnModuleInit {
   }
 
   async create(dto: SparkplugMappingDto, by: Principal): Promise<SparkplugMappingResponse> {
+    this.requireHost();
     const input = this.checked(dto, by);
     if (this.overrides.size >= MAX_OVERRIDES) {
       throw new ConflictException(`At most ${MAX_OVERRIDES} Sparkplug mapping overrides`);
@@ -71,6 +75,7 @@ export class SparkplugMappingsService implements OnModuleInit {
   }
 
   async update(id: string, dto: SparkplugMappingDto, by: Principal): Promise<SparkplugMappingResponse> {
+    this.requireHost();
     const old = this.load(id, by);
     const input = this.checked(dto, by);
     this.assertUnitFree(input, id);
@@ -90,12 +95,21 @@ export class SparkplugMappingsService implements OnModuleInit {
   }
 
   async remove(id: string, by: Principal): Promise<SparkplugMappingResponse> {
+    this.requireHost();
     const old = this.load(id, by);
     if (!(await this.repository.remove(id))) throw new NotFoundException(`Unknown Sparkplug mapping '${id}'`);
     this.overrides.remove(id);
     const answer = this.changed(old);
     AuditTrail.change(toSparkplugMappingResponse(old, defaultUnit(old)), null);
     return answer;
+  }
+
+  /** The host holds the overrides in memory: a change made on an instance without it would not reach it. */
+  private requireHost(): void {
+    if (this.config.sparkplugEnabled) return;
+    throw new ServiceUnavailableException(
+      'Sparkplug is off on this instance (SPARKPLUG_ENABLED): change mappings on the instance that runs the host',
+    );
   }
 
   /** The answer to a change, after asking the edge node for the birth that applies it. */

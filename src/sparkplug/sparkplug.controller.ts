@@ -95,6 +95,7 @@ export class SparkplugController {
   @ApiBadRequestResponse({ description: 'Invalid ids, unit id or metric renames' })
   @ApiForbiddenResponse({ description: "The default or the mapped unit is outside the caller's scope" })
   @ApiConflictResponse({ description: 'The node/device has an override, or the unit is taken, or 10,000 overrides' })
+  @ApiServiceUnavailableResponse({ description: 'Sparkplug is off on this instance' })
   createMapping(
     @Body() body: SparkplugMappingDto,
     @CurrentPrincipal() by: Principal,
@@ -110,6 +111,7 @@ export class SparkplugController {
   @ApiNotFoundResponse({ description: 'Unknown mapping' })
   @ApiForbiddenResponse({ description: "A unit before or after is outside the caller's scope" })
   @ApiConflictResponse({ description: 'The node/device or the unit belongs to another override' })
+  @ApiServiceUnavailableResponse({ description: 'Sparkplug is off on this instance' })
   updateMapping(
     @Param('id', MAPPING_ID) id: string,
     @Body() body: SparkplugMappingDto,
@@ -125,6 +127,7 @@ export class SparkplugController {
   })
   @ApiOkResponse({ type: SparkplugMappingResponse, description: 'The removed override' })
   @ApiNotFoundResponse({ description: 'Unknown mapping' })
+  @ApiServiceUnavailableResponse({ description: 'Sparkplug is off on this instance' })
   removeMapping(
     @Param('id', MAPPING_ID) id: string,
     @CurrentPrincipal() by: Principal,
