@@ -298,6 +298,16 @@ describe(`Sparkplug B host (${TARGET})`, () => {
 
   it('maps an edge node to another unit with renamed metrics from the Rebirth it requests, and back', async () => {
     const before = rebirths.length;
+    // An engineer limited to the new unit cannot take the node's points from the unit they feed by default.
+    const scoped = await backend.createKey('engineer', { name: `${id}-boiler-only`, units: [boilerUnit] });
+    const outside = await backend.request<{ message: string }>(
+      'POST',
+      '/api/v1/scada/sparkplug/mappings',
+      { group_id: group, edge_node_id: 'edge1', unit_id: boilerUnit },
+      { authorization: `Bearer ${scoped}` },
+    );
+    expect(outside.status).toBe(403);
+    expect(outside.body.message).toContain(`belongs to unit '${unitId}'`);
     const created = await backend.request<{ id: string; rebirth_requested: boolean; default_unit_id: string }>(
       'POST',
       '/api/v1/scada/sparkplug/mappings',
@@ -352,6 +362,7 @@ describe(`Sparkplug B host (${TARGET})`, () => {
         `SELECT action, result FROM audit_log WHERE action LIKE 'sparkplug.%Mapping' ORDER BY id`,
       );
       expect(audit.rows).toEqual([
+        { action: 'sparkplug.createMapping', result: 'denied' },
         { action: 'sparkplug.createMapping', result: 'ok' },
         { action: 'sparkplug.createMapping', result: 'failed' },
         { action: 'sparkplug.createMapping', result: 'failed' },
