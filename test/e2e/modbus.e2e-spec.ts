@@ -73,7 +73,8 @@ const METER_POINTS = Array.from({ length: 300 }, (_, i) => ({
 /**
  * The Modbus TCP source against jsmodbus's TCP server (a library the project did not write), started by this file
  * on free ports: a register map of floats in both word orders, a scaled int16 and coils becomes stored readings
- * and digital points that arrive live in the unit's room; a command writes a register and is confirmed by readback;
+ * and digital points that arrive live in the unit's room; commands write a register and a coil and are confirmed by
+ * readback;
  * 300 registers are read in three requests (counted at the
  * server); a server that goes away gives BAD readings and is polled again by itself once it is back; the devices
  * survive a restart of the backend.
@@ -295,6 +296,38 @@ describe(`Modbus TCP end to end (${TARGET})`, () => {
     );
     expect(plc.holding.readInt16BE(4 * 2)).toBe(205);
     await storedLater('pressure', 'GOOD', 0, 20.5);
+  });
+
+  it("writes a coil through the commands API: the server's coil changes, and the readback confirms it", async () => {
+    const sensors = await backend.request<{ items: { id: number; sensor_type: string }[] }>(
+      'GET',
+      '/api/v1/scada/units/UNIT001/sensors',
+    );
+    const pump = sensors.body.items.find((s) => s.sensor_type === 'pump_running')!;
+    const settings = await backend.request('PUT', `/api/v1/scada/sensors/${pump.id}/command-settings`, {
+      channel: 'modbus',
+      confirmation: 'readback',
+      timeout_ms: 5000,
+    });
+    expect(settings.status).toBe(200);
+    expect(plc.coil(0)).toBe(true);
+    const sent = await backend.request<{ id: string }>(
+      'POST',
+      '/api/v1/scada/units/UNIT001/sensors/pump_running/commands',
+      { value: 0 },
+    );
+    expect(sent.status).toBe(202);
+    await eventually(
+      async () => {
+        const reply = await backend.request<{ state: string }>('GET', `/api/v1/scada/commands/${sent.body.id}`);
+        expect(reply.body.state).toBe('confirmed');
+      },
+      15_000,
+      100,
+    );
+    expect(plc.coil(0)).toBe(false);
+    expect(plc.writes.coils).toBe(1);
+    await storedLater('pump_running', 'GOOD', 0, 0);
   });
 
   it('gives BAD readings while the server is down and recovers by itself when it is back', async () => {
