@@ -24,6 +24,8 @@ export class ModbusTestServer {
     net.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
+      // A client that goes away abruptly (a backend stopping) resets the connection: not the test's failure.
+      socket.on('error', () => undefined);
     });
     const server = new Modbus.server.TCP(net, { holding: this.holding, coils: this.coils });
     server.on('preReadHoldingRegisters', () => this.requests.holding++);
