@@ -62,6 +62,9 @@ export class ModbusDevicesService implements OnApplicationBootstrap, OnModuleDes
   private readonly refused = new Map<string, string>();
   private readonly hosts: OutboundHostPolicy;
   private readonly batcher: Batcher;
+  /** Settled once the stored devices are restored: `ensure` must not take a stored device for a missing one. */
+  private readonly restored: Promise<void>;
+  private markRestored!: () => void;
 
   constructor(
     private readonly config: AppConfig,
@@ -76,6 +79,7 @@ export class ModbusDevicesService implements OnApplicationBootstrap, OnModuleDes
       own === undefined
         ? []
         : [`${own.connectHost.includes(':') ? `[${own.connectHost}]` : own.connectHost}:${own.port}`];
+    this.restored = new Promise((resolve) => (this.markRestored = resolve));
     this.hosts = new OutboundHostPolicy(
       [...config.modbusAllowedHosts, ...simulator],
       'MODBUS_ALLOWED_HOSTS',
@@ -90,10 +94,14 @@ export class ModbusDevicesService implements OnApplicationBootstrap, OnModuleDes
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const device of await this.repository.list()) {
-      this.devices.set(device.id, device);
-      await this.declare(device);
-      this.start(device);
+    try {
+      for (const device of await this.repository.list()) {
+        this.devices.set(device.id, device);
+        await this.declare(device);
+        this.start(device);
+      }
+    } finally {
+      this.markRestored();
     }
     if (this.devices.size > 0) this.logger.log(`Polling ${this.pollers.size} of ${this.devices.size} Modbus devices`);
   }
@@ -135,6 +143,7 @@ export class ModbusDevicesService implements OnApplicationBootstrap, OnModuleDes
    * survive the next start), left alone when equal. The same rules as the API's, with no caller scope to check.
    */
   async ensure(config: ModbusDeviceConfig): Promise<'created' | 'updated' | 'unchanged'> {
+    await this.restored;
     const existing = [...this.devices.values()].find((d) => d.name === config.name);
     if (existing === undefined) {
       await this.create(config, ANONYMOUS);

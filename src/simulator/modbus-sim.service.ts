@@ -40,6 +40,7 @@ export class ModbusSimService implements OnApplicationBootstrap, OnApplicationSh
   private server?: ModbusSimServer;
   private lastError?: string;
   private devices = 0;
+  private registering?: Promise<void>;
 
   constructor(
     private readonly config: AppConfig,
@@ -67,10 +68,15 @@ export class ModbusSimService implements OnApplicationBootstrap, OnApplicationSh
       `Simulator Modbus TCP server on ${own.bindHost}:${own.port}: unit ids 1-${bank.unitCount} ` +
         `(float32 input registers 0-7, setpoint holding 0-1, pump coil 0)`,
     );
-    await this.registerDevices(bank.unitCount, own.connectHost, own.port);
+    // In the background: it waits for the Modbus source to restore its stored devices (a bootstrap hook of its own,
+    // in an order Nest does not promise), and readiness need not wait for it.
+    this.registering = this.registerDevices(bank.unitCount, own.connectHost, own.port).catch((err: unknown) =>
+      this.logger.warn(`Simulator Modbus devices not registered: ${message(err)}`),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.registering;
     await this.server?.stop();
     this.server = undefined;
   }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectSocket, registerUnits, request, storedReadings } from '../support/clients.js';
+import { commandConfirmed, putCommandSettings } from '../support/commands.js';
 import { eventually } from '../support/eventually.js';
 import { ModbusTestServer } from '../support/modbus-server.js';
 import { freePort } from '../support/ports.js';
@@ -266,65 +267,25 @@ describe(`Modbus TCP end to end (${TARGET})`, () => {
   });
 
   it('writes a holding register through the commands API, confirmed by the value the next poll reads back', async () => {
-    const sensors = await backend.request<{ items: { id: number; sensor_type: string }[] }>(
-      'GET',
-      '/api/v1/scada/units/UNIT001/sensors',
-    );
-    const pressure = sensors.body.items.find((s) => s.sensor_type === 'pressure')!;
-    const settings = await backend.request('PUT', `/api/v1/scada/sensors/${pressure.id}/command-settings`, {
+    await putCommandSettings(backend, 'UNIT001', 'pressure', {
       channel: 'modbus',
       confirmation: 'readback',
       readback_tolerance: 0.01,
       timeout_ms: 5000,
     });
-    expect(settings.status).toBe(200);
-    const sent = await backend.request<{ id: string }>(
-      'POST',
-      '/api/v1/scada/units/UNIT001/sensors/pressure/commands',
-      {
-        value: 20.5,
-      },
-    );
-    expect(sent.status).toBe(202);
-    await eventually(
-      async () => {
-        const reply = await backend.request<{ state: string }>('GET', `/api/v1/scada/commands/${sent.body.id}`);
-        expect(reply.body.state).toBe('confirmed');
-      },
-      15_000,
-      100,
-    );
+    await commandConfirmed(backend, 'UNIT001', 'pressure', 20.5);
     expect(plc.holding.readInt16BE(4 * 2)).toBe(205);
     await storedLater('pressure', 'GOOD', 0, 20.5);
   });
 
   it("writes a coil through the commands API: the server's coil changes, and the readback confirms it", async () => {
-    const sensors = await backend.request<{ items: { id: number; sensor_type: string }[] }>(
-      'GET',
-      '/api/v1/scada/units/UNIT001/sensors',
-    );
-    const pump = sensors.body.items.find((s) => s.sensor_type === 'pump_running')!;
-    const settings = await backend.request('PUT', `/api/v1/scada/sensors/${pump.id}/command-settings`, {
+    await putCommandSettings(backend, 'UNIT001', 'pump_running', {
       channel: 'modbus',
       confirmation: 'readback',
       timeout_ms: 5000,
     });
-    expect(settings.status).toBe(200);
     expect(plc.coil(0)).toBe(true);
-    const sent = await backend.request<{ id: string }>(
-      'POST',
-      '/api/v1/scada/units/UNIT001/sensors/pump_running/commands',
-      { value: 0 },
-    );
-    expect(sent.status).toBe(202);
-    await eventually(
-      async () => {
-        const reply = await backend.request<{ state: string }>('GET', `/api/v1/scada/commands/${sent.body.id}`);
-        expect(reply.body.state).toBe('confirmed');
-      },
-      15_000,
-      100,
-    );
+    await commandConfirmed(backend, 'UNIT001', 'pump_running', 0);
     expect(plc.coil(0)).toBe(false);
     expect(plc.writes.coils).toBe(1);
     await storedLater('pump_running', 'GOOD', 0, 0);

@@ -2,20 +2,12 @@ import { Socket as NetSocket } from 'node:net';
 import Modbus from 'jsmodbus';
 import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
-import { BackendProcess } from '../support/backend.js';
+import { BackendProcess, QUIET_SIMULATOR } from '../support/backend.js';
 import { connectDb, connectSocket, request, storedReadings } from '../support/clients.js';
+import { commandConfirmed } from '../support/commands.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/ports.js';
 import { createTarget, TARGET, type TestTarget } from '../support/target.js';
-
-/** No random faults, outages or maintenance: every poll of a running simulator is GOOD. */
-const QUIET = {
-  SIMULATOR_BAD_QUALITY_PROBABILITY: '0',
-  SIMULATOR_UNCERTAIN_QUALITY_PROBABILITY: '0',
-  SIMULATOR_OUTLIER_PROBABILITY: '0',
-  SIMULATOR_OUTAGE_INTERVAL_S: '0',
-  SIMULATOR_MAINTENANCE_INTERVAL_S: '0',
-};
 
 interface Device {
   id: string;
@@ -110,32 +102,13 @@ describe(`simulator over Modbus TCP (${TARGET})`, () => {
     );
   }
 
-  async function command(sensor: string, value: number): Promise<void> {
-    const sent = await backend.request<{ id: string }>(
-      'POST',
-      `/api/v1/scada/units/MB-UNIT001/sensors/${sensor}/commands`,
-      {
-        value,
-      },
-    );
-    expect(sent.status).toBe(202);
-    await eventually(
-      async () => {
-        const reply = await backend.request<{ state: string }>('GET', `/api/v1/scada/commands/${sent.body.id}`);
-        expect(reply.body.state).toBe('confirmed');
-      },
-      20_000,
-      100,
-    );
-  }
-
   beforeAll(async () => {
     port = await freePort();
     target = await createTarget('simulator_modbus');
     backend = await BackendProcess.start({
       env: {
         ...target.env,
-        ...QUIET,
+        ...QUIET_SIMULATOR,
         SIMULATOR_AUTOSTART: 'true',
         SIMULATOR_UNITS: '2',
         SIMULATOR_INTERVAL_MS: '250',
@@ -155,7 +128,12 @@ describe(`simulator over Modbus TCP (${TARGET})`, () => {
   });
 
   it('registers a device per simulated unit at start, polled into MB- units: stored and live', async () => {
-    const listed = await devices();
+    // Registered in the background at start-up.
+    const listed = await eventually(async () => {
+      const all = await devices();
+      expect(all).toHaveLength(2);
+      return all;
+    }, 20_000);
     expect(listed.map((d) => [d.name, d.host, d.port, d.modbus_unit_id])).toEqual([
       ['simulator-UNIT001', '127.0.0.1', port, 1],
       ['simulator-UNIT002', '127.0.0.1', port, 2],
@@ -199,7 +177,7 @@ describe(`simulator over Modbus TCP (${TARGET})`, () => {
   });
 
   it('writes the setpoint holding register through the commands API, confirmed by readback and held by the server', async () => {
-    await command('temperature_setpoint', 12.5);
+    await commandConfirmed(backend, 'MB-UNIT001', 'temperature_setpoint', 12.5);
     probe = await Probe.open(port, 1);
     expect(await probe.setpoint()).toBe(12.5);
     await storedLater('temperature_setpoint', 0, (r) => r.quality === 'GOOD' && r.value === 12.5);
@@ -218,7 +196,7 @@ describe(`simulator over Modbus TCP (${TARGET})`, () => {
   it('writes the pump coil, confirmed by readback; the simulated pump stops and the flow polled falls', async () => {
     expect(await probe!.pump()).toBe(true);
     const before = Date.now();
-    await command('pump', 0);
+    await commandConfirmed(backend, 'MB-UNIT001', 'pump', 0);
     expect(await probe!.pump()).toBe(false);
     await storedLater('pump', before, (r) => r.quality === 'GOOD' && r.value === 0);
     await storedLater('flow_rate', before, (r) => r.quality === 'GOOD' && r.value < 10);
@@ -250,6 +228,10 @@ describe(`simulator over Modbus TCP (${TARGET})`, () => {
     await backend.restart();
     await openDb();
     const restarted = Date.now();
+    await eventually(async () => {
+      const health = await backend.getJson('/health');
+      expect(health.simulator_modbus_server).toMatchObject({ listening: true, devices: 2 });
+    }, 20_000);
     expect((await devices()).map((d) => d.name)).toEqual(['simulator-UNIT001', 'simulator-UNIT002']);
     await storedLater('temperature', restarted, (r) => r.quality === 'GOOD');
     const { rows } = await db!.query<{ n: number }>(
