@@ -7,10 +7,10 @@
  *   npm run bench                                   (builds into dist/)
  *   npx tsc -p tsconfig.build.json --outDir dist-x && node dist-x/bench/ingest.bench.js
  *
- * Environment: BENCH_READINGS (100000), BENCH_LATENCY_RATE (readings/s, 10000), BENCH_LATENCY_SECONDS (10), BENCH_LATENCY_CLIENTS (100, the units dealt out between them),
- * BENCH_INFLIGHT (unacknowledged publishes, 2000), BENCH_PG_URL (admin URL; a bench_<pid> database is created
- * on that server and dropped at the end), BENCH_BACKEND_ENV (JSON object of extra backend variables, to compare
- * settings such as INGEST_BATCH_SIZE).
+ * Environment: BENCH_READINGS (100000), BENCH_LATENCY_RATE (readings/s, 10000), BENCH_LATENCY_SECONDS (10),
+ * BENCH_LATENCY_CLIENTS (100 Socket.IO clients, the units dealt out between them), BENCH_INFLIGHT (unacknowledged
+ * publishes, 2000), BENCH_PG_URL (admin URL; a bench_<pid> database is created on that server and dropped at the
+ * end), BENCH_BACKEND_ENV (JSON object of extra backend variables, to compare settings such as INGEST_BATCH_SIZE).
  *
  * Every process here shares the machine's cores, so each phase also reports where the CPU went: a figure taken
  * while the load generator or other work held the cores says more about the machine than about the backend.
