@@ -249,6 +249,12 @@ export class PlantModel {
     return slot.control.command(point, value);
   }
 
+  /** A unit's writable points as they stand: the setpoint unset until commanded, the pump on until commanded off. */
+  controlOf(unitId: string): { setpoint: number | undefined; pumpOn: boolean } {
+    const control = this.byId.get(unitId)?.control;
+    return { setpoint: control?.setpoint, pumpOn: control?.pumpOn ?? true };
+  }
+
   /** Ends a unit's scenario (or all its scenarios) early; returns how many ended. */
   cancel(unitId: string, scenario?: ScenarioName): number {
     const scenarios = this.byId.get(unitId)?.scenarios;

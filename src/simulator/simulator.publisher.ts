@@ -100,17 +100,7 @@ export class SimulatorPublisher {
 
   /** Resolves once connected, or with false after `timeoutMs` (the client keeps trying). */
   waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.client.connected) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (connected: boolean): void => {
-        clearTimeout(timer);
-        this.client.off('connect', onConnect);
-        resolve(connected);
-      };
-      const onConnect = (): void => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.client.on('connect', onConnect);
-    });
+    return waitForConnection(this.client, timeoutMs);
   }
 
   /**
@@ -208,27 +198,9 @@ export class SimulatorPublisher {
     this.readingsPublished += readings.length;
   }
 
-  /**
-   * Disconnects: cleanly when connected (what was handed to the socket goes out before the DISCONNECT, and mqtt.js
-   * waits for outstanding QoS 1 acknowledgements), forcibly when not or when the broker does not answer in time,
-   * so stopping never hangs on an absent broker.
-   */
+  /** Disconnects (endClient): cleanly when it can, forcibly when the broker does not answer in time. */
   async end(timeoutMs = 5000): Promise<void> {
-    const client = this.client;
-    let acknowledged = Object.keys(client.outgoing).length === 0;
-    if (client.connected && !acknowledged) {
-      // Waited for here rather than by end(false): once a graceful end has begun, mqtt.js ignores a forced one.
-      let timer: NodeJS.Timeout | undefined;
-      let onEmpty: (() => void) | undefined;
-      acknowledged = await new Promise<boolean>((resolve) => {
-        onEmpty = () => resolve(true);
-        timer = setTimeout(() => resolve(false), timeoutMs);
-        client.once('outgoingEmpty', onEmpty);
-      });
-      clearTimeout(timer);
-      if (onEmpty) client.off('outgoingEmpty', onEmpty);
-    }
-    await client.endAsync(!(client.connected && acknowledged));
+    await endClient(this.client, timeoutMs);
   }
 
   /** One shared callback for every QoS 1 reading, so in-flight tracking allocates nothing per message. */
@@ -247,4 +219,41 @@ export class SimulatorPublisher {
     }
     return topics;
   }
+}
+
+/** Resolves once the client is connected, or with false after `timeoutMs` (the client keeps trying). */
+export function waitForConnection(client: MqttClient, timeoutMs: number): Promise<boolean> {
+  if (client.connected) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (connected: boolean): void => {
+      clearTimeout(timer);
+      client.off('connect', onConnect);
+      resolve(connected);
+    };
+    const onConnect = (): void => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('connect', onConnect);
+  });
+}
+
+/**
+ * Disconnects: cleanly when connected (what was handed to the socket goes out before the DISCONNECT, and outstanding
+ * QoS 1 acknowledgements are waited for), forcibly when not or when the broker does not answer in time, so stopping
+ * never hangs on an absent broker.
+ */
+export async function endClient(client: MqttClient, timeoutMs: number): Promise<void> {
+  let acknowledged = Object.keys(client.outgoing).length === 0;
+  if (client.connected && !acknowledged) {
+    // Waited for here rather than by end(false): once a graceful end has begun, mqtt.js ignores a forced one.
+    let timer: NodeJS.Timeout | undefined;
+    let onEmpty: (() => void) | undefined;
+    acknowledged = await new Promise<boolean>((resolve) => {
+      onEmpty = () => resolve(true);
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      client.once('outgoingEmpty', onEmpty);
+    });
+    clearTimeout(timer);
+    if (onEmpty) client.off('outgoingEmpty', onEmpty);
+  }
+  await client.endAsync(!(client.connected && acknowledged));
 }
