@@ -55,8 +55,21 @@ export function publishAll(
   payloads: string[],
   inflight: number,
 ): Promise<PublishResult> {
+  return publishWindow(payloads.length, inflight, (i, onAck) =>
+    client.publish(topics[sensorOf(i)], payloads[i], { qos: 1 }, onAck),
+  );
+}
+
+/**
+ * Sends messages 0 … count − 1 in order with up to `inflight` awaiting their acknowledgement; `send` publishes
+ * message i and calls `onAck` when the broker acknowledged it (the window of publishAll, for any clients).
+ */
+export function publishWindow(
+  count: number,
+  inflight: number,
+  send: (i: number, onAck: (err?: Error) => void) => void,
+): Promise<PublishResult> {
   return new Promise((resolve) => {
-    const count = payloads.length;
     let sent = 0;
     let acked = 0;
     let errors = 0;
@@ -67,10 +80,7 @@ export function publishAll(
       else pump();
     };
     const pump = (): void => {
-      while (sent < count && sent - acked < inflight) {
-        const i = sent++;
-        client.publish(topics[sensorOf(i)], payloads[i], { qos: 1 }, onAck);
-      }
+      while (sent < count && sent - acked < inflight) send(sent++, onAck);
     };
     if (count === 0) resolve({ firstAt, ackedAt: firstAt, errors });
     else pump();
