@@ -233,7 +233,10 @@ export class SimulatorStatusDto {
   status_messages_published!: number;
   @ApiProperty({ type: SimulatorTicksDto })
   ticks!: SimulatorTicksDto;
-  @ApiProperty({ type: SimulatorCommandsDto, description: 'Commands received on the units’ set topics' })
+  @ApiProperty({
+    type: SimulatorCommandsDto,
+    description: 'Commands received on the units’ set topics (in Sparkplug mode: DCMD metrics)',
+  })
   commands!: SimulatorCommandsDto;
   @ApiProperty({ type: [ActiveScenarioDto] })
   active_scenarios!: ActiveScenarioDto[];
