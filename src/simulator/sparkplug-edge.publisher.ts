@@ -1,26 +1,22 @@
 import type { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
-import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import type { PlantModel, PlantTick } from './plant-model.js';
 import type { CommandCounts } from './simulator-command.handler.js';
 import {
   type Blocked,
+  connectSimulatorClient,
   endClient,
   MAX_BUFFERED_BYTES,
   MAX_IN_FLIGHT,
+  type SimulatorConnection,
   waitForConnection,
 } from './simulator.publisher.js';
 import { type EdgeMessage, SparkplugEdgeNode } from './sparkplug-edge.js';
 import { SENSOR_COUNT } from './unit-model.js';
 
-export interface EdgePublisherOptions {
-  host: string;
-  port: number;
-  clientId: string;
-  username?: string;
-  password?: string;
-  keepalive: number;
+export interface EdgePublisherOptions extends SimulatorConnection {
   /** The Sparkplug group of the edge node (SIMULATOR_SPARKPLUG_GROUP). */
   group: string;
   edgeNode: string;
@@ -69,19 +65,7 @@ export class SparkplugEdgePublisher {
     );
     this.publishOptions = { qos: options.qos };
     const will = this.edge.death(this.nextBd);
-    this.client = mqtt.connect({
-      host: options.host,
-      port: options.port,
-      protocol: 'mqtt',
-      protocolVersion: 4,
-      clientId: options.clientId,
-      username: options.username,
-      password: options.password,
-      keepalive: options.keepalive,
-      clean: true,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      queueQoSZero: false,
+    this.client = connectSimulatorClient(options, {
       // Subscribed again in every session before its birth (Sparkplug's order), not by mqtt.js after it.
       resubscribe: false,
       will: { topic: will.topic, payload: bytes(will.payload), qos: 1, retain: false },
@@ -149,7 +133,6 @@ export class SparkplugEdgePublisher {
 
   /** A new session: its bdSeq is the will's; the next connection's will gets the next one. Subscribe, then birth. */
   private onSession(): void {
-    (this.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     this.lastError = undefined;
     const bd = this.nextBd;
     this.nextBd = this.edge.startSession(bd);

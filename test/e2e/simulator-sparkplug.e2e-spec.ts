@@ -1,19 +1,11 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type pg from 'pg';
+import { NORMAL_RANGES, SENSOR_TYPES } from '../../src/simulator/unit-model.js';
 import { DataType, encodeWire } from '../../src/sparkplug/sparkplug.codec.js';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, storedReadings } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { createTarget, TARGET, testId, type TestTarget } from '../support/target.js';
-
-const SENSORS = ['temperature', 'pressure', 'flow_rate', 'power'];
-/** The documented normal-operation ranges (docs/simulator.md). */
-const RANGES: Record<string, [number, number]> = {
-  temperature: [-10, 40],
-  pressure: [0.5, 8],
-  flow_rate: [50, 300],
-  power: [30, 120],
-};
 
 interface NodeView {
   id: string;
@@ -87,15 +79,15 @@ describe(`simulator as a Sparkplug edge node (${TARGET})`, () => {
 
     await eventually(async () => {
       for (const unit of units) {
-        for (const sensor of SENSORS) expect((await storedReadings(db, unit, sensor)).length).toBeGreaterThan(2);
+        for (const sensor of SENSOR_TYPES) expect((await storedReadings(db, unit, sensor)).length).toBeGreaterThan(2);
       }
     }, 60_000);
     for (const unit of units) {
-      for (const sensor of SENSORS) {
+      for (const sensor of SENSOR_TYPES) {
         for (const r of await storedReadings(db, unit, sensor)) {
           expect(r.quality).toBe('GOOD');
-          expect(Number(r.value)).toBeGreaterThanOrEqual(RANGES[sensor][0]);
-          expect(Number(r.value)).toBeLessThanOrEqual(RANGES[sensor][1]);
+          expect(Number(r.value)).toBeGreaterThanOrEqual(NORMAL_RANGES[sensor].min);
+          expect(Number(r.value)).toBeLessThanOrEqual(NORMAL_RANGES[sensor].max);
         }
       }
       // The pump is a Boolean metric: a digital point, on (1) until commanded.
