@@ -46,8 +46,9 @@ export interface PublishResult {
 }
 
 /**
- * Publishes every message (message i on `topics[topicOf(i)]`) at QoS 1 with up to `inflight` unacknowledged: as fast as the broker takes them, without
- * one round trip per message and without piling the whole run into the socket buffer.
+ * Publishes every message (message i on `topics[topicOf(i)]`) at QoS 1 with up to `inflight` unacknowledged: as
+ * fast as the broker takes them, without one round trip per message and without piling the whole run into the
+ * socket buffer.
  */
 export function publishAll(
   client: MqttClient,
@@ -56,8 +57,21 @@ export function publishAll(
   inflight: number,
   topicOf: (i: number) => number = sensorOf,
 ): Promise<PublishResult> {
+  return publishWindow(payloads.length, inflight, (i, onAck) =>
+    client.publish(topics[topicOf(i)], payloads[i], { qos: 1 }, onAck),
+  );
+}
+
+/**
+ * Sends messages 0 … count − 1 in order with up to `inflight` awaiting their acknowledgement; `send` publishes
+ * message i and calls `onAck` when the broker acknowledged it (the window of publishAll, for any clients).
+ */
+export function publishWindow(
+  count: number,
+  inflight: number,
+  send: (i: number, onAck: (err?: Error) => void) => void,
+): Promise<PublishResult> {
   return new Promise((resolve) => {
-    const count = payloads.length;
     let sent = 0;
     let acked = 0;
     let errors = 0;
@@ -68,10 +82,7 @@ export function publishAll(
       else pump();
     };
     const pump = (): void => {
-      while (sent < count && sent - acked < inflight) {
-        const i = sent++;
-        client.publish(topics[topicOf(i)], payloads[i], { qos: 1 }, onAck);
-      }
+      while (sent < count && sent - acked < inflight) send(sent++, onAck);
     };
     if (count === 0) resolve({ firstAt, ackedAt: firstAt, errors });
     else pump();

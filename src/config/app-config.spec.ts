@@ -194,6 +194,18 @@ describe('AppConfig', () => {
     expect(new AppConfig({ SIMULATOR_AUTOSTART: 'false' }).simulatorAutostart).toBe(false);
   });
 
+  it('speaks JSON unless told Sparkplug, and refuses a Sparkplug group that is not an id', () => {
+    expect(new AppConfig({})).toMatchObject({ simulatorProtocol: 'json', simulatorSparkplugGroup: 'ThermaCore' });
+    expect(new AppConfig({ SIMULATOR_PROTOCOL: 'sparkplug', SIMULATOR_SPARKPLUG_GROUP: 'Plant-1' })).toMatchObject({
+      simulatorProtocol: 'sparkplug',
+      simulatorSparkplugGroup: 'Plant-1',
+    });
+    expect(() => new AppConfig({ SIMULATOR_PROTOCOL: 'opcua' })).toThrow(/SIMULATOR_PROTOCOL/);
+    for (const bad of ['a/b', 'a+', '#', 'two words', 'STATE']) {
+      expect(() => new AppConfig({ SIMULATOR_SPARKPLUG_GROUP: bad })).toThrow(/SIMULATOR_SPARKPLUG_GROUP/);
+    }
+  });
+
   it('reads simulator probabilities as decimals and refuses ones that cannot be', () => {
     const config = new AppConfig({ SIMULATOR_BAD_QUALITY_PROBABILITY: '0.25', SIMULATOR_OUTLIER_PROBABILITY: '1e-4' });
     expect(config.simulatorBadQualityProbability).toBe(0.25);

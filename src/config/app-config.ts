@@ -245,6 +245,10 @@ export class AppConfig {
   /** Undefined: every run draws a random seed and follows the wall clock. */
   readonly simulatorSeed?: string;
   readonly simulatorQos: 0 | 1;
+  /** What the simulator speaks by default (SIMULATOR_PROTOCOL). */
+  readonly simulatorProtocol: 'json' | 'sparkplug';
+  /** Sparkplug group of the simulator's edge node (SIMULATOR_SPARKPLUG_GROUP). */
+  readonly simulatorSparkplugGroup: string;
   readonly simulatorBadQualityProbability: number;
   readonly simulatorUncertainQualityProbability: number;
   readonly simulatorOutlierProbability: number;
@@ -407,6 +411,12 @@ export class AppConfig {
     if (isIP(String(v.SIMULATOR_MODBUS_HOST)) === 0) {
       problems.push(`SIMULATOR_MODBUS_HOST must be an IP address, got '${v.SIMULATOR_MODBUS_HOST}'`);
     }
+    const simulatorGroup = String(v.SIMULATOR_SPARKPLUG_GROUP ?? '');
+    if (!/^[^/+#\s]{1,64}$/.test(simulatorGroup) || simulatorGroup === 'STATE') {
+      problems.push(
+        `SIMULATOR_SPARKPLUG_GROUP: '${simulatorGroup}' is not a Sparkplug group id (1-64 characters, no '/', '+', '#', spaces; not STATE)`,
+      );
+    }
     if (problems.length > 0) throw new ConfigError(problems);
 
     const str = (name: EnvName): string => String(v[name]);
@@ -568,6 +578,8 @@ export class AppConfig {
     this.simulatorRate = int('SIMULATOR_RATE');
     this.simulatorSeed = opt('SIMULATOR_SEED');
     this.simulatorQos = int('SIMULATOR_QOS') === 1 ? 1 : 0;
+    this.simulatorProtocol = str('SIMULATOR_PROTOCOL') === 'sparkplug' ? 'sparkplug' : 'json';
+    this.simulatorSparkplugGroup = str('SIMULATOR_SPARKPLUG_GROUP');
     this.simulatorBadQualityProbability = num('SIMULATOR_BAD_QUALITY_PROBABILITY');
     this.simulatorUncertainQualityProbability = num('SIMULATOR_UNCERTAIN_QUALITY_PROBABILITY');
     this.simulatorOutlierProbability = num('SIMULATOR_OUTLIER_PROBABILITY');

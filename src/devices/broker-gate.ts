@@ -8,6 +8,7 @@ import {
   type BrokerIdentity,
   type BrokerRefusal,
   publishRefusal,
+  type SimulatorEdgeNode,
   subscribeAllowed,
 } from './device-access.js';
 
@@ -82,14 +83,15 @@ export class BrokerGate {
   }
 
   /**
-   * The units of the simulator's run, whose command topics it may subscribe to and acknowledge. Set before the run
+   * The units of the simulator's run, whose command topics it may subscribe to and acknowledge (and, in Sparkplug
+   * mode, its edge node, whose births, data and deaths it may publish and whose NCMD/DCMD it may read). Set before the run
    * connects: the simulator connects anew at every start, and a connection keeps the identity it authenticated with.
    */
-  setSimulatorUnits(units: readonly string[]): void {
+  setSimulatorUnits(units: readonly string[], sparkplug?: SimulatorEdgeNode): void {
     const entry = this.internal.get(SIMULATOR_USER)!;
     this.internal.set(SIMULATOR_USER, {
       ...entry,
-      identity: { kind: 'simulator', name: 'simulator', units: new Set(units) },
+      identity: { kind: 'simulator', name: 'simulator', units: new Set(units), sparkplug },
     });
   }
 

@@ -58,6 +58,48 @@ describe('publishRefusal', () => {
     expect(publishRefusal(simulator, 'scada', topic, false)).toBe(expected);
   });
 
+  it.each([
+    ['spBv1.0/Plant/NBIRTH/Simulator', undefined],
+    ['spBv1.0/Plant/NDEATH/Simulator', undefined],
+    ['spBv1.0/Plant/DDATA/Simulator/UNIT001', undefined],
+    ['spBv1.0/Plant/DBIRTH/Simulator/UNIT002', undefined],
+    ['spBv1.0/Plant/DDATA/Simulator/UNIT003', 'publish_topic_denied'],
+    ['spBv1.0/Plant/NCMD/Simulator', 'publish_topic_denied'],
+    ['spBv1.0/Plant/DCMD/Simulator/UNIT001', 'publish_topic_denied'],
+    ['spBv1.0/Plant/NBIRTH/Other', 'publish_topic_denied'],
+    ['spBv1.0/Other/NBIRTH/Simulator', 'publish_topic_denied'],
+    ['spBv1.0/STATE/thermacore', 'publish_topic_denied'],
+    ['spBv1.0/Plant/DDATA/Simulator/UNIT001/x', 'publish_topic_denied'],
+  ] as const)('simulator as Sparkplug edge node: its own node and devices only: %s → %s', (topic, expected) => {
+    const edge: BrokerIdentity = {
+      ...simulator,
+      sparkplug: { group: 'Plant', edgeNode: 'Simulator' },
+    };
+    expect(publishRefusal(edge, 'scada', topic, false)).toBe(expected);
+    expect(publishRefusal(edge, 'scada', topic, true)).toBe('publish_retain_denied');
+    // A simulator speaking JSON, and a device, publish nothing under spBv1.0/.
+    expect(publishRefusal(simulator, 'scada', topic, false)).toBe('publish_topic_denied');
+    expect(publishRefusal(device(true), 'scada', topic, false)).toBe('publish_topic_denied');
+  });
+
+  it.each([
+    ['spBv1.0/Plant/NCMD/Simulator', true],
+    ['spBv1.0/Plant/DCMD/Simulator/+', true],
+    ['spBv1.0/Plant/DCMD/Simulator/UNIT001', true],
+    ['spBv1.0/Plant/DCMD/Simulator/UNIT009', false],
+    ['spBv1.0/Plant/DDATA/Simulator/+', false],
+    ['spBv1.0/Plant/#', false],
+    ['spBv1.0/#', false],
+    ['spBv1.0/Other/NCMD/Simulator', false],
+  ] as const)('simulator as Sparkplug edge node subscribes to its own commands only: %s → %s', (filter, allowed) => {
+    const edge: BrokerIdentity = {
+      ...simulator,
+      sparkplug: { group: 'Plant', edgeNode: 'Simulator' },
+    };
+    expect(subscribeAllowed(edge, 'scada', filter)).toBe(allowed);
+    expect(subscribeAllowed(simulator, 'scada', filter)).toBe(false);
+  });
+
   it('lets a simulator with no run (no units) acknowledge nothing', () => {
     const idle: BrokerIdentity = { kind: 'simulator', name: 'simulator', units: new Set() };
     expect(publishRefusal(idle, 'scada', 'scada/UNIT001/pump/set/ack', false)).toBe('publish_topic_denied');

@@ -8,9 +8,31 @@ import { IDENTIFIER } from '../common/identifier.js';
  */
 export type BrokerIdentity =
   | { kind: 'backend'; name: string }
-  | { kind: 'simulator'; name: string; units: ReadonlySet<string> }
+  | { kind: 'simulator'; name: string; units: ReadonlySet<string>; sparkplug?: SimulatorEdgeNode }
   | { kind: 'anonymous'; name: string }
   | { kind: 'device'; name: string; units: ReadonlySet<string>; publishStatus: boolean };
+
+/** The Sparkplug edge node the simulator runs as (SIMULATOR_PROTOCOL=sparkplug): its units are its devices. */
+export interface SimulatorEdgeNode {
+  group: string;
+  edgeNode: string;
+}
+
+const SPARKPLUG_NAMESPACE = 'spBv1.0/';
+const NODE_OUT = new Set(['NBIRTH', 'NDATA', 'NDEATH']);
+const DEVICE_OUT = new Set(['DBIRTH', 'DDATA', 'DDEATH']);
+
+/**
+ * The simulator's Sparkplug rights: publish its node's NBIRTH/NDATA/NDEATH and its units' DBIRTH/DDATA/DDEATH,
+ * subscribe to its node's NCMD and its devices' DCMD (`+` or one of its units). Nothing of other nodes or groups.
+ */
+function sparkplugAllowed(node: SimulatorEdgeNode, units: ReadonlySet<string>, topic: string, filter: boolean) {
+  const [, group, type, edgeNode, device, ...rest] = topic.split('/');
+  if (group !== node.group || edgeNode !== node.edgeNode || rest.length > 0) return false;
+  if (device === undefined) return filter ? type === 'NCMD' : NODE_OUT.has(type);
+  const ofOurs = units.has(device) || (filter && device === '+');
+  return ofOurs && (filter ? type === 'DCMD' : DEVICE_OUT.has(type));
+}
 
 /** Why the embedded broker refused something; each has its own counter in /metrics. */
 export type BrokerRefusal =
@@ -42,7 +64,8 @@ function levelsUnder(prefix: string, topic: string): string[] | undefined {
  * What an identity may publish: the backend anything but `$` topics; the simulator readings and statuses of any
  * unit (it is part of this process) and command acks of the units of its current run; a device readings
  * `{prefix}/{unit}/{sensor}` and command acks `{prefix}/{unit}/{sensor}/set/ack` of its own units, statuses
- * `{prefix}/{unit}/status` only when allowed to, and never retained. Anonymous clients (MQTT_ALLOW_ANONYMOUS=true) are a lab bench: what the backend may.
+ * `{prefix}/{unit}/status` only when allowed to, and never retained. In Sparkplug mode the simulator also publishes its
+ * edge node's births, data and deaths (sparkplugAllowed). Anonymous clients (MQTT_ALLOW_ANONYMOUS=true) are a lab bench: what the backend may.
  */
 export function publishRefusal(
   identity: BrokerIdentity,
@@ -53,6 +76,12 @@ export function publishRefusal(
   if (topic.startsWith('$')) return 'publish_topic_denied';
   if (identity.kind === 'backend' || identity.kind === 'anonymous') return undefined;
   if (retain) return 'publish_retain_denied';
+  if (topic.startsWith(SPARKPLUG_NAMESPACE)) {
+    const node = identity.kind === 'simulator' ? identity.sparkplug : undefined;
+    return node !== undefined && sparkplugAllowed(node, identity.units, topic, false)
+      ? undefined
+      : 'publish_topic_denied';
+  }
   const levels = levelsUnder(prefix, topic);
   if (levels === undefined || !IDENTIFIER.test(levels[0]) || !IDENTIFIER.test(levels[1] ?? '')) {
     return 'publish_topic_denied';
@@ -75,6 +104,9 @@ export function publishRefusal(
  */
 export function subscribeAllowed(identity: BrokerIdentity, prefix: string, filter: string): boolean {
   if (identity.kind === 'backend' || identity.kind === 'anonymous') return true;
+  if (identity.kind === 'simulator' && identity.sparkplug !== undefined && filter.startsWith(SPARKPLUG_NAMESPACE)) {
+    return sparkplugAllowed(identity.sparkplug, identity.units, filter, true);
+  }
   const levels = levelsUnder(prefix, filter);
   return (
     levels !== undefined &&

@@ -6,14 +6,14 @@ describe('planRun', () => {
   it('runs the configured defaults when asked for nothing: 5 units × 4 sensors each second, unseeded', () => {
     expect(planRun({}, DEFAULTS)).toEqual({
       ok: true,
-      plan: { units: 5, intervalMs: 1000, targetRate: 20, seed: undefined },
+      plan: { protocol: 'json', units: 5, intervalMs: 1000, targetRate: 20, seed: undefined },
     });
   });
 
   it('turns a rate into the interval that carries it: 1,000 units at 50,000 readings/s tick every 80 ms', () => {
     expect(planRun({ units: 1000, rate: 50_000 }, DEFAULTS)).toEqual({
       ok: true,
-      plan: { units: 1000, intervalMs: 80, targetRate: 50_000, seed: undefined },
+      plan: { protocol: 'json', units: 1000, intervalMs: 80, targetRate: 50_000, seed: undefined },
     });
   });
 
@@ -43,6 +43,13 @@ describe('planRun', () => {
     expect(planRun({ units: 10_000, rate: 1 }, DEFAULTS)).toEqual({
       ok: false,
       error: expect.stringContaining('ask for a higher rate'),
+    });
+  });
+
+  it('speaks the configured protocol unless the request names one', () => {
+    expect(planRun({}, { ...DEFAULTS, protocol: 'sparkplug' })).toMatchObject({ plan: { protocol: 'sparkplug' } });
+    expect(planRun({ protocol: 'json' }, { ...DEFAULTS, protocol: 'sparkplug' })).toMatchObject({
+      plan: { protocol: 'json' },
     });
   });
 

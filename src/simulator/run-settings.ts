@@ -15,8 +15,13 @@ export const MAX_SEED = 0xffffffff;
  */
 export const SEEDED_MODEL_START_MS = Date.UTC(2025, 0, 6, 8);
 
+/** What the simulator speaks: `{prefix}/{unit}/{sensor}` JSON, or Sparkplug B (one edge node, a device per unit). */
+export const SIMULATOR_PROTOCOLS = ['json', 'sparkplug'] as const;
+export type SimulatorProtocol = (typeof SIMULATOR_PROTOCOLS)[number];
+
 /** What a start request may set; anything left out comes from the configuration. */
 export interface RunRequest {
+  protocol?: SimulatorProtocol;
   units?: number;
   intervalMs?: number;
   /** Readings per second; sets the interval to units × 4 / rate. */
@@ -26,6 +31,8 @@ export interface RunRequest {
 
 /** The configured defaults (SIMULATOR_*). */
 export interface RunDefaults {
+  /** SIMULATOR_PROTOCOL; json when not given. */
+  protocol?: SimulatorProtocol;
   units: number;
   intervalMs: number;
   /** 0: no rate configured, the interval applies. */
@@ -35,6 +42,7 @@ export interface RunDefaults {
 
 /** A run's resolved settings. */
 export interface RunPlan {
+  protocol: SimulatorProtocol;
   units: number;
   /** May have a fraction when derived from a rate. */
   intervalMs: number;
@@ -102,6 +110,7 @@ export function planRun(request: RunRequest, defaults: RunDefaults): PlanResult 
   return {
     ok: true,
     plan: {
+      protocol: request.protocol ?? defaults.protocol ?? 'json',
       units,
       intervalMs,
       targetRate: rate ?? (perTick * 1000) / intervalMs,

@@ -9,6 +9,8 @@ import {
   MAX_SIMULATED_UNITS,
   MIN_INTERVAL_MS,
   type RunRequest,
+  SIMULATOR_PROTOCOLS,
+  type SimulatorProtocol,
 } from './run-settings.js';
 import { SCENARIO_NAMES, type ExpectedAlarm, type ScenarioDefinition } from './scenarios.js';
 import type { SimulatorSnapshot } from './simulator.service.js';
@@ -39,6 +41,17 @@ const SEED_SCHEMA = {
 };
 
 export class StartSimulatorDto {
+  /** What the simulator speaks in this run. */
+  @ApiPropertyOptional({
+    enum: SIMULATOR_PROTOCOLS,
+    description:
+      'json: {prefix}/{unit}/{sensor} readings; sparkplug: one Sparkplug B edge node with a device per unit, stored only with SPARKPLUG_ENABLED=true (default SIMULATOR_PROTOCOL)',
+    example: 'json',
+  })
+  @IsOptional()
+  @IsIn(SIMULATOR_PROTOCOLS)
+  protocol?: SimulatorProtocol;
+
   /** Simulated units, named UNIT001, UNIT002, ... */
   @ApiPropertyOptional({
     type: 'integer',
@@ -193,6 +206,8 @@ export class SimulatorStatusDto {
   /** Units of the current (or last) run; the configured count before the first. */
   @ApiProperty({ description: 'Units of the current or last run (the configured count before the first)' })
   units!: number;
+  @ApiProperty({ enum: SIMULATOR_PROTOCOLS, description: 'What the current or last run speaks (SIMULATOR_PROTOCOL)' })
+  protocol!: SimulatorProtocol;
   @ApiProperty({ description: 'Time between ticks in ms (may have a fraction when set by a rate)' })
   interval_ms!: number;
   @ApiProperty({ enum: [0, 1], description: 'MQTT QoS of the readings (SIMULATOR_QOS)' })
@@ -218,7 +233,10 @@ export class SimulatorStatusDto {
   status_messages_published!: number;
   @ApiProperty({ type: SimulatorTicksDto })
   ticks!: SimulatorTicksDto;
-  @ApiProperty({ type: SimulatorCommandsDto, description: 'Commands received on the units’ set topics' })
+  @ApiProperty({
+    type: SimulatorCommandsDto,
+    description: 'Commands received on the units’ set topics (in Sparkplug mode: DCMD metrics)',
+  })
   commands!: SimulatorCommandsDto;
   @ApiProperty({ type: [ActiveScenarioDto] })
   active_scenarios!: ActiveScenarioDto[];
@@ -248,7 +266,7 @@ export class ScenarioDto {
 }
 
 export function toRunRequest(dto: StartSimulatorDto): RunRequest {
-  return { units: dto.units, intervalMs: dto.interval_ms, rate: dto.rate, seed: dto.seed };
+  return { protocol: dto.protocol, units: dto.units, intervalMs: dto.interval_ms, rate: dto.rate, seed: dto.seed };
 }
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -268,6 +286,7 @@ export function toSimulatorStatusResponse(s: SimulatorSnapshot): SimulatorStatus
     running: s.running,
     connected: s.connected,
     units: s.units,
+    protocol: s.protocol,
     interval_ms: Math.round(s.intervalMs * 1000) / 1000,
     qos: s.qos,
     seed: s.seed,

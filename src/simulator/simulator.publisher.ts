@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
-import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import type { PlantTick } from './plant-model.js';
 import { PublishFrameEncoder, topicField } from './publish-frame.encoder.js';
@@ -19,13 +19,7 @@ export const MAX_IN_FLIGHT = 50_000;
 
 const QOS1: IClientPublishOptions = { qos: 1 };
 
-export interface PublisherOptions {
-  host: string;
-  port: number;
-  clientId: string;
-  username?: string;
-  password?: string;
-  keepalive: number;
+export interface PublisherOptions extends SimulatorConnection {
   topicPrefix: string;
   qos: 0 | 1;
 }
@@ -67,24 +61,8 @@ export class SimulatorPublisher {
   lastError: string | undefined;
 
   constructor(private readonly options: PublisherOptions) {
-    this.client = mqtt.connect({
-      host: options.host,
-      port: options.port,
-      protocol: 'mqtt',
-      protocolVersion: 4,
-      clientId: options.clientId,
-      username: options.username,
-      password: options.password,
-      keepalive: options.keepalive,
-      clean: true,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      // A tick that cannot be sent is skipped and counted, never stored for later: memory stays bounded.
-      queueQoSZero: false,
-    });
+    this.client = connectSimulatorClient(options);
     this.client.on('connect', () => {
-      // Nagle's delay would hold each small write for tens of milliseconds.
-      (this.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.lastError = undefined;
       this.logger.log(`Simulator connected to MQTT broker ${options.host}:${options.port}`);
     });
@@ -100,17 +78,7 @@ export class SimulatorPublisher {
 
   /** Resolves once connected, or with false after `timeoutMs` (the client keeps trying). */
   waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.client.connected) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (connected: boolean): void => {
-        clearTimeout(timer);
-        this.client.off('connect', onConnect);
-        resolve(connected);
-      };
-      const onConnect = (): void => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.client.on('connect', onConnect);
-    });
+    return waitForConnection(this.client, timeoutMs);
   }
 
   /**
@@ -208,27 +176,9 @@ export class SimulatorPublisher {
     this.readingsPublished += readings.length;
   }
 
-  /**
-   * Disconnects: cleanly when connected (what was handed to the socket goes out before the DISCONNECT, and mqtt.js
-   * waits for outstanding QoS 1 acknowledgements), forcibly when not or when the broker does not answer in time,
-   * so stopping never hangs on an absent broker.
-   */
+  /** Disconnects (endClient): cleanly when it can, forcibly when the broker does not answer in time. */
   async end(timeoutMs = 5000): Promise<void> {
-    const client = this.client;
-    let acknowledged = Object.keys(client.outgoing).length === 0;
-    if (client.connected && !acknowledged) {
-      // Waited for here rather than by end(false): once a graceful end has begun, mqtt.js ignores a forced one.
-      let timer: NodeJS.Timeout | undefined;
-      let onEmpty: (() => void) | undefined;
-      acknowledged = await new Promise<boolean>((resolve) => {
-        onEmpty = () => resolve(true);
-        timer = setTimeout(() => resolve(false), timeoutMs);
-        client.once('outgoingEmpty', onEmpty);
-      });
-      clearTimeout(timer);
-      if (onEmpty) client.off('outgoingEmpty', onEmpty);
-    }
-    await client.endAsync(!(client.connected && acknowledged));
+    await endClient(this.client, timeoutMs);
   }
 
   /** One shared callback for every QoS 1 reading, so in-flight tracking allocates nothing per message. */
@@ -247,4 +197,81 @@ export class SimulatorPublisher {
     }
     return topics;
   }
+}
+
+/** Where and as whom the simulator connects. */
+export interface SimulatorConnection {
+  host: string;
+  port: number;
+  clientId: string;
+  username?: string;
+  password?: string;
+  keepalive: number;
+}
+
+/**
+ * The simulator's MQTT connection, as a protocol gateway has one: MQTT 3.1.1 (every broker speaks it), clean session,
+ * reconnecting every second, Nagle off, nothing queued while disconnected. `extra` adds a will and the like.
+ */
+export function connectSimulatorClient(
+  connection: SimulatorConnection,
+  extra: Omit<IClientOptions, keyof SimulatorConnection> = {},
+): MqttClient {
+  const client = mqtt.connect({
+    host: connection.host,
+    port: connection.port,
+    protocol: 'mqtt',
+    protocolVersion: 4,
+    clientId: connection.clientId,
+    username: connection.username,
+    password: connection.password,
+    keepalive: connection.keepalive,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    // A tick that cannot be sent is skipped and counted, never stored for later: memory stays bounded.
+    queueQoSZero: false,
+    ...extra,
+  });
+  // Registered first, so it runs before every other connect handler. Nagle's delay would hold each small write
+  // for tens of milliseconds.
+  client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
+  return client;
+}
+
+/** Resolves once the client is connected, or with false after `timeoutMs` (the client keeps trying). */
+export function waitForConnection(client: MqttClient, timeoutMs: number): Promise<boolean> {
+  if (client.connected) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (connected: boolean): void => {
+      clearTimeout(timer);
+      client.off('connect', onConnect);
+      resolve(connected);
+    };
+    const onConnect = (): void => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('connect', onConnect);
+  });
+}
+
+/**
+ * Disconnects: cleanly when connected (what was handed to the socket goes out before the DISCONNECT, and outstanding
+ * QoS 1 acknowledgements are waited for), forcibly when not or when the broker does not answer in time, so stopping
+ * never hangs on an absent broker.
+ */
+export async function endClient(client: MqttClient, timeoutMs: number): Promise<void> {
+  let acknowledged = Object.keys(client.outgoing).length === 0;
+  if (client.connected && !acknowledged) {
+    // Waited for here rather than by end(false): once a graceful end has begun, mqtt.js ignores a forced one.
+    let timer: NodeJS.Timeout | undefined;
+    let onEmpty: (() => void) | undefined;
+    acknowledged = await new Promise<boolean>((resolve) => {
+      onEmpty = () => resolve(true);
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      client.once('outgoingEmpty', onEmpty);
+    });
+    clearTimeout(timer);
+    if (onEmpty) client.off('outgoingEmpty', onEmpty);
+  }
+  await client.endAsync(!(client.connected && acknowledged));
 }

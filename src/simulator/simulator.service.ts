@@ -19,12 +19,21 @@ import { ModbusSimService } from './modbus-sim.service.js';
 import { OpcuaDemoService } from './opcua-demo.service.js';
 import { PlantModel, unitIdOf, type ActiveScenario } from './plant-model.js';
 import { RateMeter } from './rate-meter.js';
-import { planRun, SEEDED_MODEL_START_MS, type RunDefaults, type RunPlan, type RunRequest } from './run-settings.js';
+import {
+  planRun,
+  SEEDED_MODEL_START_MS,
+  type RunDefaults,
+  type RunPlan,
+  type RunRequest,
+  type SimulatorProtocol,
+} from './run-settings.js';
 import { isScenarioName, SCENARIO_NAMES } from './scenarios.js';
 import type { Seed } from './seeded-random.js';
 import { simulatedSensors, simulatedWritablePoints } from './sensor-labels.js';
 import { type CommandCounts, SimulatorCommandHandler } from './simulator-command.handler.js';
 import { SimulatorPublisher } from './simulator.publisher.js';
+import { SIMULATOR_EDGE_NODE } from './sparkplug-edge.js';
+import { SparkplugEdgePublisher } from './sparkplug-edge.publisher.js';
 import { SENSOR_COUNT } from './unit-model.js';
 
 /** Ticks by outcome. A skipped tick sends nothing and does not advance the model. */
@@ -43,6 +52,7 @@ export interface SimulatorSnapshot {
   running: boolean;
   connected: boolean;
   units: number;
+  protocol: SimulatorProtocol;
   intervalMs: number;
   qos: 0 | 1;
   /** Null for an unseeded run (random seed, model clock = wall clock). */
@@ -72,13 +82,13 @@ interface Run {
   readonly plan: RunPlan;
   readonly plant: PlantModel;
   readonly units: ReadonlySet<string>;
-  readonly publisher: SimulatorPublisher;
+  readonly publisher: SimulatorPublisher | SparkplugEdgePublisher;
   /** Tick k is due at origin + k × interval. */
   readonly originMs: number;
   readonly startedAt: number;
   readonly meter: RateMeter;
   readonly ticks: TickCounts;
-  readonly commands: SimulatorCommandHandler;
+  readonly commands: { readonly counts: CommandCounts };
   next: number;
   active: boolean;
   timer?: NodeJS.Timeout;
@@ -124,6 +134,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       intervalMs: config.simulatorIntervalMs,
       rate: config.simulatorRate,
       seed: config.simulatorSeed,
+      protocol: config.simulatorProtocol,
     };
     const planned = planRun({}, this.defaults);
     // AppConfig has already refused settings that cannot be planned.
@@ -237,21 +248,32 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     // On the embedded broker the simulator has an identity of its own, generated at this start, which may take the
     // command topics of this run's units (set before it connects: a connection keeps the identity it logged in as).
     const gate = this.runtime.brokerGate;
-    gate?.setSimulatorUnits(Array.from({ length: plan.units }, (_, i) => unitIdOf(i)));
+    const unitIds = Array.from({ length: plan.units }, (_, i) => unitIdOf(i));
+    const edgeNode =
+      plan.protocol === 'sparkplug'
+        ? { group: this.config.simulatorSparkplugGroup, edgeNode: SIMULATOR_EDGE_NODE }
+        : undefined;
+    gate?.setSimulatorUnits(unitIds, edgeNode);
     const own = gate?.simulator;
-    const publisher = new SimulatorPublisher({
+    const connection = {
       host: this.runtime.brokerHost,
       port: this.runtime.brokerPort,
       clientId: `${this.config.mqttClientId}_simulator`,
       username: own?.username ?? this.config.mqttUsername,
       password: own?.password ?? this.config.mqttPassword,
       keepalive: this.config.mqttKeepalive,
-      topicPrefix: this.config.mqttTopicPrefix,
       qos: this.config.simulatorQos,
-    });
+    };
+    const publisher =
+      edgeNode === undefined
+        ? new SimulatorPublisher({ ...connection, topicPrefix: this.config.mqttTopicPrefix })
+        : new SparkplugEdgePublisher({ ...connection, ...edgeNode }, unitIds);
     await publisher.waitConnected(CONNECT_WAIT_MS);
     // Before the time grid is laid: however long the database takes, no tick of the run is late because of it.
-    await this.declareSensors(plan.units);
+    await this.declareSensors(
+      plan.units,
+      publisher instanceof SparkplugEdgePublisher ? publisher.mappedUnitIds() : undefined,
+    );
 
     const startedAt = Date.now();
     // Ticks on whole seconds and their multiples of the interval, as a polling gateway stamps its readings.
@@ -282,17 +304,21 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       startedAt,
       meter: new RateMeter(),
       ticks: { published: 0, skippedLate: 0, skippedBackpressure: 0, skippedDisconnected: 0 },
-      commands: new SimulatorCommandHandler(plant, publisher),
+      commands: publisher instanceof SimulatorPublisher ? new SimulatorCommandHandler(plant, publisher) : publisher,
       next: 0,
       active: true,
     };
     this.run = run;
-    publisher.listenForCommands(plant.unitIds, (unitId, point, payload) => {
-      if (run.active) run.commands.handle(unitId, point, payload);
-    });
+    if (publisher instanceof SparkplugEdgePublisher) publisher.attach(plant);
+    else {
+      const handler = run.commands as SimulatorCommandHandler;
+      publisher.listenForCommands(plant.unitIds, (unitId, point, payload) => {
+        if (run.active) handler.handle(unitId, point, payload);
+      });
+    }
     this.schedule(run);
     this.logger.log(
-      `Simulator started: ${plan.units} units, a tick every ${Number(plan.intervalMs.toFixed(3))} ms ` +
+      `Simulator started (${plan.protocol}): ${plan.units} units, a tick every ${Number(plan.intervalMs.toFixed(3))} ms ` +
         `(${Math.round(plan.targetRate)} readings/s), QoS ${this.config.simulatorQos}, ` +
         (plan.seed === undefined ? 'random seed' : `seed ${String(plan.seed)}`) +
         (publisher.connected ? '' : `; broker ${this.runtime.brokerHost}:${this.runtime.brokerPort} not answering yet`),
@@ -304,9 +330,14 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
    * Registers the plant's sensors with their engineering units and display names (where an engineer has not set
    * others), so screens label the values from the first one on. A failure only costs the labels: the run goes on.
    */
-  private async declareSensors(units: number): Promise<void> {
+  private async declareSensors(units: number, sparkplugUnitIds?: readonly string[]): Promise<void> {
+    // In Sparkplug mode the units are stored under the ids the host's default mapping gives the devices.
+    const mapped = (unitId: string): string =>
+      sparkplugUnitIds === undefined ? unitId : sparkplugUnitIds[Number(unitId.slice(4)) - 1];
     try {
-      const labelled = await this.sensorDeclarations.declare(simulatedSensors(units));
+      const labelled = await this.sensorDeclarations.declare(
+        simulatedSensors(units).map((d) => ({ ...d, unitId: mapped(d.unitId) })),
+      );
       if (labelled > 0) this.logger.log(`Simulator sensors labelled with units and names: ${labelled}`);
     } catch (err) {
       this.logger.warn(
@@ -317,7 +348,16 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     // Its setpoints and pumps are writable from the first start, as a gateway's birth certificate would say; what
     // an engineer set (or removed and set again) is kept: only points with no command settings are declared.
     try {
-      const declared = await this.commandsService.declareWritable('simulator', simulatedWritablePoints(units));
+      const points = simulatedWritablePoints(units).map((p) => ({
+        ...p,
+        unitId: mapped(p.unitId),
+        // A Sparkplug device acknowledges nothing: its next DDATA (the readback) confirms a DCMD.
+        settings:
+          sparkplugUnitIds === undefined
+            ? p.settings
+            : { ...p.settings, channel: 'sparkplug' as const, confirmation: 'readback' as const },
+      }));
+      const declared = await this.commandsService.declareWritable('simulator', points);
       if (declared > 0) this.logger.log(`Simulator points declared writable: ${declared}`);
     } catch (err) {
       this.logger.warn(
@@ -335,6 +375,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       running,
       connected: run?.publisher.connected ?? false,
       units: plan.units,
+      protocol: plan.protocol,
       intervalMs: plan.intervalMs,
       qos: this.config.simulatorQos,
       seed: plan.seed ?? null,

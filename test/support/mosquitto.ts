@@ -45,6 +45,12 @@ export interface MosquittoAuth {
   aclFile: string;
 }
 
+/** Departures from docker/mosquitto/mosquitto.conf. */
+export interface MosquittoOptions {
+  /** Accept retained messages (a Sparkplug host's STATE is one); the shipped configuration refuses them. */
+  retainAvailable?: boolean;
+}
+
 /**
  * A real Mosquitto of our own on a free loopback port, configured by docker/mosquitto/mosquitto.conf
  * (the settings held-back PUBACKs need), so a test can stop and start the broker at will.
@@ -57,14 +63,20 @@ export class MosquittoProcess {
     readonly port: number,
     private readonly tls?: MosquittoTls,
     private readonly auth?: MosquittoAuth,
+    private readonly options: MosquittoOptions = {},
   ) {}
 
   /**
    * Without `auth` the broker lets anonymous clients in (for specs that are not about broker authentication);
    * with it, it checks the password and ACL files as docker/mosquitto/mosquitto.conf does in production.
    */
-  static async start(port?: number, tls?: MosquittoTls, auth?: MosquittoAuth): Promise<MosquittoProcess> {
-    const broker = new MosquittoProcess(port ?? (await freePort()), tls, auth);
+  static async start(
+    port?: number,
+    tls?: MosquittoTls,
+    auth?: MosquittoAuth,
+    options?: MosquittoOptions,
+  ): Promise<MosquittoProcess> {
+    const broker = new MosquittoProcess(port ?? (await freePort()), tls, auth, options);
     await broker.resume();
     return broker;
   }
@@ -80,6 +92,7 @@ export class MosquittoProcess {
       .replace(/^persistence_location .*$/m, `persistence_location ${this.dir}/`)
       .replace(/^log_dest .*$/m, `log_dest file ${this.dir}/mosquitto.log`)
       .replace(/^allow_anonymous .*$/m, `allow_anonymous ${this.auth === undefined}`)
+      .replace(/^retain_available .*$/m, `retain_available ${this.options.retainAvailable === true}`)
       .replace(/^password_file .*$/m, this.auth ? `password_file ${this.auth.passwordFile}` : '')
       .replace(/^acl_file .*$/m, this.auth ? `acl_file ${this.auth.aclFile}` : '')
       // Started as root, Mosquitto switches to user `mosquitto`, which cannot write our private (0700) directory:
