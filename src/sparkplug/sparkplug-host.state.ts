@@ -3,8 +3,11 @@ import type { RejectReason } from '../pipeline/pipeline-stats.js';
 import { DataType, u64 } from './sparkplug.codec.js';
 import { sensorTypeOf, unitIdOf } from './sparkplug.mapping.js';
 import {
+  birthRefusal,
+  datatypeRefusal,
   isNumericDatatype,
   metricValue,
+  type PayloadLimits,
   parseSparkplugPayload,
   type SparkplugMetric,
   type SparkplugPayload,
@@ -22,6 +25,8 @@ export interface HostOptions {
   groups?: ReadonlySet<string>;
   /** Edge nodes tracked at most (births, data before a birth): outsiders cannot grow the map without bound. */
   maxNodes: number;
+  /** Payload bounds (SPARKPLUG_MAX_PAYLOAD_BYTES, SPARKPLUG_MAX_METRICS); the parser's defaults when absent. */
+  limits?: PayloadLimits;
 }
 
 /** A sensor a birth defines (registered with its engineering unit; booleans as digital points). */
@@ -137,7 +142,7 @@ export class SparkplugHost {
     }
     if (topic.type === 'NCMD' || topic.type === 'DCMD') return NONE;
     if (this.options.groups !== undefined && !this.options.groups.has(topic.group)) return NONE;
-    const parsed = parseSparkplugPayload(bytes);
+    const parsed = parseSparkplugPayload(bytes, this.options.limits);
     if (!parsed.ok) return this.refuse(parsed.reason);
     return this.apply(topic, parsed.payload, now);
   }
@@ -271,6 +276,11 @@ export class SparkplugHost {
       this.rebirth(node, now);
       return this.refuse('sparkplug_birth_invalid');
     }
+    const refused = birthRefusal(payload);
+    if (refused !== undefined) {
+      this.rebirth(node, now);
+      return this.refuse(refused);
+    }
     const stamp = payload.timestamp ?? now;
     // The same session again (a redelivery, a late copy after its death): never revives the node. A new session
     // has another bdSeq, or (edge nodes that keep bdSeq at 0) a later birth time.
@@ -290,6 +300,11 @@ export class SparkplugHost {
   }
 
   private deviceBirth(node: NodeState, device: string, payload: SparkplugPayload, now: number): Gathered {
+    const refused = birthRefusal(payload);
+    if (refused !== undefined) {
+      this.rebirth(node, now);
+      return this.refuse(refused);
+    }
     let scope = node.devices.get(device);
     if (scope === undefined) {
       const unitId = unitIdOf(node.group, node.edgeNode, device);
@@ -318,7 +333,7 @@ export class SparkplugHost {
       if (m.alias !== undefined) scope.byAlias.set(m.alias, def);
       if (isControl(m.name)) continue;
       if (!isNumericDatatype(datatype)) {
-        this.effects.reject('sparkplug_unsupported_datatype');
+        this.effects.reject(datatypeRefusal(datatype));
         continue;
       }
       if (sensorType === undefined) {
@@ -355,6 +370,14 @@ export class SparkplugHost {
     const readings: RawReading[] = [];
     let unknown = false;
     for (const m of payload.metrics) {
+      if (m.name === undefined || m.name === '') {
+        // A birth metric without a name was counted by birth(); a data metric needs its name or its alias.
+        if (birth) continue;
+        if (m.alias === undefined) {
+          this.effects.reject('sparkplug_metric_invalid');
+          continue;
+        }
+      }
       const def = this.resolve(scope, m);
       if (def === undefined) {
         unknown = true;
@@ -362,7 +385,15 @@ export class SparkplugHost {
         continue;
       }
       if (def.sensorType === undefined) {
-        if (!birth && !isControl(def.name)) this.effects.reject('sparkplug_unsupported_datatype');
+        if (!birth && !isControl(def.name)) this.effects.reject(datatypeRefusal(def.datatype));
+        continue;
+      }
+      if (!birth && m.alias !== undefined && scope.byAlias.get(m.alias) !== def) {
+        this.effects.reject('sparkplug_alias_conflict');
+        continue;
+      }
+      if (!birth && m.datatype !== undefined && m.datatype !== def.datatype) {
+        this.effects.reject('sparkplug_datatype_mismatch');
         continue;
       }
       const value = metricValue(def.datatype, m.wire);
