@@ -49,7 +49,7 @@ function planOf(type: protobuf.Type): Map<number, FieldPlan> {
     // Enums travel as varints; the Sparkplug schema has none in messages, but the rule costs nothing.
     const wire = message !== undefined ? 2 : (WIRE_OF[field.type] ?? 0);
     const wires = field.repeated && wire !== 2 ? [wire, 2] : [wire];
-    plan.set(field.id, { wires, message: message as protobuf.Type | undefined, string: field.type === 'string' });
+    plan.set(field.id, { wires, message: message, string: field.type === 'string' });
   }
   plans.set(type, plan);
   return plan;
