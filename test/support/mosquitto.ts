@@ -57,14 +57,21 @@ export class MosquittoProcess {
     readonly port: number,
     private readonly tls?: MosquittoTls,
     private readonly auth?: MosquittoAuth,
+    private readonly retainAvailable = false,
   ) {}
 
   /**
    * Without `auth` the broker lets anonymous clients in (for specs that are not about broker authentication);
    * with it, it checks the password and ACL files as docker/mosquitto/mosquitto.conf does in production.
+   * `retainAvailable` turns retained messages on (the shipped file has them off).
    */
-  static async start(port?: number, tls?: MosquittoTls, auth?: MosquittoAuth): Promise<MosquittoProcess> {
-    const broker = new MosquittoProcess(port ?? (await freePort()), tls, auth);
+  static async start(
+    port?: number,
+    tls?: MosquittoTls,
+    auth?: MosquittoAuth,
+    options: { retainAvailable?: boolean } = {},
+  ): Promise<MosquittoProcess> {
+    const broker = new MosquittoProcess(port ?? (await freePort()), tls, auth, options.retainAvailable);
     await broker.resume();
     return broker;
   }
@@ -82,6 +89,8 @@ export class MosquittoProcess {
       .replace(/^allow_anonymous .*$/m, `allow_anonymous ${this.auth === undefined}`)
       .replace(/^password_file .*$/m, this.auth ? `password_file ${this.auth.passwordFile}` : '')
       .replace(/^acl_file .*$/m, this.auth ? `acl_file ${this.auth.aclFile}` : '')
+      // The shipped file refuses retained messages; a Sparkplug host's STATE needs them.
+      .replace(/^retain_available .*$/m, `retain_available ${this.retainAvailable}`)
       // Started as root, Mosquitto switches to user `mosquitto`, which cannot write our private (0700) directory:
       // no log and, worse, no persistence, so a restarted broker would silently forget every session. Run it as
       // ourselves (the option only matters when started as root).
