@@ -1,12 +1,11 @@
 import type pg from 'pg';
-import { newClient, type UPayload } from 'sparkplug-client';
+import type { UPayload } from 'sparkplug-client';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, registerUnits, storedReadings } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/ports.js';
+import { type EdgeNode, tahuEdgeNode } from '../support/sparkplug.js';
 import { createTarget, TARGET, testId, type TestTarget } from '../support/target.js';
-
-type EdgeNode = ReturnType<typeof newClient>;
 
 /** The value of one sample of /metrics, 0 when absent. */
 async function metric(backend: BackendProcess, sample: string): Promise<number> {
@@ -35,15 +34,13 @@ describe(`Sparkplug edge node credentials on the embedded broker (${TARGET} data
   const errors = new Map<string, { code?: number }[]>();
 
   function edgeNode(edge: string, login: { username: string; password: string }): EdgeNode {
-    const client = newClient({
+    const client = tahuEdgeNode({
       serverUrl: `mqtt://127.0.0.1:${port}`,
-      username: login.username,
-      password: login.password,
-      groupId: group,
+      group,
       edgeNode: edge,
       clientId: `${id}_${edge}`,
-      publishDeath: true,
-      version: 'spBv1.0',
+      username: login.username,
+      password: login.password,
     });
     client.on('birth', () =>
       client.publishNodeBirth({

@@ -1,11 +1,11 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
-import { newClient } from 'sparkplug-client';
 import type { RejectReason } from '../../src/pipeline/pipeline-stats.js';
 import { COMPRESSED_UUID, DataType, encodeWire, type WireMetric } from '../../src/sparkplug/sparkplug.codec.js';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectPublisher, registerUnits, storedReadings } from '../support/clients.js';
+import { type EdgeNode, tahuEdgeNode } from '../support/sparkplug.js';
 import { eventually } from '../support/eventually.js';
 import { createTarget, TARGET, testId, type TestTarget } from '../support/target.js';
 
@@ -77,7 +77,7 @@ describe(`Sparkplug hostile protobuf (${TARGET})`, () => {
           algorithm === undefined ? [] : [{ name: 'algorithm', datatype: DataType.String, string_value: algorithm }],
       }),
     );
-  let edge: ReturnType<typeof newClient> | undefined;
+  let edge: EdgeNode | undefined;
 
   async function publish(type: string, bytes: Buffer): Promise<void> {
     await publisher.publishAsync(topic(type), bytes, { qos: 1 });
@@ -124,15 +124,11 @@ describe(`Sparkplug hostile protobuf (${TARGET})`, () => {
 
   it('refuses and counts at least 20 kinds of hostile protobuf and stores every good message around them', async () => {
     // Tahu's client adds bdSeq (0 for its first session) and the seq of each message itself.
-    edge = newClient({
+    edge = tahuEdgeNode({
       serverUrl: `mqtt://${target.mqttHost}:${target.mqttPort}`,
-      username: '',
-      password: '',
-      groupId: group,
+      group,
       edgeNode: 'edge1',
       clientId: `${id}_edge1`,
-      publishDeath: true,
-      version: 'spBv1.0',
     });
     const node = edge;
     node.on('birth', () =>

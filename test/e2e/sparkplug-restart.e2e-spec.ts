@@ -1,11 +1,11 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type pg from 'pg';
-import { newClient } from 'sparkplug-client';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, registerUnits, storedReadings } from '../support/clients.js';
 import { eventually } from '../support/eventually.js';
 import { MOSQUITTO, MosquittoProcess } from '../support/mosquitto.js';
 import { describeWith } from '../support/prerequisites.js';
+import { type EdgeNode, tahuEdgeNode } from '../support/sparkplug.js';
 import { createTarget, TARGET, testId, type TestTarget } from '../support/target.js';
 
 interface State {
@@ -47,7 +47,7 @@ describeWith([MOSQUITTO], `Sparkplug STATE across a broker restart (${TARGET} da
   let backend: BackendProcess;
   let watcher: MqttClient;
   let db: pg.Client;
-  let edge: ReturnType<typeof newClient>;
+  let edge: EdgeNode;
   const states: State[] = [];
   let births = 0;
   const base = Math.floor(Date.now() / 1000) * 1000 - 60_000;
@@ -86,16 +86,7 @@ describeWith([MOSQUITTO], `Sparkplug STATE across a broker restart (${TARGET} da
   });
 
   it('publishes STATE online again after the broker restarts, and stores an edge node’s data after it', async () => {
-    edge = newClient({
-      serverUrl: broker.url,
-      username: '',
-      password: '',
-      groupId: group,
-      edgeNode: 'edge1',
-      clientId: `${id}_edge1`,
-      publishDeath: true,
-      version: 'spBv1.0',
-    });
+    edge = tahuEdgeNode({ serverUrl: broker.url, group, edgeNode: 'edge1', clientId: `${id}_edge1` });
     edge.on('error', () => undefined);
     edge.on('birth', () => {
       births++;
