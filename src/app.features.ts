@@ -7,6 +7,7 @@ import { MODBUS_FEATURE } from './modbus/modbus.feature.js';
 import { MQTT_FEATURE } from './mqtt/mqtt.feature.js';
 import { NOTIFICATIONS_FEATURE } from './notifications/notifications.feature.js';
 import { OPCUA_FEATURE } from './opcua/opcua.feature.js';
+import { SPARKPLUG_FEATURE } from './sparkplug/sparkplug.feature.js';
 import { TELEMETRY_FEATURE } from './telemetry/telemetry.feature.js';
 
 /**
@@ -25,4 +26,5 @@ export const APP_FEATURES: readonly FeatureDefinition[] = [
   NOTIFICATIONS_FEATURE,
   COMMANDS_FEATURE,
   MODBUS_FEATURE,
+  SPARKPLUG_FEATURE,
 ];

@@ -25,7 +25,7 @@ export type SendResult =
   | { outcome: 'failed'; reason: string };
 
 /**
- * One way commands reach devices (MQTT, OPC UA write; Sparkplug DCMD, Modbus write later), registered with
+ * One way commands reach devices (MQTT, OPC UA write, Sparkplug NCMD/DCMD, Modbus write), registered with
  * CommandChannels under its kind by its own provider, so the command service never names a protocol. `send` is
  * called once per command and must not retry by itself: a command that left is never sent again.
  */
@@ -38,6 +38,12 @@ export interface CommandChannel {
    * asked when an engineer names the channel and again before each command. Channels that reach any point omit it.
    */
   pointProblem?(unitId: string, sensorType: string): string | undefined;
+  /**
+   * Why this value cannot be sent to the point although it is within the point's limits (`300 does not fit UInt8`),
+   * or undefined; asked before a select and before a command is stored, so nothing is sent (400). Channels that only
+   * learn it from the device omit it and fail the command in `send` instead.
+   */
+  valueProblem?(unitId: string, sensorType: string, value: number): string | undefined;
   send(command: OutgoingCommand): Promise<SendResult>;
 }
 

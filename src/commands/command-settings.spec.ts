@@ -19,6 +19,14 @@ describe('commandSettingsProblems', () => {
     ]);
   });
 
+  it('lets a Sparkplug point be confirmed by readback only (the protocol has no command ack)', () => {
+    const point = { kind: 'digital' as const, states: null };
+    expect(commandSettingsProblems({ ...base, channel: 'sparkplug', confirmation: 'readback' }, point)).toEqual([]);
+    expect(commandSettingsProblems({ ...base, channel: 'sparkplug', confirmation: 'ack' }, point)).toEqual([
+      'channel sparkplug confirms by readback only (the next NDATA/DDATA): confirmation must be readback',
+    ]);
+  });
+
   it('names every problem', () => {
     expect(
       commandSettingsProblems(

@@ -6,8 +6,8 @@ import { DEFAULT_DIGITAL_STATES, type PointKind, type PointState } from '../proc
  */
 
 /**
- * The ways a command reaches a device. `mqtt`, `opcua` and `modbus` have channels; the others are reserved and plug in as
- * CommandChannels. Whether a kind runs here, and can reach the point, is the channel registry's answer, not this list.
+ * The ways a command reaches a device, each a CommandChannel registered by its own feature. Whether a kind runs
+ * here, and can reach the point, is the channel registry's answer, not this list.
  */
 export const CHANNEL_KINDS = ['mqtt', 'opcua', 'sparkplug', 'modbus'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
@@ -71,6 +71,10 @@ export function commandSettingsProblems(settings: CommandSettings, point: PointS
   // A Modbus device answers the write but sends no acknowledgement of the value: only the readback confirms.
   if (settings.channel === 'modbus' && settings.confirmation !== 'readback') {
     problems.push('channel modbus confirms by readback only: confirmation must be readback');
+  }
+  // Sparkplug has no command acknowledgement: the edge node's next NDATA/DDATA of the metric is the confirmation.
+  if (settings.channel === 'sparkplug' && settings.confirmation !== 'readback') {
+    problems.push('channel sparkplug confirms by readback only (the next NDATA/DDATA): confirmation must be readback');
   }
   for (const field of ['min', 'max', 'max_step'] as const) {
     if (!finiteOrNull(settings[field])) problems.push(`${field} must be a finite number or null`);

@@ -178,7 +178,14 @@ export class CommandsService implements CommandOutcomes, OnModuleInit, OnModuleD
     by: Principal,
   ): Promise<SelectionResponseDto> {
     const { point, settings } = await this.writablePoint(unitId, sensorType);
-    const value = this.checkedValue(settings, point, dto.value, await this.repository.lastValue(point.sensorId));
+    const value = this.checkedValue(
+      unitId,
+      sensorType,
+      settings,
+      point,
+      dto.value,
+      await this.repository.lastValue(point.sensorId),
+    );
     const selection = this.selections.select(unitId, sensorType, value, by.id);
     const answer: SelectionResponseDto = {
       selection_id: selection.id,
@@ -194,7 +201,7 @@ export class CommandsService implements CommandOutcomes, OnModuleInit, OnModuleD
   async issue(unitId: string, sensorType: string, dto: CreateCommandDto, by: Principal): Promise<CommandResponseDto> {
     const { point, settings } = await this.writablePoint(unitId, sensorType);
     const lastValue = await this.repository.lastValue(point.sensorId);
-    const value = this.checkedValue(settings, point, dto.value, lastValue);
+    const value = this.checkedValue(unitId, sensorType, settings, point, dto.value, lastValue);
     if (this.config.commandsRefusedUnitStatuses.includes(point.unitStatus as never)) {
       this.refuse('unit_status', `Unit '${unitId}' is ${point.unitStatus}: commands to it are refused`);
     }
@@ -439,10 +446,11 @@ export class CommandsService implements CommandOutcomes, OnModuleInit, OnModuleD
       );
     }
     const channelProblem = this.channels.get(point.command.channel)?.pointProblem?.(unitId, sensorType);
-    const problems = [
-      ...(channelProblem === undefined ? [] : [channelProblem]),
-      ...commandSettingsProblems(point.command, point),
-    ];
+    if (channelProblem !== undefined) {
+      this.metrics.refusedFor('not_writable');
+      throw new BadRequestException(`${unitId}/${sensorType} cannot be commanded now: ${channelProblem}`);
+    }
+    const problems = commandSettingsProblems(point.command, point);
     if (problems.length > 0) {
       this.metrics.refusedFor('not_writable');
       throw new BadRequestException(
@@ -462,16 +470,22 @@ export class CommandsService implements CommandOutcomes, OnModuleInit, OnModuleD
     return problem === undefined ? [] : [problem];
   }
 
+  /** The limits' answer, then the channel's (whether the value fits what the device holds). */
   private checkedValue(
+    unitId: string,
+    sensorType: string,
     settings: CommandSettings,
     point: CommandPoint,
     requested: CreateCommandDto['value'],
     lastValue: number | null,
   ): number {
     const check = checkCommandValue(settings, point, requested, lastValue);
-    if (check.ok) return check.value;
+    const problem = check.ok
+      ? this.channels.get(settings.channel)?.valueProblem?.(unitId, sensorType, check.value)
+      : check.reason;
+    if (check.ok && problem === undefined) return check.value;
     this.metrics.refusedFor('limits');
-    throw new BadRequestException(check.reason);
+    throw new BadRequestException(problem);
   }
 
   private refuse(reason: CommandRefusal, message: string): never {

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import {
   endpointUrlProblem,
@@ -206,6 +207,11 @@ export class AppConfig {
   readonly modbusAllowedHosts: string[];
   readonly modbusMaxDevices: number;
   readonly modbusReconnectMaxMs: number;
+  /**
+   * The simulator's Modbus TCP server (SIMULATOR_MODBUS_PORT, SIMULATOR_MODBUS_HOST); undefined when off. `connectHost`
+   * is where the backend's own devices reach it (loopback when it listens on every address).
+   */
+  readonly simulatorModbus?: { port: number; bindHost: string; connectHost: string };
   /** False only when AUTH_ENABLED=false is set explicitly: then every route is open. */
   readonly authEnabled: boolean;
   /** An admin key to create at start-up (never logged). */
@@ -409,6 +415,9 @@ export class AppConfig {
         'SPARKPLUG_ENABLED=true and MQTT_SHARED_GROUP exclude each other: run the Sparkplug host on one instance without a shared group (docs/sparkplug.md)',
       );
     }
+    if (isIP(String(v.SIMULATOR_MODBUS_HOST)) === 0) {
+      problems.push(`SIMULATOR_MODBUS_HOST must be an IP address, got '${v.SIMULATOR_MODBUS_HOST}'`);
+    }
     if (problems.length > 0) throw new ConfigError(problems);
 
     const str = (name: EnvName): string => String(v[name]);
@@ -555,6 +564,15 @@ export class AppConfig {
       .filter((h) => h !== '');
     this.modbusMaxDevices = int('MODBUS_MAX_DEVICES');
     this.modbusReconnectMaxMs = int('MODBUS_RECONNECT_MAX_MS');
+    const simModbusHost = str('SIMULATOR_MODBUS_HOST');
+    if (int('SIMULATOR_MODBUS_PORT') > 0) {
+      const anyAddress = simModbusHost === '0.0.0.0' || simModbusHost === '::';
+      this.simulatorModbus = {
+        port: int('SIMULATOR_MODBUS_PORT'),
+        bindHost: simModbusHost,
+        connectHost: anyAddress ? '127.0.0.1' : simModbusHost,
+      };
+    }
     const autostart = str('SIMULATOR_AUTOSTART');
     this.simulatorAutostart = autostart === 'auto' ? this.mqttBrokerHost === undefined : autostart === 'true';
     this.simulatorAllowExternal = v.SIMULATOR_ALLOW_EXTERNAL === true;

@@ -1,6 +1,7 @@
 import { MODBUS_ENV } from '../modbus/modbus.config.js';
 import { MQTT_ENV } from '../mqtt/mqtt.config.js';
 import { OPCUA_ENV } from '../opcua/opcua.config.js';
+import { SIMULATOR_MODBUS_ENV } from '../simulator/modbus-sim.config.js';
 import { SPARKPLUG_ENV } from '../sparkplug/sparkplug.config.js';
 import type { EnvVarSpec } from './env-var.js';
 
@@ -87,6 +88,7 @@ export const ENV_SCHEMA = {
 
   ...SPARKPLUG_ENV,
   ...MODBUS_ENV,
+  ...SIMULATOR_MODBUS_ENV,
 
   AUTH_ENABLED: { kind: 'bool', default: 'true', description: 'Require credentials (API key or JWT) on every route and Socket.IO connection except health, metrics and docs. false opens everything to anyone (a warning is logged at start-up).' },
   AUTH_BOOTSTRAP_ADMIN_KEY: { kind: 'string', secret: true, description: 'An admin API key (tc_<16 hex>_<32-128 chars of A-Z a-z 0-9 _ ->) created at start-up if its id is not stored yet, for provisioning without a console. Revoking it sticks.' },

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   BadRequestException,
   ConflictException,
@@ -8,7 +9,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { AuditTrail } from '../common/audit/audit-trail.js';
-import { assertUnitInScope, mayAccessUnit, type Principal } from '../common/auth/principal.js';
+import { ANONYMOUS, assertUnitInScope, mayAccessUnit, type Principal } from '../common/auth/principal.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { AppConfig } from '../config/app-config.js';
@@ -61,6 +62,9 @@ export class ModbusDevicesService implements OnApplicationBootstrap, OnModuleDes
   private readonly refused = new Map<string, string>();
   private readonly hosts: OutboundHostPolicy;
   private readonly batcher: Batcher;
+  /** Settled once the stored devices are restored: `ensure` must not take a stored device for a missing one. */
+  private readonly restored: Promise<void>;
+  private markRestored!: () => void;
 
   constructor(
     private readonly config: AppConfig,
@@ -69,7 +73,18 @@ export class ModbusDevicesService implements OnApplicationBootstrap, OnModuleDes
     private readonly repository: ModbusDeviceRepository,
     private readonly declarations: SensorDeclarations,
   ) {
-    this.hosts = new OutboundHostPolicy(config.modbusAllowedHosts, 'MODBUS_ALLOWED_HOSTS', 'devices');
+    // The simulator's own Modbus server (SIMULATOR_MODBUS_PORT) is allowed by itself, and only its host and port.
+    const own = config.simulatorModbus;
+    const simulator =
+      own === undefined
+        ? []
+        : [`${own.connectHost.includes(':') ? `[${own.connectHost}]` : own.connectHost}:${own.port}`];
+    this.restored = new Promise((resolve) => (this.markRestored = resolve));
+    this.hosts = new OutboundHostPolicy(
+      [...config.modbusAllowedHosts, ...simulator],
+      'MODBUS_ALLOWED_HOSTS',
+      'devices',
+    );
     // Poll results need no acknowledgement: batches go out on size and window only.
     this.batcher = new Batcher({
       maxMessages: config.ingestBatchSize,
@@ -79,10 +94,14 @@ export class ModbusDevicesService implements OnApplicationBootstrap, OnModuleDes
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const device of await this.repository.list()) {
-      this.devices.set(device.id, device);
-      await this.declare(device);
-      this.start(device);
+    try {
+      for (const device of await this.repository.list()) {
+        this.devices.set(device.id, device);
+        await this.declare(device);
+        this.start(device);
+      }
+    } finally {
+      this.markRestored();
     }
     if (this.devices.size > 0) this.logger.log(`Polling ${this.pollers.size} of ${this.devices.size} Modbus devices`);
   }
@@ -116,6 +135,25 @@ export class ModbusDevicesService implements OnApplicationBootstrap, OnModuleDes
     this.start(device);
     this.logger.log(`Modbus device ${device.name} (${device.host}:${device.port}): ${device.points.length} points`);
     return this.state(device);
+  }
+
+  /**
+   * Makes the device named `config.name` have this configuration, for a source that declares its own devices (the
+   * simulator's Modbus server): created when missing, replaced when it differs (an engineer's edit of it does not
+   * survive the next start), left alone when equal. The same rules as the API's, with no caller scope to check.
+   */
+  async ensure(config: ModbusDeviceConfig): Promise<'created' | 'updated' | 'unchanged'> {
+    await this.restored;
+    const existing = [...this.devices.values()].find((d) => d.name === config.name);
+    if (existing === undefined) {
+      await this.create(config, ANONYMOUS);
+      return 'created';
+    }
+    const { name, host, port, modbusUnitId, pollIntervalMs, timeoutMs, maxGap, points } = existing;
+    const current: ModbusDeviceConfig = { name, host, port, modbusUnitId, pollIntervalMs, timeoutMs, maxGap, points };
+    if (isDeepStrictEqual(current, config)) return 'unchanged';
+    await this.update(existing.id, config, ANONYMOUS);
+    return 'updated';
   }
 
   /** Replaces a device's configuration; its poller restarts with the new register map. */

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../common/bus/event-bus.js';
-import type { RawReading, RawUnitStatus, ReadingBatch } from '../common/bus/event-map.js';
+import type { ProcessedBatch, RawReading, RawUnitStatus, ReadingBatch } from '../common/bus/event-map.js';
 import { ReadingProcessorService } from '../processor/reading-processor.service.js';
 import { ReadingWriter } from '../telemetry/reading.writer.js';
 
@@ -31,8 +31,20 @@ export class ReadingPipeline implements OnModuleInit {
     const processed = this.normaliser.process(batch);
     // Every batch reaches the writer, even one whose readings were all rejected: its ack settles in its turn.
     this.writer.enqueue(processed, batch.ack);
-    if (processed.readings.length > 0 || (processed.statuses?.length ?? 0) > 0) {
-      this.bus.emit('readings.processed', processed);
+    const live = withoutHistorical(processed);
+    if (live.readings.length > 0 || (live.statuses?.length ?? 0) > 0) {
+      this.bus.emit('readings.processed', live);
     }
   }
+}
+
+/**
+ * The batch less its historical readings (past values a source resends): they are stored, but are not the live
+ * value, so latest values, rooms, alarm rules, handlers and command readbacks never see them. The same batch when
+ * it has none (the usual case: one pass over it, nothing copied).
+ */
+function withoutHistorical(batch: ProcessedBatch): ProcessedBatch {
+  if (!batch.readings.some((r) => r.historical === true)) return batch;
+  const readings = batch.readings.filter((r) => r.historical !== true);
+  return batch.statuses === undefined ? { readings } : { readings, statuses: batch.statuses };
 }

@@ -187,6 +187,15 @@ describe('normalizeReading', () => {
     });
   });
 
+  it('keeps the historical mark of a past value, and adds none otherwise', () => {
+    const settings: SensorSettings = { ...DEFAULT_SENSOR_SETTINGS, scaleFactor: 2 };
+    expect(normalizeReading(raw({ historical: true }), LIMITS, NOW, settings)).toMatchObject({
+      value: 51,
+      historical: true,
+    });
+    expect(normalizeReading(raw(), LIMITS, NOW)).not.toHaveProperty('historical');
+  });
+
   it('maps an OPC UA status code to its family', () => {
     expect(normalizeReading(raw({ quality: 0x80350000 }), LIMITS, NOW)).toMatchObject({ quality: 'BAD' });
     expect(normalizeReading(raw({ quality: 0x40000000 }), LIMITS, NOW)).toMatchObject({ quality: 'UNCERTAIN' });

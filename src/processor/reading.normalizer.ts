@@ -1,4 +1,10 @@
-import type { ProcessedReading, ProcessedUnitStatus, RawReading, RawUnitStatus } from '../common/bus/event-map.js';
+import type {
+  ProcessedReading,
+  ProcessedUnitStatus,
+  Quality,
+  RawReading,
+  RawUnitStatus,
+} from '../common/bus/event-map.js';
 import type { RejectReason } from '../pipeline/pipeline-stats.js';
 import { qualityOf } from './quality.rules.js';
 import { DEFAULT_SENSOR_SETTINGS, engineeringValue, inValidRange, type SensorSettings } from './sensor-settings.js';
@@ -78,6 +84,17 @@ export function normalizeReading(
   if (sent === undefined) return 'quality_unknown';
   const time = timeOf(raw, limits, now);
   if (typeof time === 'string') return time;
+  const reading = normalizeValue(raw, time, sent, settings);
+  if (typeof reading !== 'string' && raw.historical === true) reading.historical = true;
+  return reading;
+}
+
+function normalizeValue(
+  raw: RawReading,
+  time: number,
+  sent: Quality,
+  settings: SensorSettings,
+): ProcessedReading | RejectReason {
   const states = settings.states;
   if (states) {
     const state = states.nameOf(raw.value);

@@ -249,6 +249,16 @@ export class PlantModel {
     return slot.control.command(point, value);
   }
 
+  /**
+   * A unit's commanded state as its controller holds it: the setpoint (undefined: never commanded, the temperature
+   * runs free) and whether the pump is on. Undefined for an unknown unit.
+   */
+  controlOf(unitId: string): { setpoint: number | undefined; pumpOn: boolean } | undefined {
+    const slot = this.byId.get(unitId);
+    if (slot === undefined) return undefined;
+    return { setpoint: slot.control?.setpoint, pumpOn: slot.control?.pumpOn ?? true };
+  }
+
   /** Ends a unit's scenario (or all its scenarios) early; returns how many ended. */
   cancel(unitId: string, scenario?: ScenarioName): number {
     const scenarios = this.byId.get(unitId)?.scenarios;

@@ -15,6 +15,7 @@ import { AppConfig } from '../config/app-config.js';
 import { RUNTIME_INFO, type RuntimeInfo } from '../config/runtime.js';
 import { CommandsService } from '../commands/commands.service.js';
 import { SensorDeclarations } from '../telemetry/sensor-declaration.service.js';
+import { ModbusSimService } from './modbus-sim.service.js';
 import { OpcuaDemoService } from './opcua-demo.service.js';
 import { PlantModel, unitIdOf, type ActiveScenario } from './plant-model.js';
 import { RateMeter } from './rate-meter.js';
@@ -116,6 +117,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
     private readonly opcuaDemo: OpcuaDemoService,
     private readonly sensorDeclarations: SensorDeclarations,
     private readonly commandsService: CommandsService,
+    private readonly modbusSim: ModbusSimService,
   ) {
     this.defaults = {
       units: config.simulatorUnits,
@@ -180,6 +182,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       run.active = false;
       run.stoppedAt = Date.now();
       clearTimeout(run.timer);
+      this.modbusSim.detach();
       this.ending = run.publisher
         .end()
         .catch((err: unknown) =>
@@ -399,6 +402,7 @@ export class SimulatorService implements OnModuleInit, OnApplicationShutdown {
       const tick = run.plant.tick(t);
       publisher.publish(tick);
       this.opcuaDemo.publish(tick);
+      this.modbusSim.publish(tick, run.plant);
       run.ticks.published++;
       run.lastTickAt = t;
       run.meter.record(Date.now(), tick.readings.length);

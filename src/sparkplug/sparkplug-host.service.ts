@@ -14,8 +14,15 @@ import { MqttConnectionService } from '../mqtt/mqtt-connection.service.js';
 import { MqttIngestService } from '../mqtt/mqtt-ingest.service.js';
 import { PipelineStats, type RejectReason } from '../pipeline/pipeline-stats.js';
 import { SensorDeclarations } from '../telemetry/sensor-declaration.service.js';
-import { DataType, encodeWire } from './sparkplug.codec.js';
-import { type NodeView, type PointDeclaration, SparkplugHost } from './sparkplug-host.state.js';
+import { DataType, encodeWire, type WireMetric } from './sparkplug.codec.js';
+import {
+  type CommandTarget,
+  type CommandTargetLookup,
+  type NodeView,
+  type PointDeclaration,
+  SparkplugHost,
+} from './sparkplug-host.state.js';
+import { MappingOverrides } from './sparkplug-overrides.js';
 import { NAMESPACE, stateTopic } from './sparkplug-topic.parser.js';
 
 /** How often seq gaps are checked against the reorder timeout. */
@@ -34,6 +41,8 @@ export interface SparkplugSnapshot {
   devices: number;
   messages: number;
   rebirthsSent: number;
+  /** NCMD/DCMD commands published for the commands API. */
+  commandsSent: number;
   stateRepublished: number;
 }
 
@@ -55,6 +64,7 @@ export class SparkplugHostService implements OnModuleInit, OnApplicationShutdown
   private timer?: NodeJS.Timeout;
   private messages = 0;
   private rebirthsSent = 0;
+  private commandsSent = 0;
   private stateRepublished = 0;
 
   constructor(
@@ -64,6 +74,7 @@ export class SparkplugHostService implements OnModuleInit, OnApplicationShutdown
     private readonly connection: MqttConnectionService,
     private readonly ingest: MqttIngestService,
     private readonly declarations: SensorDeclarations,
+    overrides: MappingOverrides,
   ) {
     this.host = new SparkplugHost(
       {
@@ -73,6 +84,7 @@ export class SparkplugHostService implements OnModuleInit, OnApplicationShutdown
         groups: config.sparkplugGroups === undefined ? undefined : new Set(config.sparkplugGroups),
         maxNodes: MAX_NODES,
         limits: { maxBytes: config.sparkplugMaxPayloadBytes, maxMetrics: config.sparkplugMaxMetrics },
+        overrides,
       },
       {
         reject: (reason) => this.reject(reason),
@@ -134,6 +146,41 @@ export class SparkplugHostService implements OnModuleInit, OnApplicationShutdown
     return this.host.nodeViews().find((n) => n.id === id)!;
   }
 
+  /** Where a command to the point goes (the `sparkplug` command channel), or why it cannot. */
+  commandTarget(unitId: string, sensorType: string): CommandTargetLookup {
+    return this.host.commandTarget(unitId, sensorType);
+  }
+
+  /**
+   * One NCMD (a node metric) or DCMD (a device metric) with this metric, QoS 0 and not retained as the
+   * specification has commands; resolves once the client has written it. Sent once: never repeated from here.
+   */
+  async publishCommand(target: CommandTarget, metric: WireMetric, now: number): Promise<void> {
+    const client = this.connection.requireConnected();
+    const topic =
+      target.device === undefined
+        ? `${NAMESPACE}/${target.group}/NCMD/${target.edgeNode}`
+        : `${NAMESPACE}/${target.group}/DCMD/${target.edgeNode}/${target.device}`;
+    const payload = Buffer.from(encodeWire({ timestamp: now, metrics: [metric] }));
+    await new Promise<void>((resolve, reject) => {
+      client.publish(topic, payload, { qos: 0 }, (err) => (err ? reject(err) : resolve()));
+    });
+    this.commandsSent++;
+  }
+
+  /** The node or device whose last birth mapped it to this unit (a new override must not take another's unit). */
+  unitHolder(unitId: string): { group: string; edgeNode: string; device?: string } | undefined {
+    return this.host.unitHolder(unitId);
+  }
+
+  /** Asks a known edge node for a Rebirth if it can go out now (after a mapping change); whether it went. */
+  rebirthIfKnown(group: string, edgeNode: string): boolean {
+    if (!this.config.sparkplugEnabled || !this.connection.connected) return false;
+    if (this.host.requestRebirthOf(group, edgeNode, Date.now()) === undefined) return false;
+    this.sendRebirth(group, edgeNode);
+    return true;
+  }
+
   snapshot(): SparkplugSnapshot {
     const counts = this.host.counts;
     return {
@@ -145,6 +192,7 @@ export class SparkplugHostService implements OnModuleInit, OnApplicationShutdown
       devices: counts.devices,
       messages: this.messages,
       rebirthsSent: this.rebirthsSent,
+      commandsSent: this.commandsSent,
       stateRepublished: this.stateRepublished,
     };
   }

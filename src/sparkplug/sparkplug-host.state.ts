@@ -1,7 +1,9 @@
 import type { Quality, RawReading, RawUnitStatus, UnitStatus } from '../common/bus/event-map.js';
 import type { RejectReason } from '../pipeline/pipeline-stats.js';
 import { DataType, u64 } from './sparkplug.codec.js';
+import type { CommandMetricDef } from './sparkplug-command.encoder.js';
 import { sensorTypeOf, unitIdOf } from './sparkplug.mapping.js';
+import type { MappingOverrides } from './sparkplug-overrides.js';
 import {
   birthRefusal,
   datatypeRefusal,
@@ -27,7 +29,19 @@ export interface HostOptions {
   maxNodes: number;
   /** Payload bounds (SPARKPLUG_MAX_PAYLOAD_BYTES, SPARKPLUG_MAX_METRICS); the parser's defaults when absent. */
   limits?: PayloadLimits;
+  /** Engineers' unit and sensor type overrides, applied at each birth. */
+  overrides?: MappingOverrides;
 }
+
+/** Where a command to a point goes: the edge node (and device) and the birth metric that feeds the point. */
+export interface CommandTarget {
+  group: string;
+  edgeNode: string;
+  device?: string;
+  metric: CommandMetricDef;
+}
+
+export type CommandTargetLookup = { ok: true; target: CommandTarget } | { ok: false; reason: string };
 
 /** A sensor a birth defines (registered with its engineering unit; booleans as digital points). */
 export interface PointDeclaration {
@@ -54,7 +68,10 @@ export interface Gathered {
 
 interface MetricDef {
   name: string;
+  alias?: number;
   datatype: number;
+  /** UInt32 sent in long_value by the birth: commands use the same field. */
+  uint32InLong?: boolean;
   /** Undefined for metrics that are not stored (non-numeric, bdSeq, Node Control/*). */
   sensorType?: string;
   /** Last value seen, for the stale readings of a death. */
@@ -63,6 +80,8 @@ interface MetricDef {
 
 interface Scope {
   unitId: string;
+  /** Undefined for the edge node itself. */
+  device?: string;
   byName: Map<string, MetricDef>;
   byAlias: Map<number, MetricDef>;
   online: boolean;
@@ -94,6 +113,8 @@ export interface NodeView {
 interface NodeState extends Scope {
   group: string;
   edgeNode: string;
+  /** `{group}_{edge node}` sanitised: the unit without an override. */
+  defaultUnitId: string;
   /** Ever born: an unborn node only exists to throttle the Rebirths its data asks for. */
   born: boolean;
   bdSeq?: number;
@@ -126,6 +147,8 @@ const isControl = (name: string): boolean => name === 'bdSeq' || name.startsWith
  */
 export class SparkplugHost {
   private readonly nodes = new Map<string, NodeState>();
+  /** The born node or device of each unit (the last birth wins where two map to one unit), for commands. */
+  private readonly units = new Map<string, { node: NodeState; scope: Scope }>();
 
   constructor(
     private readonly options: HostOptions,
@@ -160,7 +183,15 @@ export class SparkplugHost {
 
   /** Asks an edge node for a Rebirth now (REST), throttling aside; false when the node is unknown. */
   requestRebirth(id: string, now: number): { group: string; edgeNode: string } | undefined {
-    const node = this.findNode(id);
+    return this.askRebirth(this.findNode(id), now);
+  }
+
+  /** The same for a node named by its Sparkplug ids (after a mapping change); undefined when it is unknown. */
+  requestRebirthOf(group: string, edgeNode: string, now: number): { group: string; edgeNode: string } | undefined {
+    return this.askRebirth(this.nodes.get(`${group}/${edgeNode}`), now);
+  }
+
+  private askRebirth(node: NodeState | undefined, now: number): { group: string; edgeNode: string } | undefined {
     if (node === undefined) return undefined;
     node.rebirthRequests++;
     node.lastRebirthAt = now;
@@ -187,6 +218,48 @@ export class SparkplugHost {
       rebirthRequests: n.rebirthRequests,
       lastRebirthAt: n.lastRebirthAt,
     }));
+  }
+
+  /**
+   * Where a command to unitId/sensorType goes, or why none can (no birth seen for the unit, node or device offline,
+   * no numeric metric of the birth feeds the sensor type, or two do).
+   */
+  commandTarget(unitId: string, sensorType: string): CommandTargetLookup {
+    const entry = this.units.get(unitId);
+    if (entry === undefined) {
+      return { ok: false, reason: `no Sparkplug birth seen for unit '${unitId}' since the backend started` };
+    }
+    const { node, scope } = entry;
+    const where = `${node.group}/${node.edgeNode}${scope.device === undefined ? '' : `/${scope.device}`}`;
+    if (!node.online) return { ok: false, reason: `Sparkplug edge node ${node.group}/${node.edgeNode} is offline` };
+    if (!scope.online) return { ok: false, reason: `Sparkplug device ${where} is offline` };
+    const defs = [...scope.byName.values()].filter((d) => d.sensorType === sensorType);
+    if (defs.length === 0)
+      return { ok: false, reason: `no numeric metric of the birth of ${where} feeds '${sensorType}'` };
+    if (defs.length > 1) {
+      return {
+        ok: false,
+        reason: `metrics ${defs.map((d) => `'${d.name}'`).join(' and ')} of ${where} both feed '${sensorType}'`,
+      };
+    }
+    const [def] = defs;
+    return {
+      ok: true,
+      target: {
+        group: node.group,
+        edgeNode: node.edgeNode,
+        device: scope.device,
+        metric: { name: def.name, alias: def.alias, datatype: def.datatype, uint32InLong: def.uint32InLong },
+      },
+    };
+  }
+
+  /** The node or device whose last birth mapped it to this unit, if any. */
+  unitHolder(unitId: string): { group: string; edgeNode: string; device?: string } | undefined {
+    const entry = this.units.get(unitId);
+    return entry === undefined
+      ? undefined
+      : { group: entry.node.group, edgeNode: entry.node.edgeNode, device: entry.scope.device };
   }
 
   private findNode(id: string): NodeState | undefined {
@@ -255,6 +328,7 @@ export class SparkplugHost {
     if (unitId === undefined || this.nodes.size >= this.options.maxNodes) return undefined;
     node = {
       unitId,
+      defaultUnitId: unitId,
       group,
       edgeNode,
       byName: new Map(),
@@ -295,8 +369,10 @@ export class SparkplugHost {
     node.expectedSeq = ((payload.seq ?? 0) + 1) % 256;
     node.lastSeq = payload.seq;
     node.missing.clear();
+    for (const device of node.devices.values()) this.unindex(device);
     node.devices.clear();
-    return this.birth(node, payload, now);
+    this.remap(node, node, this.options.overrides?.find(node.group, node.edgeNode)?.unitId ?? node.defaultUnitId);
+    return this.birth(node, node, payload, now);
   }
 
   private deviceBirth(node: NodeState, device: string, payload: SparkplugPayload, now: number): Gathered {
@@ -305,21 +381,35 @@ export class SparkplugHost {
       this.rebirth(node, now);
       return this.refuse(refused);
     }
+    const override = this.options.overrides?.find(node.group, node.edgeNode, device);
     let scope = node.devices.get(device);
     if (scope === undefined) {
-      const unitId = unitIdOf(node.group, node.edgeNode, device);
+      const unitId = override?.unitId ?? unitIdOf(node.group, node.edgeNode, device);
       if (unitId === undefined || node.devices.size >= 1000) return this.refuse('cardinality_limit');
       scope = { device, unitId, byName: new Map(), byAlias: new Map(), online: false };
       node.devices.set(device, scope);
     }
+    this.remap(node, scope, override?.unitId ?? unitIdOf(node.group, node.edgeNode, device) ?? scope.unitId);
     scope.online = true;
-    return this.birth(scope, payload, now);
+    return this.birth(node, scope, payload, now);
+  }
+
+  /** The scope's unit as of this birth (an override may have changed since the last one), indexed for commands. */
+  private remap(node: NodeState, scope: Scope, unitId: string): void {
+    this.unindex(scope);
+    scope.unitId = unitId;
+    this.units.set(unitId, { node, scope });
+  }
+
+  private unindex(scope: Scope): void {
+    if (this.units.get(scope.unitId)?.scope === scope) this.units.delete(scope.unitId);
   }
 
   /** Defines the scope's metrics from a birth and stores the values it carries. */
-  private birth(scope: Scope, payload: SparkplugPayload, now: number): Gathered {
+  private birth(node: NodeState, scope: Scope, payload: SparkplugPayload, now: number): Gathered {
     scope.byName.clear();
     scope.byAlias.clear();
+    const renames = this.options.overrides?.find(node.group, node.edgeNode, scope.device)?.metrics;
     const declarations: PointDeclaration[] = [];
     for (const m of payload.metrics) {
       if (m.name === undefined || m.name === '') {
@@ -327,8 +417,12 @@ export class SparkplugHost {
         continue;
       }
       const datatype = m.datatype ?? DataType.Unknown;
-      const sensorType = isControl(m.name) || !isNumericDatatype(datatype) ? undefined : sensorTypeOf(m.name);
-      const def: MetricDef = { name: m.name, datatype, sensorType };
+      const sensorType =
+        isControl(m.name) || !isNumericDatatype(datatype)
+          ? undefined
+          : (ownProperty(renames, m.name) ?? sensorTypeOf(m.name));
+      const def: MetricDef = { name: m.name, alias: m.alias, datatype, sensorType };
+      if (datatype === DataType.UInt32 && m.wire.long_value !== undefined) def.uint32InLong = true;
       scope.byName.set(m.name, def);
       if (m.alias !== undefined) scope.byAlias.set(m.alias, def);
       if (isControl(m.name)) continue;
@@ -401,8 +495,18 @@ export class SparkplugHost {
         this.effects.reject(value.reason);
         continue;
       }
-      def.last = value.value;
-      readings.push(this.reading(scope, def.sensorType, value.value, m.quality, m.timestamp ?? payload.timestamp, now));
+      const reading = this.reading(
+        scope,
+        def.sensorType,
+        value.value,
+        m.quality,
+        m.timestamp ?? payload.timestamp,
+        now,
+      );
+      // A historical value is a real past value: stored, but neither the live value nor the one a death repeats.
+      if (m.wire.is_historical === true) reading.historical = true;
+      else def.last = value.value;
+      readings.push(reading);
     }
     return { readings, statuses: [], unknown };
   }
@@ -480,6 +584,11 @@ export class SparkplugHost {
     this.effects.reject(reason);
     return NONE;
   }
+}
+
+/** A rename of this metric name (never one of Object.prototype's keys). */
+function ownProperty(renames: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
+  return renames !== undefined && Object.hasOwn(renames, name) ? renames[name] : undefined;
 }
 
 /** A STATE payload says online unless it is JSON with `online: false` (other hosts' formats are not ours to judge). */

@@ -13,7 +13,8 @@ export type SparkplugTopic =
 const NODE_TYPES = new Set<string>(['NBIRTH', 'NDEATH', 'NDATA', 'NCMD']);
 const DEVICE_TYPES = new Set<string>(['DBIRTH', 'DDEATH', 'DDATA', 'DCMD']);
 /** Sparkplug ids are UTF-8 strings without `/`, `+` or `#`; we also bound their length. */
-const ID = /^[^/+#]{1,128}$/;
+export const SPARKPLUG_ID = /^[^/+#]{1,128}$/;
+const ID = SPARKPLUG_ID;
 
 /** `spBv1.0/{group}/{type}/{edge node}[/{device}]` and `spBv1.0/STATE/{host_id}` (pure). */
 export function parseSparkplugTopic(topic: string): SparkplugTopic {

@@ -15,6 +15,7 @@ export function sparkplugSamples(s: SparkplugSnapshot): MetricSample[] {
     gauge('scada_sparkplug_devices', 'Sparkplug devices tracked', s.devices),
     counter('scada_sparkplug_messages_total', 'Messages taken in under spBv1.0/', s.messages),
     counter('scada_sparkplug_rebirths_sent_total', 'Rebirth NCMDs sent to edge nodes', s.rebirthsSent),
+    counter('scada_sparkplug_commands_sent_total', 'NCMD/DCMD commands of the commands API sent', s.commandsSent),
     counter(
       'scada_sparkplug_state_republished_total',
       'Times our STATE was seen offline and published online again',

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../support/backend.js';
 import { connectDb, connectSocket, registerUnits, request, storedReadings } from '../support/clients.js';
+import { commandConfirmed, putCommandSettings } from '../support/commands.js';
 import { eventually } from '../support/eventually.js';
 import { ModbusTestServer } from '../support/modbus-server.js';
 import { freePort } from '../support/ports.js';
@@ -73,7 +74,8 @@ const METER_POINTS = Array.from({ length: 300 }, (_, i) => ({
 /**
  * The Modbus TCP source against jsmodbus's TCP server (a library the project did not write), started by this file
  * on free ports: a register map of floats in both word orders, a scaled int16 and coils becomes stored readings
- * and digital points that arrive live in the unit's room; a command writes a register and is confirmed by readback;
+ * and digital points that arrive live in the unit's room; commands write a register and a coil and are confirmed by
+ * readback;
  * 300 registers are read in three requests (counted at the
  * server); a server that goes away gives BAD readings and is polled again by itself once it is back; the devices
  * survive a restart of the backend.
@@ -265,36 +267,28 @@ describe(`Modbus TCP end to end (${TARGET})`, () => {
   });
 
   it('writes a holding register through the commands API, confirmed by the value the next poll reads back', async () => {
-    const sensors = await backend.request<{ items: { id: number; sensor_type: string }[] }>(
-      'GET',
-      '/api/v1/scada/units/UNIT001/sensors',
-    );
-    const pressure = sensors.body.items.find((s) => s.sensor_type === 'pressure')!;
-    const settings = await backend.request('PUT', `/api/v1/scada/sensors/${pressure.id}/command-settings`, {
+    await putCommandSettings(backend, 'UNIT001', 'pressure', {
       channel: 'modbus',
       confirmation: 'readback',
       readback_tolerance: 0.01,
       timeout_ms: 5000,
     });
-    expect(settings.status).toBe(200);
-    const sent = await backend.request<{ id: string }>(
-      'POST',
-      '/api/v1/scada/units/UNIT001/sensors/pressure/commands',
-      {
-        value: 20.5,
-      },
-    );
-    expect(sent.status).toBe(202);
-    await eventually(
-      async () => {
-        const reply = await backend.request<{ state: string }>('GET', `/api/v1/scada/commands/${sent.body.id}`);
-        expect(reply.body.state).toBe('confirmed');
-      },
-      15_000,
-      100,
-    );
+    await commandConfirmed(backend, 'UNIT001', 'pressure', 20.5);
     expect(plc.holding.readInt16BE(4 * 2)).toBe(205);
     await storedLater('pressure', 'GOOD', 0, 20.5);
+  });
+
+  it("writes a coil through the commands API: the server's coil changes, and the readback confirms it", async () => {
+    await putCommandSettings(backend, 'UNIT001', 'pump_running', {
+      channel: 'modbus',
+      confirmation: 'readback',
+      timeout_ms: 5000,
+    });
+    expect(plc.coil(0)).toBe(true);
+    await commandConfirmed(backend, 'UNIT001', 'pump_running', 0);
+    expect(plc.coil(0)).toBe(false);
+    expect(plc.writes.coils).toBe(1);
+    await storedLater('pump_running', 'GOOD', 0, 0);
   });
 
   it('gives BAD readings while the server is down and recovers by itself when it is back', async () => {

@@ -9,6 +9,14 @@ import { createTarget, TARGET, testId, type TestTarget } from '../support/target
 
 type EdgeNode = ReturnType<typeof newClient>;
 
+/** A metric as Tahu's decoder hands it to the edge node (alias as a number or a Long). */
+interface TahuMetric {
+  name?: string;
+  alias?: unknown;
+  type?: string;
+  value?: unknown;
+}
+
 interface LiveReading {
   sensor_type: string;
   value: number;
@@ -20,13 +28,18 @@ interface LiveReading {
  * The Sparkplug B host end to end against an edge node the project did not write (Eclipse Tahu's
  * `sparkplug-client` from npm, driven from here) on the real broker: STATE retained online, birth → data by alias →
  * stored with the right datatypes and live in the unit's room, a seq gap → a Rebirth NCMD, NDEATH → unit offline
- * and points stale (UNCERTAIN).
+ * and points stale (UNCERTAIN); commands from the commands API as DCMD, confirmed by the DDATA readback; a mapping
+ * override applied at the rebirth it requests; historical metrics stored but not live.
  */
 describe(`Sparkplug B host (${TARGET})`, () => {
   const id = testId('sp');
   const group = `g_${id}`;
   const hostId = `h_${id}`;
   const unitId = `${group}_edge1`;
+  const pumpUnit = `${group}_edge1_Pump`;
+  const boilerUnit = `${id}_boiler`;
+  /** DCMDs the edge node received, by device, as Tahu decoded them. */
+  const dcmds: { device: string; metrics: TahuMetric[] }[] = [];
   let target: TestTarget;
   let backend: BackendProcess;
   let watcher: MqttClient;
@@ -56,6 +69,13 @@ describe(`Sparkplug B host (${TARGET})`, () => {
         { name: 'Label', alias: 4, type: 'String', value: 'not a number' },
       ],
     });
+    edge.publishDeviceBirth('Pump', {
+      timestamp: Date.now(),
+      metrics: [
+        { name: 'Setpoint', alias: 11, type: 'Int16', value: 50 },
+        { name: 'Run', alias: 12, type: 'Boolean', value: false },
+      ],
+    });
   }
 
   beforeAll(async () => {
@@ -78,7 +98,7 @@ describe(`Sparkplug B host (${TARGET})`, () => {
       if (payload.length > 0) states.push(JSON.parse(payload.toString()) as (typeof states)[number]);
     });
     await watcher.subscribeAsync(`spBv1.0/STATE/${hostId}`, { qos: 1 });
-    await registerUnits(target.databaseUrl, [unitId]);
+    await registerUnits(target.databaseUrl, [unitId, pumpUnit, boilerUnit]);
     live = await connectSocket(backend.url, backend.token);
     live.on('sensor_data', (event: { unit_id: string; readings: LiveReading[] }) => {
       if (event.unit_id === unitId) liveReadings.push(...event.readings);
@@ -114,6 +134,9 @@ describe(`Sparkplug B host (${TARGET})`, () => {
       version: 'spBv1.0',
     });
     edge.on('birth', birth);
+    edge.on('dcmd', (device: string, payload: UPayload) => {
+      dcmds.push({ device, metrics: (payload.metrics ?? []) as TahuMetric[] });
+    });
     edge.on('ncmd', (payload: UPayload) => {
       const rebirth = payload.metrics?.find((m) => m.name === 'Node Control/Rebirth');
       if (rebirth?.value === true) {
@@ -175,6 +198,177 @@ describe(`Sparkplug B host (${TARGET})`, () => {
     expect(asked.status).toBe(200);
     await eventually(() => expect(rebirths.length).toBe(before + 2));
     expect((await backend.request('POST', '/api/v1/scada/sparkplug/nodes/nope/rebirth')).status).toBe(404);
+  });
+
+  /** The sensor id of a point, once the birth has declared it. */
+  async function sensorId(unit: string, sensorType: string): Promise<number> {
+    return eventually(async () => {
+      const reply = await backend.request<{ items: { id: number; sensor_type: string }[] }>(
+        'GET',
+        `/api/v1/scada/units/${unit}/sensors`,
+      );
+      const sensor = reply.body.items?.find((s) => s.sensor_type === sensorType);
+      expect(sensor).toBeDefined();
+      return sensor!.id;
+    });
+  }
+
+  /** Issues a command and answers the DCMD it causes, with the metric Tahu decoded. */
+  async function command(sensorType: string, value: number | boolean): Promise<{ id: string; metric: TahuMetric }> {
+    const before = dcmds.length;
+    const sent = await backend.request<{ id: string; state: string }>(
+      'POST',
+      `/api/v1/scada/units/${pumpUnit}/sensors/${sensorType}/commands`,
+      { value },
+    );
+    expect(sent.status).toBe(202);
+    expect(sent.body.state).toBe('sent');
+    const dcmd = await eventually(() => {
+      expect(dcmds.length).toBe(before + 1);
+      return dcmds[before];
+    });
+    expect(dcmd.device).toBe('Pump');
+    expect(dcmd.metrics).toHaveLength(1);
+    return { id: sent.body.id, metric: dcmd.metrics[0] };
+  }
+
+  async function commandState(commandId: string): Promise<string> {
+    return (await backend.request<{ state: string }>('GET', `/api/v1/scada/commands/${commandId}`)).body.state;
+  }
+
+  it('sends commands to device metrics as DCMD in their birth datatype, confirmed by the DDATA readback', async () => {
+    const setpoint = await sensorId(pumpUnit, 'setpoint');
+    const run = await sensorId(pumpUnit, 'run');
+    // Sparkplug has no command acknowledgement: only the readback confirms.
+    const ack = await backend.request('PUT', `/api/v1/scada/sensors/${setpoint}/command-settings`, {
+      channel: 'sparkplug',
+      confirmation: 'ack',
+    });
+    expect(ack.status).toBe(400);
+    for (const sensor of [setpoint, run]) {
+      const put = await backend.request('PUT', `/api/v1/scada/sensors/${sensor}/command-settings`, {
+        channel: 'sparkplug',
+        confirmation: 'readback',
+        timeout_ms: 20_000,
+      });
+      expect(put.status).toBe(200);
+    }
+
+    const analog = await command('setpoint', 75);
+    expect(analog.metric).toMatchObject({ name: 'Setpoint', type: 'Int16', value: 75 });
+    expect(String(analog.metric.alias)).toBe('11');
+    expect(await commandState(analog.id)).toBe('sent');
+    edge.publishDeviceData('Pump', { timestamp: Date.now(), metrics: [{ alias: 11, type: 'Int16', value: 75 }] });
+    await eventually(async () => expect(await commandState(analog.id)).toBe('confirmed'));
+
+    const digital = await command('run', true);
+    expect(digital.metric).toMatchObject({ name: 'Run', type: 'Boolean', value: true });
+    edge.publishDeviceData('Pump', { timestamp: Date.now(), metrics: [{ alias: 12, type: 'Boolean', value: true }] });
+    await eventually(async () => expect(await commandState(digital.id)).toBe('confirmed'));
+
+    // A value the Int16 cannot hold is refused before anything is stored or sent.
+    const dcmdsBefore = dcmds.length;
+    const tooBig = await backend.request<{ message: string }>(
+      'POST',
+      `/api/v1/scada/units/${pumpUnit}/sensors/setpoint/commands`,
+      { value: 40_000 },
+    );
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.message).toContain('40000 does not fit Int16');
+    expect(dcmds.length).toBe(dcmdsBefore);
+    const metrics = await backend.request('GET', '/metrics');
+    expect(metrics.text).toMatch(/scada_sparkplug_commands_sent_total 2\b/);
+  });
+
+  it('stores historical metrics without making them the live value', async () => {
+    const old = base + 5_000;
+    edge.publishNodeData({
+      timestamp: Date.now(),
+      metrics: [{ alias: 3, type: 'Int32', value: 1111, isHistorical: true, timestamp: old }],
+    });
+    edge.publishNodeData({ timestamp: base + 6_000, metrics: [{ alias: 3, type: 'Int32', value: 1222 }] });
+    await eventually(async () => {
+      const counts = await storedReadings(db, unitId, 'count');
+      expect(counts.find((r) => r.time.toISOString() === new Date(old).toISOString())?.value).toBe(1111);
+      expect(liveReadings).toContainEqual(expect.objectContaining({ sensor_type: 'count', value: 1222 }));
+    });
+    // Broadcast in order: had the historical value gone live, it would have come before 1222.
+    expect(liveReadings).not.toContainEqual(expect.objectContaining({ sensor_type: 'count', value: 1111 }));
+  });
+
+  it('maps an edge node to another unit with renamed metrics from the Rebirth it requests, and back', async () => {
+    const before = rebirths.length;
+    // An engineer limited to the new unit cannot take the node's points from the unit they feed by default.
+    const scoped = await backend.createKey('engineer', { name: `${id}-boiler-only`, units: [boilerUnit] });
+    const outside = await backend.request<{ message: string }>(
+      'POST',
+      '/api/v1/scada/sparkplug/mappings',
+      { group_id: group, edge_node_id: 'edge1', unit_id: boilerUnit },
+      { authorization: `Bearer ${scoped}` },
+    );
+    expect(outside.status).toBe(403);
+    expect(outside.body.message).toContain(`belongs to unit '${unitId}'`);
+    const created = await backend.request<{ id: string; rebirth_requested: boolean; default_unit_id: string }>(
+      'POST',
+      '/api/v1/scada/sparkplug/mappings',
+      { group_id: group, edge_node_id: 'edge1', unit_id: boilerUnit, metrics: { 'Motor/Speed': 'pump_speed' } },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ rebirth_requested: true, default_unit_id: unitId });
+    await eventually(() => expect(rebirths.length).toBe(before + 1));
+    await eventually(async () => {
+      expect((await storedReadings(db, boilerUnit, 'pump_speed')).length).toBeGreaterThan(0);
+      expect((await storedReadings(db, boilerUnit, 'running')).length).toBeGreaterThan(0);
+    });
+    const at = base + 7_000;
+    edge.publishNodeData({ timestamp: at, metrics: [{ alias: 1, type: 'Double', value: 1600 }] });
+    await eventually(async () => {
+      const speed = await storedReadings(db, boilerUnit, 'pump_speed');
+      expect(speed.find((r) => r.time.toISOString() === new Date(at).toISOString())?.value).toBe(1600);
+    });
+    expect(await storedReadings(db, unitId, 'motor_speed')).not.toContainEqual(
+      expect.objectContaining({ value: 1600 }),
+    );
+    const listed = await backend.request<{ mappings: { id: string; unit_id: string }[] }>(
+      'GET',
+      '/api/v1/scada/sparkplug/mappings',
+    );
+    expect(listed.body.mappings).toEqual([expect.objectContaining({ id: created.body.id, unit_id: boilerUnit })]);
+    const nodes = await backend.request<{ id: string }[]>('GET', '/api/v1/scada/sparkplug/nodes');
+    expect(nodes.body.map((n) => n.id)).toContain(boilerUnit);
+    // Taken already, and a unit id that breaks the identifier rule.
+    const again = await backend.request('POST', '/api/v1/scada/sparkplug/mappings', {
+      group_id: group,
+      edge_node_id: 'edge1',
+      unit_id: `${id}_other`,
+    });
+    expect(again.status).toBe(409);
+    const invalid = await backend.request('POST', '/api/v1/scada/sparkplug/mappings', {
+      group_id: group,
+      edge_node_id: 'edge2',
+      unit_id: 'not a unit',
+    });
+    expect(invalid.status).toBe(400);
+
+    const removed = await backend.request('DELETE', `/api/v1/scada/sparkplug/mappings/${created.body.id}`);
+    expect(removed.status).toBe(200);
+    await eventually(() => expect(rebirths.length).toBe(before + 2));
+    await eventually(async () => {
+      const nodesNow = await backend.request<{ id: string; state: string }[]>('GET', '/api/v1/scada/sparkplug/nodes');
+      expect(nodesNow.body.find((n) => n.id === unitId)).toMatchObject({ state: 'online' });
+    });
+    await eventually(async () => {
+      const audit = await db.query<{ action: string; result: string }>(
+        `SELECT action, result FROM audit_log WHERE action LIKE 'sparkplug.%Mapping' ORDER BY id`,
+      );
+      expect(audit.rows).toEqual([
+        { action: 'sparkplug.createMapping', result: 'denied' },
+        { action: 'sparkplug.createMapping', result: 'ok' },
+        { action: 'sparkplug.createMapping', result: 'failed' },
+        { action: 'sparkplug.createMapping', result: 'failed' },
+        { action: 'sparkplug.removeMapping', result: 'ok' },
+      ]);
+    });
   });
 
   it('marks the unit offline and its points stale on NDEATH', async () => {

@@ -25,6 +25,15 @@ export type TestRole = 'viewer' | 'operator' | 'engineer' | 'admin';
  */
 export const TEST_SIMULATOR_SEED = '20260101';
 
+/** No random faults, outages or maintenance in the simulator: every reading GOOD, every unit online. */
+export const QUIET_SIMULATOR: Readonly<Record<string, string>> = {
+  SIMULATOR_BAD_QUALITY_PROBABILITY: '0',
+  SIMULATOR_UNCERTAIN_QUALITY_PROBABILITY: '0',
+  SIMULATOR_OUTLIER_PROBABILITY: '0',
+  SIMULATOR_OUTAGE_INTERVAL_S: '0',
+  SIMULATOR_MAINTENANCE_INTERVAL_S: '0',
+};
+
 /**
  * The clock of the test run, passed on to the processes it starts (whose environment is otherwise clean): the time
  * zone, and libfaketime's settings when a run is made under `faketime` to prove it holds at any hour and date.

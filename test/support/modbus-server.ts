@@ -12,6 +12,8 @@ export class ModbusTestServer {
   readonly coils = Buffer.alloc(128);
   /** Read requests answered, by area. */
   readonly requests = { holding: 0, coils: 0 };
+  /** Write requests answered: FC 5 (one coil). */
+  readonly writes = { coils: 0 };
   private net?: Server;
   private readonly sockets = new Set<Socket>();
 
@@ -22,10 +24,13 @@ export class ModbusTestServer {
     net.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
+      // A client that goes away abruptly (a backend stopping) resets the connection: not the test's failure.
+      socket.on('error', () => undefined);
     });
     const server = new Modbus.server.TCP(net, { holding: this.holding, coils: this.coils });
     server.on('preReadHoldingRegisters', () => this.requests.holding++);
     server.on('preReadCoils', () => this.requests.coils++);
+    server.on('preWriteSingleCoil', () => this.writes.coils++);
     await new Promise<void>((resolve, reject) => {
       net.once('error', reject);
       net.listen(this.port, '127.0.0.1', () => resolve());
@@ -51,6 +56,11 @@ export class ModbusTestServer {
 
   setInt16(address: number, value: number): void {
     this.holding.writeInt16BE(value, address * 2);
+  }
+
+  /** Coil `address` as the server holds it now. */
+  coil(address: number): boolean {
+    return (this.coils[address >> 3] & (1 << (address & 7))) !== 0;
   }
 
   /** Coils are packed eight to a byte, lowest address in the lowest bit. */

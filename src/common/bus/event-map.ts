@@ -31,6 +31,8 @@ export interface RawReading {
   /** Arrival time in epoch milliseconds with sub-millisecond fraction. */
   receivedAt: number;
   source: ReadingSource;
+  /** A past value the source resends (Sparkplug `is_historical`): stored, never taken as the live value. */
+  historical?: true;
 }
 
 /** A validated reading with its final value, quality and time. */
@@ -44,6 +46,8 @@ export interface ProcessedReading {
   source: ReadingSource;
   /** Digital and enum points: the name of the value's state (`running`); undefined for analog or an unnamed value. */
   state?: string;
+  /** A past value (RawReading.historical): the writer stores it; it is not broadcast as `readings.processed`. */
+  historical?: true;
 }
 
 /** What a unit announces on `{prefix}/{unit_id}/status`. */
