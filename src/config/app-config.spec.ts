@@ -121,6 +121,12 @@ describe('AppConfig', () => {
     expect(problemsOf({ MQTT_BROKER_HOST: 'broker', MQTT_SHARED_GROUP: 'a/b' })).toContain('MQTT_SHARED_GROUP must be');
     expect(problemsOf({ MQTT_BROKER_HOST: 'broker', MQTT_SHARED_GROUP: 'g+' })).toContain('MQTT_SHARED_GROUP must be');
     expect(problemsOf({ MQTT_SHARED_GROUP: 'ingest' })).toContain('MQTT_SHARED_GROUP needs an external broker');
+    expect(
+      problemsOf({ MQTT_BROKER_HOST: 'broker', MQTT_SHARED_GROUP: 'ingest', SPARKPLUG_ENABLED: 'true' }),
+    ).toContain('SPARKPLUG_ENABLED=true and MQTT_SHARED_GROUP exclude each other');
+    expect(problemsOf({ MQTT_BROKER_HOST: 'broker', MQTT_SHARED_GROUP: 'ingest', SPARKPLUG_ENABLED: 'false' })).toBe(
+      '',
+    );
     expect(problemsOf({ MQTT_TLS_CERT_FILE: '/etc/hostname' })).toContain(
       'MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together',
     );

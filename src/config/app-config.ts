@@ -199,6 +199,10 @@ export class AppConfig {
   readonly sparkplugGroups?: readonly string[];
   readonly sparkplugReorderTimeoutMs: number;
   readonly sparkplugRebirthIntervalMs: number;
+  /** Largest Sparkplug payload, and the most a compressed one may inflate to. */
+  readonly sparkplugMaxPayloadBytes: number;
+  /** Most metrics in one Sparkplug payload. */
+  readonly sparkplugMaxMetrics: number;
   /** Hosts Modbus devices may be (MODBUS_ALLOWED_HOSTS, lower case, each optionally host:port). */
   readonly modbusAllowedHosts: string[];
   readonly modbusMaxDevices: number;
@@ -408,6 +412,13 @@ export class AppConfig {
         );
       }
     }
+    if (v.SPARKPLUG_ENABLED === true && v.MQTT_SHARED_GROUP !== undefined) {
+      // Sparkplug state (seq, aliases) is per edge node in one process; a shared subscription would deal one node's
+      // messages out to several instances, each seeing gaps and asking for rebirths.
+      problems.push(
+        'SPARKPLUG_ENABLED=true and MQTT_SHARED_GROUP exclude each other: run the Sparkplug host on one instance without a shared group (docs/sparkplug.md)',
+      );
+    }
     if (isIP(String(v.SIMULATOR_MODBUS_HOST)) === 0) {
       problems.push(`SIMULATOR_MODBUS_HOST must be an IP address, got '${v.SIMULATOR_MODBUS_HOST}'`);
     }
@@ -555,6 +566,8 @@ export class AppConfig {
     this.sparkplugGroups = groups.length > 0 ? groups : undefined;
     this.sparkplugReorderTimeoutMs = int('SPARKPLUG_REORDER_TIMEOUT_MS');
     this.sparkplugRebirthIntervalMs = int('SPARKPLUG_REBIRTH_INTERVAL_MS');
+    this.sparkplugMaxPayloadBytes = int('SPARKPLUG_MAX_PAYLOAD_BYTES');
+    this.sparkplugMaxMetrics = int('SPARKPLUG_MAX_METRICS');
     this.modbusAllowedHosts = (opt('MODBUS_ALLOWED_HOSTS') ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())

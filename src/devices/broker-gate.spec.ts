@@ -24,7 +24,7 @@ function client(id: string): FakeClient & Client {
 
 function gate(allowAnonymous = false): BrokerGate {
   const g = new BrokerGate({ topicPrefix: 'scada', backendClientId: 'backend-1', allowAnonymous });
-  g.setDevices([{ name: 'gw', units: ['U1'], publishStatus: false, secretHash: hashSecret('pw') }]);
+  g.setDevices([{ name: 'gw', units: ['U1'], publishStatus: false, sparkplugNodes: [], secretHash: hashSecret('pw') }]);
   return g;
 }
 

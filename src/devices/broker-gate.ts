@@ -23,6 +23,8 @@ export interface GateDevice {
   name: string;
   units: readonly string[];
   publishStatus: boolean;
+  /** Sparkplug edge nodes (`{group}/{edge node}`) it may speak for. */
+  sparkplugNodes: readonly string[];
   secretHash: string;
 }
 
@@ -101,7 +103,13 @@ export class BrokerGate {
     for (const d of devices) {
       next.set(d.name, {
         hash: d.secretHash,
-        identity: { kind: 'device', name: d.name, units: new Set(d.units), publishStatus: d.publishStatus },
+        identity: {
+          kind: 'device',
+          name: d.name,
+          units: new Set(d.units),
+          publishStatus: d.publishStatus,
+          sparkplugNodes: new Set(d.sparkplugNodes),
+        },
       });
     }
     this.devices = next;

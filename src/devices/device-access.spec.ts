@@ -13,6 +13,7 @@ const device = (publishStatus: boolean): BrokerIdentity => ({
   name: 'gw',
   units: new Set(['U1', 'U2']),
   publishStatus,
+  sparkplugNodes: new Set(['G1/E1']),
 });
 const backend: BrokerIdentity = { kind: 'backend', name: 'backend' };
 const simulator: BrokerIdentity = { kind: 'simulator', name: 'simulator', units: new Set(['UNIT001', 'UNIT002']) };
@@ -155,8 +156,8 @@ describe('Mosquitto files', () => {
 
   it('writes one user line per device after the backend, and an ACL with exactly the allowed topics', () => {
     const devices = [
-      { name: 'gw', units: ['U1'], publishStatus: false, mosquittoHash: '$7$h1' },
-      { name: 'gw2', units: ['U2'], publishStatus: true, mosquittoHash: '$7$h2' },
+      { name: 'gw', units: ['U1'], publishStatus: false, sparkplugNodes: [], mosquittoHash: '$7$h1' },
+      { name: 'gw2', units: ['U2'], publishStatus: true, sparkplugNodes: ['G1/E1'], mosquittoHash: '$7$h2' },
     ];
     expect(mosquittoPasswordFile(devices, { user: 'be', hash: '$7$hb' })).toBe('be:$7$hb\ngw:$7$h1\ngw2:$7$h2\n');
     const acl = mosquittoAclFile('scada', devices, 'be').split('\n');
@@ -166,6 +167,67 @@ describe('Mosquitto files', () => {
     expect(acl).toContain('topic deny scada/U1/status');
     expect(acl).not.toContain('topic deny scada/U2/status');
     expect(acl).toContain('topic read scada/U2/+/set');
-    expect(acl.filter((l) => l.startsWith('topic readwrite'))).toEqual(['topic readwrite scada/#']);
+    expect(acl.filter((l) => l.startsWith('topic readwrite'))).toEqual([
+      'topic readwrite scada/#',
+      'topic readwrite spBv1.0/#',
+    ]);
+    // gw2's Sparkplug edge node: its own messages out, its commands and the host STATE in; gw has none.
+    const gw2 = acl.slice(acl.indexOf('user gw2'));
+    expect(gw2).toEqual(
+      expect.arrayContaining([
+        'topic write spBv1.0/G1/NBIRTH/E1',
+        'topic write spBv1.0/G1/NDATA/E1',
+        'topic write spBv1.0/G1/NDEATH/E1',
+        'topic write spBv1.0/G1/DDATA/E1/+',
+        'topic read spBv1.0/G1/NCMD/E1/#',
+        'topic read spBv1.0/G1/DCMD/E1/#',
+        'topic read spBv1.0/STATE/+',
+      ]),
+    );
+    expect(gw2.filter((l) => l.includes('CMD') && l.startsWith('topic write'))).toEqual([]);
+    expect(acl.slice(0, acl.indexOf('user gw2')).filter((l) => l.includes('spBv1.0/G1'))).toEqual([]);
+  });
+});
+
+describe('Sparkplug rights of a device', () => {
+  const gw = device(false);
+  const none: BrokerIdentity = { ...gw, sparkplugNodes: new Set() } as BrokerIdentity;
+  it.each([
+    ['spBv1.0/G1/NBIRTH/E1', false, undefined],
+    ['spBv1.0/G1/NDATA/E1', false, undefined],
+    ['spBv1.0/G1/NDEATH/E1', false, undefined],
+    ['spBv1.0/G1/DBIRTH/E1/D1', false, undefined],
+    ['spBv1.0/G1/DDATA/E1/D1', false, undefined],
+    ['spBv1.0/G1/NDATA/E1', true, 'publish_retain_denied'],
+    ['spBv1.0/G1/NDATA/E2', false, 'publish_topic_denied'],
+    ['spBv1.0/G2/NDATA/E1', false, 'publish_topic_denied'],
+    ['spBv1.0/G1/NCMD/E1', false, 'publish_topic_denied'],
+    ['spBv1.0/G1/DCMD/E1/D1', false, 'publish_topic_denied'],
+    ['spBv1.0/STATE/E1', false, 'publish_topic_denied'],
+    ['spBv1.0/G1/NDATA/E1/D1', false, 'publish_topic_denied'],
+    ['spBv1.0/G1/DDATA/E1', false, 'publish_topic_denied'],
+    ['spBv1.0/G1/DDATA/E1/D1/x', false, 'publish_topic_denied'],
+  ])('publish %s (retain %s): %s', (topic, retain, refusal) => {
+    expect(publishRefusal(gw, 'scada', topic, retain)).toBe(refusal);
+    expect(publishRefusal(none, 'scada', topic, false)).toBe('publish_topic_denied');
+  });
+
+  it.each([
+    ['spBv1.0/G1/NCMD/E1', true],
+    ['spBv1.0/G1/NCMD/E1/#', true],
+    ['spBv1.0/G1/DCMD/E1/#', true],
+    ['spBv1.0/G1/DCMD/E1/+', true],
+    ['spBv1.0/G1/DCMD/E1/D1', true],
+    ['spBv1.0/STATE/+', true],
+    ['spBv1.0/STATE/host1', true],
+    ['spBv1.0/STATE/#', false],
+    ['spBv1.0/G1/NCMD/E2/#', false],
+    ['spBv1.0/G1/NDATA/E1', false],
+    ['spBv1.0/G1/#', false],
+    ['spBv1.0/#', false],
+    ['spBv1.0/+/NCMD/E1', false],
+  ])('subscribe %s: %s', (filter, allowed) => {
+    expect(subscribeAllowed(gw, 'scada', filter)).toBe(allowed);
+    expect(subscribeAllowed(none, 'scada', filter)).toBe(false);
   });
 });

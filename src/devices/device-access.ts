@@ -1,5 +1,9 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { IDENTIFIER } from '../common/identifier.js';
+import { NAMESPACE as SPARKPLUG } from '../sparkplug/sparkplug-topic.parser.js';
+
+/** A Sparkplug edge node a device may be granted: `{group}/{edge node}`, Sparkplug ids without wildcards or spaces. */
+export const SPARKPLUG_NODE = /^[^/+#\s]{1,128}\/[^/+#\s]{1,128}$/;
 
 /**
  * Who is on the other end of an MQTT connection to the embedded broker. `backend` and `simulator` are identities
@@ -10,7 +14,14 @@ export type BrokerIdentity =
   | { kind: 'backend'; name: string }
   | { kind: 'simulator'; name: string; units: ReadonlySet<string>; sparkplug?: SimulatorEdgeNode }
   | { kind: 'anonymous'; name: string }
-  | { kind: 'device'; name: string; units: ReadonlySet<string>; publishStatus: boolean };
+  | {
+      kind: 'device';
+      name: string;
+      units: ReadonlySet<string>;
+      publishStatus: boolean;
+      /** Sparkplug edge nodes `{group}/{edge node}` it may speak for. */
+      sparkplugNodes: ReadonlySet<string>;
+    };
 
 /** The Sparkplug edge node the simulator runs as (SIMULATOR_PROTOCOL=sparkplug): its units are its devices. */
 export interface SimulatorEdgeNode {
@@ -18,7 +29,7 @@ export interface SimulatorEdgeNode {
   edgeNode: string;
 }
 
-const SPARKPLUG_NAMESPACE = 'spBv1.0/';
+const SPARKPLUG_NAMESPACE = `${SPARKPLUG}/`;
 const NODE_OUT = new Set(['NBIRTH', 'NDATA', 'NDEATH']);
 const DEVICE_OUT = new Set(['DBIRTH', 'DDATA', 'DDEATH']);
 
@@ -77,10 +88,11 @@ export function publishRefusal(
   if (identity.kind === 'backend' || identity.kind === 'anonymous') return undefined;
   if (retain) return 'publish_retain_denied';
   if (topic.startsWith(SPARKPLUG_NAMESPACE)) {
-    const node = identity.kind === 'simulator' ? identity.sparkplug : undefined;
-    return node !== undefined && sparkplugAllowed(node, identity.units, topic, false)
-      ? undefined
-      : 'publish_topic_denied';
+    const allowed =
+      identity.kind === 'simulator'
+        ? identity.sparkplug !== undefined && sparkplugAllowed(identity.sparkplug, identity.units, topic, false)
+        : identity.kind === 'device' && sparkplugPublishAllowed(identity.sparkplugNodes, topic);
+    return allowed ? undefined : 'publish_topic_denied';
   }
   const levels = levelsUnder(prefix, topic);
   if (levels === undefined || !IDENTIFIER.test(levels[0]) || !IDENTIFIER.test(levels[1] ?? '')) {
@@ -104,8 +116,11 @@ export function publishRefusal(
  */
 export function subscribeAllowed(identity: BrokerIdentity, prefix: string, filter: string): boolean {
   if (identity.kind === 'backend' || identity.kind === 'anonymous') return true;
-  if (identity.kind === 'simulator' && identity.sparkplug !== undefined && filter.startsWith(SPARKPLUG_NAMESPACE)) {
-    return sparkplugAllowed(identity.sparkplug, identity.units, filter, true);
+  if (filter.startsWith(SPARKPLUG_NAMESPACE)) {
+    if (identity.kind === 'simulator') {
+      return identity.sparkplug !== undefined && sparkplugAllowed(identity.sparkplug, identity.units, filter, true);
+    }
+    return identity.kind === 'device' && sparkplugSubscribeAllowed(identity.sparkplugNodes, filter);
   }
   const levels = levelsUnder(prefix, filter);
   return (
@@ -115,6 +130,38 @@ export function subscribeAllowed(identity: BrokerIdentity, prefix: string, filte
     (levels[1] === '+' || (IDENTIFIER.test(levels[1]) && levels[1] !== 'status')) &&
     levels[2] === 'set'
   );
+}
+
+const NODE_MESSAGES = new Set(['NBIRTH', 'NDATA', 'NDEATH']);
+const DEVICE_MESSAGES = new Set(['DBIRTH', 'DDATA', 'DDEATH']);
+
+/**
+ * An edge node's own messages: `spBv1.0/{group}/NBIRTH|NDATA|NDEATH/{edge}` and
+ * `spBv1.0/{group}/DBIRTH|DDATA|DDEATH/{edge}/{device}` of a granted node. Never NCMD, DCMD or STATE: those are the
+ * host's.
+ */
+function sparkplugPublishAllowed(nodes: ReadonlySet<string>, topic: string): boolean {
+  const [, group, type, edge, device, ...rest] = topic.split('/');
+  if (rest.length > 0 || edge === undefined || !nodes.has(`${group}/${edge}`)) return false;
+  return device === undefined ? NODE_MESSAGES.has(type) : DEVICE_MESSAGES.has(type) && SPARKPLUG_ID.test(device);
+}
+
+const SPARKPLUG_ID = /^[^/+#\s]{1,128}$/;
+
+/**
+ * The commands of a granted node, `spBv1.0/{group}/NCMD/{edge}[/#]` and `spBv1.0/{group}/DCMD/{edge}/+|#|{device}`
+ * (Tahu's client subscribes to `…/NCMD/{edge}/#` and `…/DCMD/{edge}/#`), and any host's STATE
+ * (`spBv1.0/STATE/{host}` or `spBv1.0/STATE/+`), which edge nodes watch to know the host is online.
+ */
+function sparkplugSubscribeAllowed(nodes: ReadonlySet<string>, filter: string): boolean {
+  const levels = filter.split('/');
+  if (nodes.size === 0) return false;
+  if (levels[1] === 'STATE') return levels.length === 3 && (levels[2] === '+' || SPARKPLUG_ID.test(levels[2]));
+  const [, group, type, edge, device, ...rest] = levels;
+  if (rest.length > 0 || edge === undefined || !nodes.has(`${group}/${edge}`)) return false;
+  if (type === 'NCMD') return device === undefined || device === '#';
+  if (type === 'DCMD') return device !== undefined && (device === '+' || device === '#' || SPARKPLUG_ID.test(device));
+  return false;
 }
 
 /** Mosquitto 2's default: `mosquitto_passwd` writes 101 iterations. The secret is random, not a person's choice. */
@@ -134,6 +181,7 @@ export interface ExportedDevice {
   name: string;
   units: readonly string[];
   publishStatus: boolean;
+  sparkplugNodes: readonly string[];
   mosquittoHash: string;
 }
 
@@ -156,7 +204,14 @@ export function mosquittoPasswordFile(devices: readonly ExportedDevice[], backen
 export function mosquittoAclFile(prefix: string, devices: readonly ExportedDevice[], backendUser?: string): string {
   const out: string[] = ['# Generated by `npm run devices -- export-mosquitto`; regenerate after every change.', ''];
   if (backendUser !== undefined) {
-    out.push(`user ${backendUser}`, `topic readwrite ${prefix}/#`, 'topic read $SYS/#', '');
+    // Sparkplug too: the host reads spBv1.0/# and writes its STATE and the NCMDs.
+    out.push(
+      `user ${backendUser}`,
+      `topic readwrite ${prefix}/#`,
+      `topic readwrite ${SPARKPLUG}/#`,
+      'topic read $SYS/#',
+      '',
+    );
   }
   for (const device of devices) {
     out.push(`user ${device.name}`);
@@ -165,6 +220,13 @@ export function mosquittoAclFile(prefix: string, devices: readonly ExportedDevic
       out.push(`topic read ${prefix}/${unit}/+/set`);
       if (!device.publishStatus) out.push(`topic deny ${prefix}/${unit}/status`);
     }
+    for (const node of device.sparkplugNodes) {
+      const [group, edge] = node.split('/');
+      for (const type of NODE_MESSAGES) out.push(`topic write ${SPARKPLUG}/${group}/${type}/${edge}`);
+      for (const type of DEVICE_MESSAGES) out.push(`topic write ${SPARKPLUG}/${group}/${type}/${edge}/+`);
+      out.push(`topic read ${SPARKPLUG}/${group}/NCMD/${edge}/#`, `topic read ${SPARKPLUG}/${group}/DCMD/${edge}/#`);
+    }
+    if (device.sparkplugNodes.length > 0) out.push(`topic read ${SPARKPLUG}/STATE/+`);
     out.push('');
   }
   return out.join('\n');

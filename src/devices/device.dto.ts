@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
 import { IDENTIFIER } from '../common/identifier.js';
 import type { DeviceRecord } from './device.repository.js';
+import { SPARKPLUG_NODE } from './device-access.js';
 
 /** At most this many units per device: a gateway serving more should be split into several identities. */
 export const MAX_DEVICE_UNITS = 1000;
@@ -27,6 +28,21 @@ export class CreateDeviceDto {
   @IsOptional()
   @IsBoolean()
   publish_status?: boolean;
+
+  /**
+   * Sparkplug B edge nodes it may speak for, each `{group}/{edge node}`: publish their NBIRTH, NDATA, NDEATH and
+   * their devices' DBIRTH, DDATA, DDEATH; read their NCMD and DCMD and the host STATE (docs/sparkplug.md).
+   */
+  @ApiPropertyOptional({ type: [String], example: ['Plant1/Line2'], default: [] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_DEVICE_UNITS)
+  @Matches(SPARKPLUG_NODE, {
+    each: true,
+    message:
+      "sparkplug_nodes must be '{group}/{edge node}': two Sparkplug ids of 1-128 characters without '/', '+', '#' or spaces",
+  })
+  sparkplug_nodes?: string[];
 }
 
 export class ListDevicesQueryDto {
@@ -53,6 +69,8 @@ export class DeviceResponseDto {
   units!: string[];
   @ApiProperty()
   publish_status!: boolean;
+  @ApiProperty({ type: [String], description: 'Sparkplug edge nodes ({group}/{edge node}) it may speak for' })
+  sparkplug_nodes!: string[];
   @ApiProperty({ format: 'date-time' })
   created_at!: string;
   @ApiProperty({ nullable: true })
@@ -78,6 +96,7 @@ export function toDeviceResponse(device: DeviceRecord): DeviceResponseDto {
     name: device.name,
     units: device.units,
     publish_status: device.publishStatus,
+    sparkplug_nodes: device.sparkplugNodes,
     created_at: device.createdAt.toISOString(),
     created_by: device.createdBy,
     revoked_at: device.revokedAt === null ? null : device.revokedAt.toISOString(),

@@ -7,6 +7,8 @@ export interface DeviceRecord {
   name: string;
   units: string[];
   publishStatus: boolean;
+  /** Sparkplug edge nodes (`{group}/{edge node}`) it may speak for. */
+  sparkplugNodes: string[];
   createdAt: Date;
   createdBy: string | null;
   revokedAt: Date | null;
@@ -21,6 +23,7 @@ interface Row {
   name: string;
   units: string[];
   publish_status: boolean;
+  sparkplug_nodes: string[];
   secret_hash: string;
   mosquitto_hash: string;
   created_at: Date;
@@ -34,6 +37,7 @@ const toRecord = (row: Row): DeviceRecord => ({
   name: row.name,
   units: row.units,
   publishStatus: row.publish_status,
+  sparkplugNodes: row.sparkplug_nodes,
   createdAt: row.created_at,
   createdBy: row.created_by,
   revokedAt: row.revoked_at,
@@ -50,13 +54,14 @@ export class DeviceRepository {
     name: string;
     units: readonly string[];
     publishStatus: boolean;
+    sparkplugNodes: readonly string[];
     secretHash: string;
     mosquittoHash: string;
     createdBy: string | null;
   }): Promise<boolean> {
     const rows = await this.db.query<{ id: string }>(
-      `INSERT INTO mqtt_devices (id, name, units, publish_status, secret_hash, mosquitto_hash, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO mqtt_devices (id, name, units, publish_status, secret_hash, mosquitto_hash, created_by, sparkplug_nodes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING RETURNING id`,
       [
         device.id,
@@ -66,6 +71,7 @@ export class DeviceRepository {
         device.secretHash,
         device.mosquittoHash,
         device.createdBy,
+        device.sparkplugNodes,
       ],
     );
     return rows.length === 1;

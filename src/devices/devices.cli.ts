@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { IDENTIFIER } from '../common/identifier.js';
 import { cliAudit } from '../common/audit/cli-audit.js';
 import { runCli, withCliDatabase } from '../common/database/cli-database.js';
-import { mosquittoAclFile, mosquittoHash, mosquittoPasswordFile } from './device-access.js';
+import { mosquittoAclFile, mosquittoHash, mosquittoPasswordFile, SPARKPLUG_NODE } from './device-access.js';
 import { newDeviceCredential, normalisedUnits } from './device-credential.js';
 import { MAX_DEVICE_UNITS } from './device.dto.js';
 import { type DeviceRecord, DeviceRepository } from './device.repository.js';
@@ -12,12 +12,13 @@ import { APP_FEATURES } from '../app.features.js';
 
 const USAGE = `Manage MQTT device credentials in the configured database (DATABASE_URL, or the embedded one under DATA_DIR).
 
-  npm run devices -- create --name <name> --units UNIT001,UNIT002 [--status]
+  npm run devices -- create --name <name> --units UNIT001,UNIT002 [--status] [--sparkplug Group/Edge,...]
   npm run devices -- list [--all]
   npm run devices -- revoke <device id>
   npm run devices -- export-mosquitto --password-file <file> --acl-file <file>
 
-create prints the password once; only its hashes are stored. --status lets the device publish unit statuses too.
+create prints the password once; only its hashes are stored. --status lets the device publish unit statuses too;
+--sparkplug lets it speak Sparkplug B for those edge nodes ({group}/{edge node}: births, data, deaths, commands).
 export-mosquitto writes Mosquitto's password file (user:$7$..., PBKDF2-SHA512) and ACL file for every active
 device, plus the backend's own user (MQTT_USERNAME, MQTT_PASSWORD) when both are set; point mosquitto.conf's
 password_file and acl_file at them and reload Mosquitto (SIGHUP) after every change. With the embedded database,
@@ -30,7 +31,9 @@ function fail(message: string): never {
 
 function show(device: DeviceRecord): string {
   const state = device.revokedAt === null ? 'active' : `revoked ${device.revokedAt.toISOString()}`;
-  const status = device.publishStatus ? '; may publish status' : '';
+  const status =
+    (device.publishStatus ? '; may publish status' : '') +
+    (device.sparkplugNodes.length > 0 ? `; Sparkplug ${device.sparkplugNodes.join(',')}` : '');
   return `${device.id}  ${device.name}  (${device.units.join(',')}${status}; ${state}; created ${device.createdAt.toISOString()})`;
 }
 
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
       name: { type: 'string' },
       units: { type: 'string' },
       status: { type: 'boolean', default: false },
+      sparkplug: { type: 'string' },
       all: { type: 'boolean', default: false },
       'password-file': { type: 'string' },
       'acl-file': { type: 'string' },
@@ -72,12 +76,26 @@ async function main(): Promise<void> {
       if (units.length === 0 || units.length > MAX_DEVICE_UNITS || units.some((u) => !IDENTIFIER.test(u))) {
         fail(`--units must be 1-${MAX_DEVICE_UNITS} unit ids of 1-64 letters, digits, _ or -, separated by commas`);
       }
+      const sparkplugNodes = [
+        ...new Set(
+          (values.sparkplug ?? '')
+            .split(',')
+            .map((n) => n.trim())
+            .filter(Boolean),
+        ),
+      ].sort();
+      if (sparkplugNodes.length > MAX_DEVICE_UNITS || sparkplugNodes.some((n) => !SPARKPLUG_NODE.test(n))) {
+        fail(
+          "--sparkplug must be '{group}/{edge node}' pairs of Sparkplug ids (no '/', '+', '#', spaces), separated by commas",
+        );
+      }
       const credential = newDeviceCredential();
       const inserted = await devices.insert({
         ...credential,
         name,
         units,
         publishStatus: values.status,
+        sparkplugNodes,
         createdBy: audit.actor,
       });
       if (!inserted) fail(`An active device named '${name}' exists; revoke it first or pick another name`);

@@ -56,7 +56,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   }
 
   async create(
-    input: { name: string; units: readonly string[]; publish_status?: boolean },
+    input: { name: string; units: readonly string[]; publish_status?: boolean; sparkplug_nodes?: readonly string[] },
     by: string | null,
   ): Promise<{ record: DeviceRecord; password: string }> {
     const credential = newDeviceCredential();
@@ -65,6 +65,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
       name: input.name,
       units: normalisedUnits(input.units),
       publishStatus: input.publish_status ?? false,
+      sparkplugNodes: [...new Set(input.sparkplug_nodes ?? [])].sort(),
       createdBy: by,
     });
     if (!inserted) {

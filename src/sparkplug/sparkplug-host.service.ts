@@ -83,6 +83,7 @@ export class SparkplugHostService implements OnModuleInit, OnApplicationShutdown
         rebirthIntervalMs: config.sparkplugRebirthIntervalMs,
         groups: config.sparkplugGroups === undefined ? undefined : new Set(config.sparkplugGroups),
         maxNodes: MAX_NODES,
+        limits: { maxBytes: config.sparkplugMaxPayloadBytes, maxMetrics: config.sparkplugMaxMetrics },
         overrides,
       },
       {

@@ -123,6 +123,38 @@ describe('SparkplugHost', () => {
     expect(h.rejects).toEqual(['sparkplug_topic_invalid']);
   });
 
+  it('refuses metrics that contradict the birth, and births with a duplicate alias, counting each', () => {
+    const h = harness();
+    h.send('NBIRTH/E1', [...h.birthMetrics(1), { name: 'Odd', datatype: 99, int_value: 1 }], 0);
+    expect(h.rejects).toEqual(['sparkplug_datatype_unknown']);
+    const data = h.send(
+      'NDATA/E1',
+      [
+        { alias: 1, datatype: DataType.Float, float_value: 1 }, // the birth says Double
+        { name: 'Running', alias: 1, boolean_value: true }, // alias 1 is Motor/Speed
+        { double_value: 3 }, // neither name nor alias
+        { alias: 1, double_value: 12 },
+      ],
+      1,
+    );
+    expect(data.readings.map((r) => [r.sensorType, r.value])).toEqual([['motor_speed', 12]]);
+    expect(h.rejects.slice(1)).toEqual([
+      'sparkplug_datatype_mismatch',
+      'sparkplug_alias_conflict',
+      'sparkplug_metric_invalid',
+    ]);
+    expect(h.rebirths).toEqual([]);
+    const dup = h.send(
+      'NBIRTH/E1',
+      [...h.birthMetrics(2), { name: 'Other', alias: 2, datatype: DataType.Double, double_value: 1 }],
+      0,
+      T0 + 1,
+    );
+    expect(dup).toEqual({ readings: [], statuses: [] });
+    expect(h.rejects.at(-1)).toBe('sparkplug_alias_duplicate');
+    expect(h.rebirths).toEqual(['G1/E1']);
+  });
+
   it('maps names to our identifiers stably', () => {
     expect(sensorTypeOf('Motor/Speed')).toBe('motor_speed');
     expect(sensorTypeOf('  Tank 1 / Level (%) ')).toBe('tank_1_level');

@@ -5,8 +5,11 @@ import type { CommandMetricDef } from './sparkplug-command.encoder.js';
 import { sensorTypeOf, unitIdOf } from './sparkplug.mapping.js';
 import type { MappingOverrides } from './sparkplug-overrides.js';
 import {
+  birthRefusal,
+  datatypeRefusal,
   isNumericDatatype,
   metricValue,
+  type PayloadLimits,
   parseSparkplugPayload,
   type SparkplugMetric,
   type SparkplugPayload,
@@ -24,6 +27,8 @@ export interface HostOptions {
   groups?: ReadonlySet<string>;
   /** Edge nodes tracked at most (births, data before a birth): outsiders cannot grow the map without bound. */
   maxNodes: number;
+  /** Payload bounds (SPARKPLUG_MAX_PAYLOAD_BYTES, SPARKPLUG_MAX_METRICS); the parser's defaults when absent. */
+  limits?: PayloadLimits;
   /** Engineers' unit and sensor type overrides, applied at each birth. */
   overrides?: MappingOverrides;
 }
@@ -160,7 +165,7 @@ export class SparkplugHost {
     }
     if (topic.type === 'NCMD' || topic.type === 'DCMD') return NONE;
     if (this.options.groups !== undefined && !this.options.groups.has(topic.group)) return NONE;
-    const parsed = parseSparkplugPayload(bytes);
+    const parsed = parseSparkplugPayload(bytes, this.options.limits);
     if (!parsed.ok) return this.refuse(parsed.reason);
     return this.apply(topic, parsed.payload, now);
   }
@@ -345,6 +350,11 @@ export class SparkplugHost {
       this.rebirth(node, now);
       return this.refuse('sparkplug_birth_invalid');
     }
+    const refused = birthRefusal(payload);
+    if (refused !== undefined) {
+      this.rebirth(node, now);
+      return this.refuse(refused);
+    }
     const stamp = payload.timestamp ?? now;
     // The same session again (a redelivery, a late copy after its death): never revives the node. A new session
     // has another bdSeq, or (edge nodes that keep bdSeq at 0) a later birth time.
@@ -366,6 +376,11 @@ export class SparkplugHost {
   }
 
   private deviceBirth(node: NodeState, device: string, payload: SparkplugPayload, now: number): Gathered {
+    const refused = birthRefusal(payload);
+    if (refused !== undefined) {
+      this.rebirth(node, now);
+      return this.refuse(refused);
+    }
     const override = this.options.overrides?.find(node.group, node.edgeNode, device);
     let scope = node.devices.get(device);
     if (scope === undefined) {
@@ -412,7 +427,7 @@ export class SparkplugHost {
       if (m.alias !== undefined) scope.byAlias.set(m.alias, def);
       if (isControl(m.name)) continue;
       if (!isNumericDatatype(datatype)) {
-        this.effects.reject('sparkplug_unsupported_datatype');
+        this.effects.reject(datatypeRefusal(datatype));
         continue;
       }
       if (sensorType === undefined) {
@@ -449,6 +464,14 @@ export class SparkplugHost {
     const readings: RawReading[] = [];
     let unknown = false;
     for (const m of payload.metrics) {
+      if (m.name === undefined || m.name === '') {
+        // A birth metric without a name was counted by birth(); a data metric needs its name or its alias.
+        if (birth) continue;
+        if (m.alias === undefined) {
+          this.effects.reject('sparkplug_metric_invalid');
+          continue;
+        }
+      }
       const def = this.resolve(scope, m);
       if (def === undefined) {
         unknown = true;
@@ -456,7 +479,15 @@ export class SparkplugHost {
         continue;
       }
       if (def.sensorType === undefined) {
-        if (!birth && !isControl(def.name)) this.effects.reject('sparkplug_unsupported_datatype');
+        if (!birth && !isControl(def.name)) this.effects.reject(datatypeRefusal(def.datatype));
+        continue;
+      }
+      if (!birth && m.alias !== undefined && scope.byAlias.get(m.alias) !== def) {
+        this.effects.reject('sparkplug_alias_conflict');
+        continue;
+      }
+      if (!birth && m.datatype !== undefined && m.datatype !== def.datatype) {
+        this.effects.reject('sparkplug_datatype_mismatch');
         continue;
       }
       const value = metricValue(def.datatype, m.wire);

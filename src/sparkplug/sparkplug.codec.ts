@@ -26,6 +26,7 @@ export const DataType = {
   PropertySet: 20,
   PropertySetList: 21,
   Int8Array: 22,
+  StringArray: 33,
   DateTimeArray: 34,
 } as const;
 
@@ -75,6 +76,14 @@ export interface WirePayload {
 /** The .proto next to this module (nest build copies it into dist: nest-cli.json `assets`). */
 const PROTO = readFileSync(new URL('./sparkplug_b.proto', import.meta.url), 'utf8');
 const PAYLOAD = protobuf.parse(PROTO, { keepCase: true }).root.lookupType('org.eclipse.tahu.protobuf.Payload');
+PAYLOAD.root.resolveAll();
+
+/** The reflected `Payload` message (sparkplug-wire.check.ts walks its fields' wire types). */
+export const PAYLOAD_TYPE: protobuf.Type = PAYLOAD;
+/** The reflected `Payload.Metric` message. */
+export const METRIC_TYPE: protobuf.Type = PAYLOAD.lookupType('Metric');
+/** The `uuid` of a compressed payload: its `body` holds the real payload, DEFLATE (zlib) or GZIP. */
+export const COMPRESSED_UUID = 'SPBV1.0_COMPRESSED';
 
 /**
  * Decodes a Sparkplug B payload. Throws on anything protobuf cannot read (truncated, bad wire type or tag, nesting

@@ -69,6 +69,7 @@ export class MosquittoProcess {
   /**
    * Without `auth` the broker lets anonymous clients in (for specs that are not about broker authentication);
    * with it, it checks the password and ACL files as docker/mosquitto/mosquitto.conf does in production.
+   * `retainAvailable` turns retained messages on (the shipped file has them off).
    */
   static async start(
     port?: number,
