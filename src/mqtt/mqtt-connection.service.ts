@@ -24,6 +24,8 @@ import type { SubscriptionState } from './mqtt-subscription.set.js';
 
 /** MQTT connect-refusal codes meaning "I do not speak this protocol version" (3.1.1 and MQTT 5 spellings). */
 const UNSUPPORTED_PROTOCOL = new Set([1, 132]);
+/** MQTT 5 CONNACK "Retain not supported": the broker refuses a retained will (the Sparkplug host's STATE is one). */
+const RETAIN_NOT_SUPPORTED = 0x9a;
 /** How long POST /connect waits for the broker before answering (the client keeps trying after that). */
 const CONNECT_WAIT_MS = 5000;
 /** How long a disconnect or shutdown waits for gathered messages to commit, so their PUBACKs still go out. */
@@ -373,8 +375,13 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
         delete client.options.properties;
         this.fallingBack = true;
       }
-      this.lastError = err.message;
-      this.errorLog.error('mqtt-error', `MQTT error (${broker.host}:${broker.port}): ${err.message}`);
+      // Said in words an operator can act on: the stock reason alone does not name the setting to change.
+      this.lastError =
+        Number(err.code) === RETAIN_NOT_SUPPORTED
+          ? `${err.message}: the broker refuses retained messages, which the Sparkplug host's STATE needs ` +
+            '(Mosquitto: retain_available true; or SPARKPLUG_ENABLED=false)'
+          : err.message;
+      this.errorLog.error('mqtt-error', `MQTT error (${broker.host}:${broker.port}): ${this.lastError}`);
     });
   }
 

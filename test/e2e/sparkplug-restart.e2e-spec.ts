@@ -125,4 +125,25 @@ describeWith([MOSQUITTO], `Sparkplug STATE across a broker restart (${TARGET} da
       expect(stored.find((r) => r.time.getTime() === base)?.value).toBe(42.5);
     }, 30_000);
   });
+
+  it('says which broker setting to change when the broker refuses the retained STATE (the shipped configuration)', async () => {
+    const stock = await MosquittoProcess.start(); // docker/mosquitto/mosquitto.conf as shipped: retain_available false
+    const stockTarget = await createTarget('sparkplug-stock', stock.port);
+    let refused: BackendProcess | undefined;
+    try {
+      refused = await BackendProcess.start({
+        env: { ...stockTarget.env, SPARKPLUG_ENABLED: 'true', SPARKPLUG_HOST_ID: `${hostId}_stock` },
+        waitFor: 'live',
+      });
+      await eventually(async () => {
+        const res = await fetch(`${refused!.url}/health/ready`);
+        expect(res.status).toBe(503);
+        expect(await res.text()).toContain('retain_available true');
+      }, 30_000);
+    } finally {
+      await refused?.stop();
+      await stock.stop();
+      await stockTarget.dispose();
+    }
+  });
 });

@@ -62,6 +62,8 @@ export interface BackendOptions {
   env: Record<string, string>;
   /** Print the backend's output as it comes (for the benchmark). */
   echo?: boolean;
+  /** What a start waits for: /health/ready (default), or /health/live for a spec that expects it never to be ready. */
+  waitFor?: 'ready' | 'live';
 }
 
 /**
@@ -139,7 +141,7 @@ export class BackendProcess {
     return this.output.join('');
   }
 
-  /** Starts the process (again) and waits until /health/ready answers 200. */
+  /** Starts the process (again) and waits until /health/ready (or /health/live, see `waitFor`) answers 200. */
   async restart(): Promise<void> {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
@@ -166,7 +168,7 @@ export class BackendProcess {
     await eventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`backend exited with ${child.exitCode}:\n${this.logs}`);
-        const res = await supertest(this.url).get('/health/ready');
+        const res = await supertest(this.url).get(this.options.waitFor === 'live' ? '/health/live' : '/health/ready');
         if (res.status !== 200) throw new Error(`not ready: ${res.status} ${res.text}`);
       },
       // Generous: on a shared 2-core machine, PGlite's WebAssembly start alone has taken over a minute.
