@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
+import { embeddedPersistence } from './embedded-persistence.js';
 import { listenOrExplain } from './listen.js';
 
 /**
@@ -23,7 +24,7 @@ export class EmbeddedBroker {
   ) {}
 
   static async start(host: string, port: number, gate?: EmbeddedBrokerGate): Promise<EmbeddedBroker> {
-    const broker = await Aedes.createBroker(gate?.handlers() ?? {});
+    const broker = await Aedes.createBroker({ ...gate?.handlers(), persistence: embeddedPersistence() });
     if (gate !== undefined) broker.on('clientDisconnect', (client) => gate.forget(client));
     const server = createServer((socket) => broker.handle(socket));
     try {
