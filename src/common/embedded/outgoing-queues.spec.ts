@@ -6,7 +6,7 @@ import { embeddedPersistence } from './embedded-persistence.js';
 /** The outgoing half of a persistence as aedes calls it (promises). */
 interface Outgoing {
   outgoingEnqueueCombi(subs: { clientId: string }[], packet: AedesPacket): Promise<void>;
-  outgoingUpdate(client: { id: string }, packet: Partial<AedesPacket>): Promise<void>;
+  outgoingUpdate(client: { id: string }, packet: Record<string, unknown>): Promise<void>;
   outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }): Promise<AedesPacket | undefined>;
   outgoingStream(client: { id: string }): Readable;
 }
