@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
+import { embeddedPersistence } from './embedded-persistence.js';
 import { listenOrExplain } from './listen.js';
 
 /**
@@ -15,6 +16,31 @@ export interface EmbeddedBrokerGate {
   forget(client: Client): void;
 }
 
+/**
+ * Makes everything aedes writes to the socket in one turn of the event loop go out in one system call. aedes sends
+ * each packet from a setImmediate of its own (a delivery, the PUBACK of a publish), and mqtt-packet flushes on
+ * the next tick, so in a flood each message cost the backend a write to its own client and one to the publisher's.
+ * The socket stays corked until the next turn's immediates: latency grows by at most one loop iteration, and
+ * back-pressure is unchanged (a write past the high-water mark still returns false, and 'drain' follows the flush).
+ */
+function coalesceWrites(socket: Socket): Socket {
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const flush = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = (...args: unknown[]): boolean => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(flush);
+    }
+    return write(...args);
+  };
+  return socket;
+}
+
 export class EmbeddedBroker {
   private constructor(
     private readonly broker: Aedes,
@@ -23,9 +49,9 @@ export class EmbeddedBroker {
   ) {}
 
   static async start(host: string, port: number, gate?: EmbeddedBrokerGate): Promise<EmbeddedBroker> {
-    const broker = await Aedes.createBroker(gate?.handlers() ?? {});
+    const broker = await Aedes.createBroker({ ...gate?.handlers(), persistence: embeddedPersistence() });
     if (gate !== undefined) broker.on('clientDisconnect', (client) => gate.forget(client));
-    const server = createServer((socket) => broker.handle(socket));
+    const server = createServer((socket) => broker.handle(coalesceWrites(socket)));
     try {
       const bound = await listenOrExplain(
         server,

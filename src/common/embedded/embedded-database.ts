@@ -4,8 +4,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, w
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Worker } from 'node:worker_threads';
+import type { EmbeddedDatabaseWorkerData, WorkerMessage } from './embedded-database.worker.js';
 import { PasswordGate } from './password-gate.js';
 
 /** `pg` and psql look for `<host dir>/.s.PGSQL.<port>`; the default port keeps the URL short. */
@@ -87,6 +87,40 @@ async function initialiseCluster(dir: string): Promise<void> {
   }
 }
 
+/** The database thread, and a promise that resolves when it has ended (for whatever reason). */
+interface DatabaseThread {
+  worker: Worker;
+  exited: Promise<void>;
+}
+
+/** Starts the database thread and resolves once its socket listens; rejects with its error if it cannot start. */
+function startWorker(data: EmbeddedDatabaseWorkerData): Promise<DatabaseThread> {
+  const worker = new Worker(new URL('./embedded-database.worker.js', import.meta.url), { workerData: data });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return new Promise<DatabaseThread>((resolve, reject) => {
+    let started = false;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') {
+        started = true;
+        resolve({ worker, exited });
+      } else if (message.type === 'failed') reject(new Error(message.message));
+    });
+    worker.on('error', (err) => {
+      if (started) process.stderr.write(`The embedded database stopped: ${err.stack ?? err.message}\n`);
+      else reject(err);
+    });
+    worker.on('exit', (code) => {
+      if (!started) reject(new Error(`the database thread exited (${code}) before it was ready`));
+    });
+  });
+}
+
+/** Closes the database (its socket first) and waits for the thread to end. */
+async function stopWorker(thread: DatabaseThread): Promise<void> {
+  thread.worker.postMessage({ type: 'stop' });
+  await thread.exited;
+}
+
 export interface EmbeddedDatabaseOptions {
   /**
    * Also accept password-checked connections on this loopback TCP port (0 picks a free one); undefined: the Unix
@@ -101,8 +135,9 @@ export interface EmbeddedDatabaseOptions {
 }
 
 /**
- * An in-process PostgreSQL (PGlite: real Postgres compiled to WebAssembly) persisted under DATA_DIR and served on a
- * Unix socket in DATA_DIR (`.s.PGSQL.5432`, mode 0600, in a 0700 directory), so the backend reaches it through the
+ * An in-process PostgreSQL (PGlite: real Postgres compiled to WebAssembly) persisted under DATA_DIR, running on a
+ * thread of its own (embedded-database.worker.ts) so that its statements do not hold up the event loop, and served
+ * on a Unix socket in DATA_DIR (`.s.PGSQL.5432`, mode 0600, in a 0700 directory), so the backend reaches it through the
  * same `pg` driver and SQL as a real server and no other OS user can reach it at all. PGlite's socket server checks
  * no password (everyone who connects is the superuser), which is why it never listens on TCP itself: with
  * EMBEDDED_DATABASE_PORT, a PasswordGate on loopback asks for the password kept in DATA_DIR before passing a
@@ -110,8 +145,7 @@ export interface EmbeddedDatabaseOptions {
  */
 export class EmbeddedDatabase {
   private constructor(
-    private readonly db: PGlite,
-    private readonly server: PGLiteSocketServer,
+    private readonly thread: DatabaseThread,
     /** Directory of the PGlite files. */
     readonly dataDir: string,
     /** The Unix socket. */
@@ -136,18 +170,15 @@ export class EmbeddedDatabase {
     await initialiseCluster(dir).catch((err: unknown) => {
       throw new Error(`Cannot start the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
     });
-    const startParams =
-      options.sharedBuffersMb === undefined
-        ? undefined
-        : [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffersMb}MB`];
-    const db = await PGlite.create({ dataDir: dir, startParams });
-    // PGlite runs one statement at a time; a few connections let psql look in while the backend writes.
-    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 4 });
+    const thread = await startWorker({ dataDir: dir, socketPath, sharedBuffersMb: options.sharedBuffersMb }).catch(
+      (err: unknown) => {
+        throw new Error(`Cannot start the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
+      },
+    );
     let gate: PasswordGate | undefined;
     try {
-      await server.start();
       chmodSync(socketPath, 0o600);
-      if (options.port === undefined) return new EmbeddedDatabase(db, server, dir, socketPath, undefined, undefined);
+      if (options.port === undefined) return new EmbeddedDatabase(thread, dir, socketPath, undefined, undefined);
       const secret = portPassword(root);
       gate = await PasswordGate.start('127.0.0.1', options.port, secret.password, socketPath).catch((err: unknown) => {
         const code = (err as NodeJS.ErrnoException).code;
@@ -157,14 +188,13 @@ export class EmbeddedDatabase {
             )
           : err;
       });
-      return new EmbeddedDatabase(db, server, dir, socketPath, gate, {
+      return new EmbeddedDatabase(thread, dir, socketPath, gate, {
         port: gate.port,
         passwordFile: secret.file,
         createdPassword: secret.created ? secret.password : undefined,
       });
     } catch (err) {
-      await server.stop();
-      await db.close();
+      await stopWorker(thread);
       throw err instanceof Error && err.message.startsWith('Cannot start')
         ? err
         : new Error(`Cannot start the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
@@ -178,7 +208,6 @@ export class EmbeddedDatabase {
 
   async stop(): Promise<void> {
     await this.gate?.stop();
-    await this.server.stop();
-    await this.db.close();
+    await stopWorker(this.thread);
   }
 }
