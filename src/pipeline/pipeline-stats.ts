@@ -10,6 +10,8 @@ export interface RejectReasons {
   value_not_number: true;
   value_not_finite: true;
   value_overflow: true;
+  /** A value sent as a state name its sensor's state table does not hold (or a point with no state table). */
+  state_name_unknown: true;
   quality_invalid: true;
   quality_unknown: true;
   timestamp_invalid: true;

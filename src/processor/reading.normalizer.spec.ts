@@ -347,6 +347,23 @@ describe('normalizeReading of digital and enum points', () => {
     expect(apply({ value: 9, quality: 'bad' }, PUMP_STATE)).toMatchObject({ quality: 'BAD' });
   });
 
+  it('takes a value sent as a state name from the state table, ignoring case', () => {
+    expect(apply({ value: Number.NaN, stateName: 'Running' }, PUMP_STATE)).toMatchObject({
+      value: 1,
+      quality: 'GOOD',
+      state: 'running',
+    });
+    expect(apply({ value: Number.NaN, stateName: 'on' }, RUNNING)).toMatchObject({ value: 1, state: 'ON' });
+    const reading = apply({ value: Number.NaN, stateName: 'fault', quality: 'uncertain' }, PUMP_STATE);
+    expect(reading).toMatchObject({ value: 2, quality: 'UNCERTAIN', state: 'fault' });
+    expect((reading as ProcessedReading & { stateName?: string }).stateName).toBeUndefined();
+  });
+
+  it('refuses a state name the table lacks, and one sent to an analog point, as state_name_unknown', () => {
+    expect(apply({ value: Number.NaN, stateName: 'exploded' }, PUMP_STATE)).toBe('state_name_unknown');
+    expect(apply({ value: Number.NaN, stateName: 'running' }, DEFAULT_SENSOR_SETTINGS)).toBe('state_name_unknown');
+  });
+
   it('counts nothing unknown for named states and analog readings', () => {
     expect(isUnknownState(apply({ value: 1 }, PUMP_STATE) as ProcessedReading, PUMP_STATE)).toBe(false);
     const analog = apply({ value: 7 }, DEFAULT_SENSOR_SETTINGS) as ProcessedReading;

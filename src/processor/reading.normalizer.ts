@@ -96,6 +96,12 @@ function normalizeValue(
   settings: SensorSettings,
 ): ProcessedReading | RejectReason {
   const states = settings.states;
+  if (raw.stateName !== undefined) {
+    // Rare (text from a source that names states): the one path that allocates a copy.
+    const value = states?.valueOf(raw.stateName);
+    if (value === undefined) return 'state_name_unknown';
+    raw = { ...raw, value, stateName: undefined };
+  }
   if (states) {
     const state = states.nameOf(raw.value);
     const quality = state === undefined && sent === 'GOOD' ? 'UNCERTAIN' : sent;

@@ -55,6 +55,27 @@ describe('SparkplugHost', () => {
     expect(h.rejects).toEqual([]);
   });
 
+  it('passes String metrics on as state names, and a death repeats the last one', () => {
+    const h = harness();
+    const birth = h.send(
+      'NBIRTH/E1',
+      [...h.birthMetrics(1), { name: 'Mode', alias: 3, datatype: DataType.String, string_value: 'auto' }],
+      0,
+    );
+    expect(birth.readings.find((r) => r.sensorType === 'mode')).toMatchObject({ stateName: 'auto' });
+    expect(h.declared).toContainEqual({ unitId: 'G1_E1', sensorType: 'mode', digital: false });
+    const data = h.send('NDATA/E1', [{ alias: 3, string_value: 'manual' }], 1);
+    expect(data.readings).toMatchObject([{ sensorType: 'mode', stateName: 'manual' }]);
+    expect(data.readings[0].historical).toBeUndefined();
+    const death = h.send('NDEATH/E1', [{ name: 'bdSeq', datatype: DataType.UInt64, long_value: 1 }], undefined);
+    expect(death.readings.find((r) => r.sensorType === 'mode')).toMatchObject({
+      stateName: 'manual',
+      quality: 'UNCERTAIN',
+    });
+    expect(death.readings.find((r) => r.sensorType === 'motor_speed')?.stateName).toBeUndefined();
+    expect(h.rejects).toEqual([]);
+  });
+
   it('data before a birth and unknown aliases ask for a Rebirth, throttled', () => {
     const h = harness();
     expect(h.send('NDATA/E1', [{ alias: 1, double_value: 1 }], 5).readings).toEqual([]);

@@ -7,7 +7,7 @@ import type { MappingOverrides } from './sparkplug-overrides.js';
 import {
   birthRefusal,
   datatypeRefusal,
-  isNumericDatatype,
+  isPointDatatype,
   metricValue,
   type PayloadLimits,
   parseSparkplugPayload,
@@ -72,10 +72,11 @@ interface MetricDef {
   datatype: number;
   /** UInt32 sent in long_value by the birth: commands use the same field. */
   uint32InLong?: boolean;
-  /** Undefined for metrics that are not stored (non-numeric, bdSeq, Node Control/*). */
+  /** Undefined for metrics that are not stored (datasets, templates, arrays, bdSeq, Node Control/*). */
   sensorType?: string;
-  /** Last value seen, for the stale readings of a death. */
+  /** Last value seen (a number, or a String metric's state name), for the stale readings of a death. */
   last?: number;
+  lastState?: string;
 }
 
 interface Scope {
@@ -418,7 +419,7 @@ export class SparkplugHost {
       }
       const datatype = m.datatype ?? DataType.Unknown;
       const sensorType =
-        isControl(m.name) || !isNumericDatatype(datatype)
+        isControl(m.name) || !isPointDatatype(datatype)
           ? undefined
           : (ownProperty(renames, m.name) ?? sensorTypeOf(m.name));
       const def: MetricDef = { name: m.name, alias: m.alias, datatype, sensorType };
@@ -426,7 +427,7 @@ export class SparkplugHost {
       scope.byName.set(m.name, def);
       if (m.alias !== undefined) scope.byAlias.set(m.alias, def);
       if (isControl(m.name)) continue;
-      if (!isNumericDatatype(datatype)) {
+      if (!isPointDatatype(datatype)) {
         this.effects.reject(datatypeRefusal(datatype));
         continue;
       }
@@ -503,9 +504,13 @@ export class SparkplugHost {
         m.timestamp ?? payload.timestamp,
         now,
       );
+      if (value.stateName !== undefined) reading.stateName = value.stateName;
       // A historical value is a real past value: stored, but neither the live value nor the one a death repeats.
       if (m.wire.is_historical === true) reading.historical = true;
-      else def.last = value.value;
+      else {
+        def.last = value.value;
+        def.lastState = value.stateName;
+      }
       readings.push(reading);
     }
     return { readings, statuses: [], unknown };
@@ -535,7 +540,9 @@ export class SparkplugHost {
       scope.online = false;
       for (const def of scope.byName.values()) {
         if (def.sensorType !== undefined && def.last !== undefined) {
-          gathered.readings.push(this.reading(scope, def.sensorType, def.last, 'UNCERTAIN', now, now));
+          const stale = this.reading(scope, def.sensorType, def.last, 'UNCERTAIN', now, now);
+          if (def.lastState !== undefined) stale.stateName = def.lastState;
+          gathered.readings.push(stale);
         }
       }
       gathered.statuses.push(this.status(scope, 'offline', now, now));

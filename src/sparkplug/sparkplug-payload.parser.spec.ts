@@ -35,8 +35,19 @@ describe('parseSparkplugPayload / metricValue', () => {
     expect(value(DataType.DateTime, { long_value: 1_700_000_000_123 })).toBe(1_700_000_000_123);
   });
 
-  it('counts what is not a numeric point instead of storing it', () => {
-    for (const datatype of [DataType.String, DataType.Text, DataType.UUID, DataType.Bytes, DataType.DataSet]) {
+  it('reads String and Text metrics as state names (the sensor state table gives the number)', () => {
+    expect(metricValue(DataType.String, { string_value: 'Running' })).toEqual({
+      ok: true,
+      value: Number.NaN,
+      stateName: 'Running',
+    });
+    expect(metricValue(DataType.Text, { string_value: 'fault' })).toMatchObject({ ok: true, stateName: 'fault' });
+    expect(value(DataType.String, { int_value: 1 })).toBe('sparkplug_value_mismatch');
+    expect(value(DataType.String, { is_null: true })).toBe('sparkplug_null_value');
+  });
+
+  it('counts what is not a point instead of storing it', () => {
+    for (const datatype of [DataType.UUID, DataType.Bytes, DataType.DataSet]) {
       expect(value(datatype, { string_value: 'x' })).toBe('sparkplug_unsupported_datatype');
     }
     expect(value(DataType.Template, { template_value: { metrics: [] } })).toBe('sparkplug_unsupported_datatype');

@@ -173,15 +173,24 @@ export function birthRefusal(payload: SparkplugPayload): RejectReason | undefine
   return undefined;
 }
 
-export type MetricValue = { ok: true; value: number } | { ok: false; reason: RejectReason };
+/** A metric's value: a number, or (String and Text metrics) a state name the sensor's state table turns into one. */
+export type MetricValue = { ok: true; value: number; stateName?: string } | { ok: false; reason: RejectReason };
 
 const mismatch: MetricValue = { ok: false, reason: 'sparkplug_value_mismatch' };
 const outOfRange: MetricValue = { ok: false, reason: 'sparkplug_value_out_of_range' };
 const notFinite: MetricValue = { ok: false, reason: 'value_not_finite' };
 
-/** Whether a datatype becomes a numeric point (the rest are counted as sparkplug_unsupported_datatype). */
+/** Whether a datatype is a number on the wire (what a command can be encoded in). */
 export function isNumericDatatype(datatype: number): boolean {
   return (datatype >= DataType.Int8 && datatype <= DataType.Boolean) || datatype === DataType.DateTime;
+}
+
+/**
+ * Whether a datatype becomes a point: the numeric ones, and String and Text, read as the names of an enum or digital
+ * point's states (the rest are counted as sparkplug_unsupported_datatype).
+ */
+export function isPointDatatype(datatype: number): boolean {
+  return isNumericDatatype(datatype) || datatype === DataType.String || datatype === DataType.Text;
 }
 
 /** Why a datatype is not stored: one the specification does not define, or one that is not a numeric point. */
@@ -205,10 +214,17 @@ function finite(value: number): MetricValue {
 /**
  * A metric's value as our number. Int8/16/32 travel as two's complement in `int_value` (uint32; an Int8 or Int16
  * sign-extended to 32 bits), Int64 in `long_value` (uint64); 64-bit integers are exact up to 2^53 - 1. Booleans are
- * 1/0, DateTime epoch ms. A value outside its datatype's range, or a NaN or infinite float, is refused.
+ * 1/0, DateTime epoch ms, String and Text a state name. A value outside its datatype's range, or a NaN or infinite
+ * float, is refused.
  */
 export function metricValue(datatype: number, metric: WireMetric): MetricValue {
   if (metric.is_null === true) return { ok: false, reason: 'sparkplug_null_value' };
+  if (datatype === DataType.String || datatype === DataType.Text) {
+    // A state's name; the normaliser maps it through the sensor's state table (NaN until then, never stored).
+    return metric.string_value === undefined
+      ? mismatch
+      : { ok: true, value: Number.NaN, stateName: metric.string_value };
+  }
   if (!isNumericDatatype(datatype)) return { ok: false, reason: datatypeRefusal(datatype) };
   const int = metric.int_value;
   const long = metric.long_value;

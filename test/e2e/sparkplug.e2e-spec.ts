@@ -22,6 +22,7 @@ interface LiveReading {
   value: number;
   quality: string;
   timestamp: string;
+  state?: string;
 }
 
 /**
@@ -162,18 +163,55 @@ describe(`Sparkplug B host (${TARGET})`, () => {
       expect([speed?.value, running?.value, count?.value].map(Number)).toEqual([1510.5, 0, -42]);
       expect(speed?.quality).toBe('GOOD');
     });
+    // A String metric is a state name: 'label' has no state table yet, so its value is refused and counted.
     expect(await storedReadings(db, unitId, 'label')).toEqual([]);
     const { rows } = await db.query<{ sensor_type: string; kind: string | null; engineering_unit: string | null }>(
       `SELECT sensor_type, kind, engineering_unit FROM sensors WHERE unit_id = '${unitId}' ORDER BY sensor_type`,
     );
     expect(rows).toEqual([
       { sensor_type: 'count', kind: null, engineering_unit: null },
+      { sensor_type: 'label', kind: null, engineering_unit: null },
       { sensor_type: 'motor_speed', kind: null, engineering_unit: 'rpm' },
       { sensor_type: 'running', kind: 'digital', engineering_unit: null },
     ]);
     await eventually(() =>
       expect(liveReadings).toContainEqual(
         expect.objectContaining({ sensor_type: 'motor_speed', value: 1510.5, timestamp: at }),
+      ),
+    );
+  });
+
+  it('stores a String metric as the state it names once its sensor has a state table', async () => {
+    const sensors = await backend.request<{ items: { id: string; sensor_type: string }[] }>(
+      'GET',
+      `/api/v1/scada/units/${unitId}/sensors`,
+    );
+    const label = sensors.body.items.find((s) => s.sensor_type === 'label')!;
+    const states = [
+      { value: 0, name: 'idle' },
+      { value: 1, name: 'running' },
+    ];
+    expect((await backend.request('PATCH', `/api/v1/scada/sensors/${label.id}`, { kind: 'enum', states })).status).toBe(
+      200,
+    );
+    const metricsBefore = (await backend.request('GET', '/metrics')).text;
+    expect(metricsBefore).toMatch(/reason="state_name_unknown"\} [1-9]/);
+    const at = new Date(base + 500).toISOString();
+    edge.publishNodeData({
+      timestamp: base + 500,
+      metrics: [
+        { alias: 4, type: 'String', value: 'Running' },
+        { alias: 1, type: 'Double', value: 1515 },
+      ],
+    });
+    await eventually(async () => {
+      const stored = (await storedReadings(db, unitId, 'label')).find((r) => r.time.toISOString() === at);
+      expect(stored).toMatchObject({ quality: 'GOOD' });
+      expect(Number(stored!.value)).toBe(1);
+    });
+    await eventually(() =>
+      expect(liveReadings).toContainEqual(
+        expect.objectContaining({ sensor_type: 'label', value: 1, state: 'running', timestamp: at }),
       ),
     );
   });
@@ -386,6 +424,6 @@ describe(`Sparkplug B host (${TARGET})`, () => {
     expect(nodes.body.find((n) => n.id === unitId)).toMatchObject({ state: 'offline' });
     const metrics = await backend.request('GET', '/metrics');
     expect(metrics.text).toMatch(/scada_sparkplug_rebirths_sent_total \d+/);
-    expect(metrics.text).toContain('sparkplug_unsupported_datatype');
+    expect(metrics.text).toContain('state_name_unknown');
   });
 });

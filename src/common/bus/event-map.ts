@@ -33,6 +33,11 @@ export interface RawReading {
   source: ReadingSource;
   /** A past value the source resends (Sparkplug `is_historical`): stored, never taken as the live value. */
   historical?: true;
+  /**
+   * The value sent as the name of a state (a Sparkplug String metric, `"running"`): the normaliser takes `value` from
+   * the sensor's state table instead (case-insensitive), and refuses a name the table lacks or a point without one.
+   */
+  stateName?: string;
 }
 
 /** A validated reading with its final value, quality and time. */
