@@ -35,7 +35,7 @@ import {
   withBudget,
 } from './support/bench-run.js';
 import { cpuShare, cpuSnapshot, RssWatch } from './support/process-watch.js';
-import { historicPayloads, publishAll } from './support/reading-flood.js';
+import { FLOOD_VALUES, historicPayloads, publishAll } from './support/reading-flood.js';
 
 const READINGS = envInt('BENCH_COST_READINGS', 100_000);
 /** Untimed readings after registration, so every shape is timed with the JIT warm, not only the large ones. */
@@ -157,7 +157,7 @@ async function main(): Promise<number> {
   const broker = await MosquittoProcess.start();
   try {
     console.log(
-      `ThermaCore cost-curve benchmark: ${fmt(READINGS)} QoS 1 readings per shape, shapes ` +
+      `ThermaCore cost-curve benchmark: ${fmt(READINGS)} QoS 1 readings per shape, ${FLOOD_VALUES} values, shapes ` +
         `${SHAPES.map((s) => `${fmt(s.units)} units x ${s.types} types`).join(', ')}; Node ${process.version}`,
     );
     const results: ShapeResult[] = [];
@@ -218,6 +218,7 @@ async function main(): Promise<number> {
       JSON.stringify({
         bench: 'cost-curve',
         readings_per_shape: READINGS,
+        flood_values: FLOOD_VALUES,
         backend_env: BACKEND_ENV,
         flat_within: FLAT_WITHIN,
         shapes: results.map((r) => ({

@@ -34,7 +34,7 @@ import {
   withBudget,
 } from './support/bench-run.js';
 import { RssWatch, statusKb } from './support/process-watch.js';
-import { SENSOR_TYPES, SENSORS, UNIT_IDS, UNITS } from './support/reading-flood.js';
+import { FLOOD_VALUES, SENSOR_TYPES, SENSORS, UNIT_IDS, UNITS } from './support/reading-flood.js';
 import { measureThroughput } from './support/throughput.phase.js';
 
 const READINGS = envInt('BENCH_READINGS', 100_000);
@@ -127,7 +127,7 @@ async function main(): Promise<number> {
       console.log(
         `ThermaCore embedded-default benchmark: no DATABASE_URL, no MQTT_BROKER_HOST (aedes + PGlite), fresh DATA_DIR; ` +
           `${fmt(READINGS)} readings, ${UNITS} units x ${SENSOR_TYPES.length} sensor types, QoS 1 (MQTT 3.1.1), ` +
-          `${INFLIGHT} in flight; Node ${process.version}`,
+          `${INFLIGHT} in flight, ${FLOOD_VALUES} values (BENCH_FLOOD_VALUES); Node ${process.version}`,
       );
       process.stdout.write('first start (creates the database cluster) ... ');
       const first = await startTimed(
@@ -262,6 +262,7 @@ async function main(): Promise<number> {
         JSON.stringify({
           bench: 'embedded',
           readings: READINGS,
+          flood_values: FLOOD_VALUES,
           units: UNITS,
           sensor_types: SENSOR_TYPES.length,
           inflight: INFLIGHT,

@@ -51,6 +51,7 @@ import {
   type RunProcesses,
 } from './support/process-watch.js';
 import {
+  FLOOD_VALUES,
   historicPayloads,
   payload,
   publishAll,
@@ -298,6 +299,7 @@ async function main(): Promise<number> {
     const mosquittoVersion = /version ([\d.]+)/.exec(spawnSync('mosquitto', ['-h']).stdout.toString())?.[1] ?? '?';
     console.log(
       `ThermaCore ingest benchmark: ${fmt(READINGS)} readings, ${UNITS} units x ${SENSOR_TYPES.length} sensor types, ` +
+        `${FLOOD_VALUES} values (BENCH_FLOOD_VALUES), ` +
         `QoS 1, ${INFLIGHT} in flight; Mosquitto ${mosquittoVersion}, PostgreSQL ${pgVersion}, Node ${process.version}` +
         (Object.keys(BACKEND_ENV).length > 0 ? `; backend ${JSON.stringify(BACKEND_ENV)}` : ''),
     );
@@ -396,6 +398,7 @@ async function main(): Promise<number> {
       JSON.stringify({
         bench: 'ingest',
         readings: READINGS,
+        flood_values: FLOOD_VALUES,
         units: UNITS,
         sensor_types: SENSOR_TYPES.length,
         inflight: INFLIGHT,

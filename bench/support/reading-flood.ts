@@ -31,10 +31,28 @@ export function payload(value: number, timeMs: number): string {
   return `{"value":${value},"quality":"GOOD","timestamp":"${new Date(timeMs).toISOString()}"}`;
 }
 
+/**
+ * The values the floods carry (BENCH_FLOOD_VALUES). `quiet`, the default: 20–79.9, inside the seeded alarm rules'
+ * limits but pressure's (> 9), which each pressure sensor raises once and keeps, as a running plant's traffic does.
+ * `storm`: 20–119.9, the floods' values until 2026-12-03, which take every temperature sensor across its 85 limit
+ * about every other reading: an alarm flood of some 20,000 transitions per 100,000 readings, which measures the
+ * alarm write path as much as ingest.
+ */
+export const FLOOD_VALUES = floodValues(process.env.BENCH_FLOOD_VALUES);
+
+function floodValues(text: string | undefined): 'quiet' | 'storm' {
+  if (text === undefined || text === '' || text === 'quiet') return 'quiet';
+  if (text === 'storm') return 'storm';
+  throw new Error(`BENCH_FLOOD_VALUES: '${text}' is not quiet or storm`);
+}
+
+/** Tenths of a unit the values run over above 20 (see FLOOD_VALUES). */
+const VALUE_STEPS = FLOOD_VALUES === 'storm' ? 1000 : 600;
+
 /** Readings with distinct, past timestamps (distinct per sensor, so a redelivery hits the same row). */
 export function historicPayloads(count: number, startMs: number): string[] {
   const payloads = new Array<string>(count);
-  for (let i = 0; i < count; i++) payloads[i] = payload(20 + (i % 1000) / 10, startMs + i);
+  for (let i = 0; i < count; i++) payloads[i] = payload(20 + (i % VALUE_STEPS) / 10, startMs + i);
   return payloads;
 }
 
