@@ -30,8 +30,9 @@ export interface SimulatorEdgeNode {
 }
 
 const SPARKPLUG_NAMESPACE = `${SPARKPLUG}/`;
-const NODE_OUT = new Set(['NBIRTH', 'NDATA', 'NDEATH']);
-const DEVICE_OUT = new Set(['DBIRTH', 'DDATA', 'DDEATH']);
+/** What an edge node publishes (the simulator and a granted device alike): its and its devices' births, data, deaths. */
+const NODE_MESSAGES = new Set(['NBIRTH', 'NDATA', 'NDEATH']);
+const DEVICE_MESSAGES = new Set(['DBIRTH', 'DDATA', 'DDEATH']);
 
 /**
  * The simulator's Sparkplug rights: publish its node's NBIRTH/NDATA/NDEATH and its units' DBIRTH/DDATA/DDEATH,
@@ -40,9 +41,9 @@ const DEVICE_OUT = new Set(['DBIRTH', 'DDATA', 'DDEATH']);
 function sparkplugAllowed(node: SimulatorEdgeNode, units: ReadonlySet<string>, topic: string, filter: boolean) {
   const [, group, type, edgeNode, device, ...rest] = topic.split('/');
   if (group !== node.group || edgeNode !== node.edgeNode || rest.length > 0) return false;
-  if (device === undefined) return filter ? type === 'NCMD' : NODE_OUT.has(type);
+  if (device === undefined) return filter ? type === 'NCMD' : NODE_MESSAGES.has(type);
   const ofOurs = units.has(device) || (filter && device === '+');
-  return ofOurs && (filter ? type === 'DCMD' : DEVICE_OUT.has(type));
+  return ofOurs && (filter ? type === 'DCMD' : DEVICE_MESSAGES.has(type));
 }
 
 /** Why the embedded broker refused something; each has its own counter in /metrics. */
@@ -131,9 +132,6 @@ export function subscribeAllowed(identity: BrokerIdentity, prefix: string, filte
     levels[2] === 'set'
   );
 }
-
-const NODE_MESSAGES = new Set(['NBIRTH', 'NDATA', 'NDEATH']);
-const DEVICE_MESSAGES = new Set(['DBIRTH', 'DDATA', 'DDEATH']);
 
 /**
  * An edge node's own messages: `spBv1.0/{group}/NBIRTH|NDATA|NDEATH/{edge}` and
