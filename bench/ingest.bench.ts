@@ -132,6 +132,79 @@ async function ceilingSubscriber(job: CeilingJob): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Live clients. The HMIs of the latency phase run in a worker thread of their own, as HMIs run in processes of
+// their own: decoding 10,000 readings/s in the publisher's event loop would delay the publisher and the arrivals
+// alike, and measure the bench. Arrival times are Date.now() in the worker, publish times Date.now() in the main
+// thread: one clock.
+
+interface ClientsJob {
+  kind: 'clients';
+  url: string;
+  token: string | undefined;
+  clients: number;
+  total: number;
+  /** Readings stamped before this are the throughput phase's (an hour old), not this phase's. */
+  phaseStart: number;
+  /** Readings of the phase that arrived, counted where the main thread can read it while it waits. */
+  arrivals: SharedArrayBuffer;
+}
+
+/** Sent when publishing starts: readings stamped from `measureFrom` on are measured, earlier ones are warm-up. */
+interface ClientsStart {
+  measureFrom: number;
+}
+
+interface ClientsResult {
+  arrived: number;
+  warmupMax: number;
+  latencies: Float64Array;
+}
+
+async function liveClients(job: ClientsJob): Promise<void> {
+  const parent = parentPort!;
+  const arrivals = new Int32Array(job.arrivals);
+  // BENCH_LATENCY_CLIENTS HMIs, the units dealt out between them (with 100, each watches one unit): every reading
+  // reaches exactly one client, and arrivals are counted over all of them.
+  const sockets: Socket[] = [];
+  for (let k = 0; k < job.clients; k++) {
+    const socket = await connectSocket(job.url, job.token);
+    sockets.push(socket);
+    // One event for all of a client's units: one per unit would run into the per-connection event rate limit.
+    const ack = await request<{ ok: boolean; error?: string }>(socket, 'subscribe_unit', {
+      unit_ids: UNIT_IDS.filter((_, u) => u % job.clients === k),
+    });
+    if (!ack.ok) throw new Error(`subscribe_unit refused: ${ack.error}`);
+  }
+  const { phaseStart } = job;
+  let measureFrom = Number.POSITIVE_INFINITY;
+  const latencies = new Float64Array(job.total);
+  let measured = 0;
+  let arrived = 0;
+  let warmupMax = 0;
+  const onData = (event: { readings: { timestamp: string }[] }): void => {
+    const at = Date.now();
+    for (const r of event.readings) {
+      const sentAt = Date.parse(r.timestamp);
+      if (sentAt < phaseStart) continue;
+      arrived++;
+      if (sentAt < measureFrom) warmupMax = Math.max(warmupMax, at - sentAt);
+      else if (measured < job.total) latencies[measured++] = at - sentAt;
+    }
+    Atomics.store(arrivals, 0, arrived);
+  };
+  for (const socket of sockets) socket.on('sensor_data', onData);
+  parent.once('message', (start: ClientsStart) => {
+    measureFrom = start.measureFrom;
+    parent.once('message', () => {
+      for (const socket of sockets) socket.disconnect();
+      const result: ClientsResult = { arrived, warmupMax, latencies: latencies.slice(0, measured) };
+      parent.postMessage(result, [result.latencies.buffer as ArrayBuffer]);
+    });
+  });
+  parent.postMessage('ready');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Observation.
 
 /** Our Mosquitto among any others on the machine: the one whose configuration listens on our port. */
@@ -186,37 +259,23 @@ async function measureLatency(
 ) {
   const total = LATENCY_RATE * (LATENCY_WARMUP_S + LATENCY_SECONDS);
   const topics = topicsFor(prefix);
-  // LATENCY_CLIENTS HMIs, the units dealt out between them (with 100, each watches one unit): every reading reaches
-  // exactly one client, and arrivals are counted over all of them.
-  const sockets: Socket[] = [];
+  const arrivals = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(fileURLToPath(import.meta.url), {
+    workerData: {
+      kind: 'clients',
+      url: backend.url,
+      token: backend.token,
+      clients: LATENCY_CLIENTS,
+      total,
+      phaseStart: Date.now(),
+      arrivals: arrivals.buffer,
+    } satisfies ClientsJob,
+  });
+  const failed = new Promise<never>((_, reject) => worker.once('error', reject));
+  const next = <T>(): Promise<T> => Promise.race([new Promise<T>((r) => worker.once('message', r)), failed]);
   try {
-    for (let k = 0; k < LATENCY_CLIENTS; k++) {
-      const socket = await connectSocket(backend.url, backend.token);
-      sockets.push(socket);
-      // One event for all of a client's units: one per unit would run into the per-connection event rate limit.
-      const ack = await request<{ ok: boolean; error?: string }>(socket, 'subscribe_unit', {
-        unit_ids: UNIT_IDS.filter((_, u) => u % LATENCY_CLIENTS === k),
-      });
-      if (!ack.ok) throw new Error(`subscribe_unit refused: ${ack.error}`);
-    }
-
-    const latencies = new Float64Array(total);
-    let measured = 0;
-    let arrived = 0;
-    let warmupMax = 0;
-    const phaseStart = Date.now();
-    const measureFrom = phaseStart + LATENCY_WARMUP_S * 1000;
-    const onData = (event: { readings: { timestamp: string }[] }): void => {
-      const at = Date.now();
-      for (const r of event.readings) {
-        const sentAt = Date.parse(r.timestamp);
-        if (sentAt < phaseStart) continue;
-        arrived++;
-        if (sentAt < measureFrom) warmupMax = Math.max(warmupMax, at - sentAt);
-        else if (measured < total) latencies[measured++] = at - sentAt;
-      }
-    };
-    for (const socket of sockets) socket.on('sensor_data', onData);
+    await next(); // 'ready': every client connected and subscribed
+    worker.postMessage({ measureFrom: Date.now() + LATENCY_WARMUP_S * 1000 } satisfies ClientsStart);
 
     // Each reading carries its publish time; a sensor never gets the same millisecond twice (catch-up bursts
     // after a late tick could otherwise collide, and the second reading would be absorbed as a redelivery).
@@ -248,15 +307,18 @@ async function measureLatency(
     const share = cpuShare(cpu, ours);
 
     const drainUntil = now() + LIVE_DRAIN_MS;
-    while (arrived < total && now() < drainUntil) await sleep(50);
+    while (Atomics.load(arrivals, 0) < total && now() < drainUntil) await sleep(50);
+    const results = next<ClientsResult>();
+    worker.postMessage('stop');
+    const { arrived, warmupMax, latencies } = await results;
     const stored = await waitForRows(db, SENSORS + READINGS + total, 30_000);
 
-    const sorted = latencies.slice(0, measured).sort();
+    const sorted = latencies.sort();
     return {
       sent: total,
       sendRate: total / sendSeconds,
       arrived,
-      measured,
+      measured: latencies.length,
       warmupMax,
       p50: percentile(sorted, 0.5),
       p99: percentile(sorted, 0.99),
@@ -266,7 +328,7 @@ async function measureLatency(
       cpu: share,
     };
   } finally {
-    for (const socket of sockets) socket.disconnect();
+    await worker.terminate();
   }
 }
 
@@ -443,6 +505,8 @@ async function main(): Promise<number> {
 
 if (isMainThread) {
   exitWhenDone(main());
+} else if ((workerData as ClientsJob).kind === 'clients') {
+  void liveClients(workerData as ClientsJob);
 } else {
   void ceilingSubscriber(workerData as CeilingJob);
 }

@@ -33,7 +33,7 @@ export const ENV_SCHEMA = {
   ...MQTT_ENV,
 
   INGEST_BATCH_SIZE: { kind: 'int', default: '1000', min: 1, max: 100000, description: 'Readings gathered into one batch before it moves down the pipeline.' },
-  INGEST_BATCH_WINDOW_MS: { kind: 'int', default: '5', min: 0, max: 1000, description: 'Longest a reading waits for its batch to fill before the batch moves on.' },
+  INGEST_BATCH_WINDOW_MS: { kind: 'int', default: '0', min: 0, max: 1000, description: 'Longest a reading waits for its batch to fill before the batch moves on; 0: until the end of the event-loop turn it arrived in (what one socket read delivered rides in one batch, lowest latency).' },
   WRITER_MAX_ROWS: { kind: 'int', default: '5000', min: 1, max: 100000, description: 'Most rows written in one INSERT statement.' },
   WRITER_MAX_PENDING: { kind: 'int', default: '200000', min: 1000, description: 'Readings waiting for the database before unacknowledged (QoS 0) batches are dropped and counted.' },
   WRITER_SPLIT_MAX_STATEMENTS: { kind: 'int', default: '64', min: 2, max: 10000, description: 'Most INSERT statements spent splitting one batch the database refuses (a check or foreign-key violation) to find its refused rows; what is still refused when they run out is dead-lettered whole.' },

@@ -1,4 +1,4 @@
-import { clientOptions, type BrokerSettings, type SessionTuning } from './mqtt-client.options.js';
+import { clientOptions, mqttTraceWanted, type BrokerSettings, type SessionTuning } from './mqtt-client.options.js';
 
 describe('clientOptions', () => {
   const broker: BrokerSettings = {
@@ -66,5 +66,14 @@ describe('clientOptions', () => {
     const options = clientOptions(broker, v5, { ca: Buffer.from('CA'), rejectUnauthorized: true });
     expect(options.protocol).toBe('mqtt');
     expect(options.ca).toBeUndefined();
+  });
+
+  it("leaves mqtt.js's tracing on only when DEBUG asks for it", () => {
+    expect(mqttTraceWanted(undefined)).toBe(false);
+    expect(mqttTraceWanted('')).toBe(false);
+    expect(mqttTraceWanted('express:*')).toBe(false);
+    expect(mqttTraceWanted('mqttjs*')).toBe(true);
+    expect(mqttTraceWanted('express:*,mqttjs:client')).toBe(true);
+    expect(mqttTraceWanted('*')).toBe(true);
   });
 });

@@ -49,6 +49,16 @@ describe('Batcher', () => {
     expect(batches).toHaveLength(1); // nothing more gathered, nothing more sent
   });
 
+  it('with windowMs 0, sends what one event-loop turn gathered at the end of that turn', async () => {
+    jest.useRealTimers();
+    const { batcher, batches } = setUp(100, 0);
+    batcher.add('c1', { reading: reading(1) });
+    batcher.add('c1', { reading: reading(2) });
+    expect(batches).toHaveLength(0); // still this turn: more may arrive from the same socket read
+    await new Promise((r) => setImmediate(r));
+    expect(batches.map((b) => b.readings.map((r) => r.value))).toEqual([[1, 2]]);
+  });
+
   it('never mixes acknowledgement contexts: a new context sends what the old one gathered first', () => {
     const { batcher, batches, settled } = setUp(100);
     batcher.add('epoch1', { reading: reading(1), token: 7 });

@@ -17,7 +17,10 @@ export interface GatheredMessage<Token> {
 export interface BatcherOptions<Token, Context> {
   /** Messages per batch (INGEST_BATCH_SIZE): a full batch goes out at once. */
   maxMessages: number;
-  /** Longest the first message of a batch waits for the batch to fill (INGEST_BATCH_WINDOW_MS). */
+  /**
+   * Longest the first message of a batch waits for the batch to fill (INGEST_BATCH_WINDOW_MS); 0: until the end of
+   * the event-loop turn it arrived in.
+   */
   windowMs: number;
   /** Where batches go. */
   sink: (batch: RawBatch) => void;
@@ -30,9 +33,12 @@ export interface BatcherOptions<Token, Context> {
 
 /**
  * Gathers what a source takes in into batches, the one way every source does it (MQTT, OPC UA, and the
- * Sparkplug and Modbus sources to come): readings, unit statuses and acknowledgement tokens of many messages
+ * Sparkplug and Modbus sources): readings, unit statuses and acknowledgement tokens of many messages
  * go down the pipeline as one batch. A batch goes out when it holds `maxMessages` messages, when its first
- * message has waited `windowMs`, when `flush` is called (a disconnect, a shutdown, intake pausing), and when
+ * message has waited `windowMs` (with 0, the default, at the end of the event-loop turn it arrived in: everything
+ * one socket read delivered rides in one batch, so a flood still moves in batches of hundreds while a quiet
+ * plant's reading waits for no timer; a 5 ms window cost the live path 4 ms at p50 and, when the timer ran late,
+ * tens of ms at p99), when `flush` is called (a disconnect, a shutdown, intake pausing), and when
  * the acknowledgement context changes: tokens of different contexts (MQTT: message ids of two connections,
  * which mean nothing on each other's) never share a batch. Per message it only pushes onto arrays: no
  * promise, no I/O.
@@ -46,7 +52,7 @@ export class Batcher<Token = never, Context = undefined> {
   private tokens: Token[] = [];
   private messages = 0;
   private context: Context | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   /** Batches handed to the sink. */
   batchesEmitted = 0;
   /** Readings handed to the sink. */
@@ -69,13 +75,22 @@ export class Batcher<Token = never, Context = undefined> {
     if (message.statuses) for (const st of message.statuses) this.statuses.push(st);
     if (message.token !== undefined) this.tokens.push(message.token);
     if (this.messages >= this.options.maxMessages) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs);
+    else if (this.timer === undefined) {
+      this.timer =
+        this.options.windowMs === 0
+          ? setImmediate(() => this.flush())
+          : setTimeout(() => this.flush(), this.options.windowMs);
+    }
   }
 
   /** Sends the open batch down the pipeline now (nothing happens when it is empty). */
   flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.timer !== undefined) {
+      // Each kind of timer has its own clear: clearTimeout does not cancel an Immediate.
+      if (this.options.windowMs === 0) clearImmediate(this.timer as NodeJS.Immediate);
+      else clearTimeout(this.timer as NodeJS.Timeout);
+      this.timer = undefined;
+    }
     if (this.messages === 0) return;
     const batch: RawBatch = { readings: this.readings };
     if (this.statuses.length > 0) batch.statuses = this.statuses;
