@@ -74,6 +74,8 @@ const BACKEND_ENV = JSON.parse(process.env.BENCH_BACKEND_ENV ?? '{}') as Record<
 
 const STORE_TIMEOUT_MS = 120_000;
 const CEILING_TIMEOUT_MS = 60_000;
+/** Runs of the ceiling phase; the fastest is the ceiling. */
+const CEILING_RUNS = 2;
 const LIVE_DRAIN_MS = 10_000;
 /**
  * The live path (fan-out, Socket.IO encoding, the client's decoding) first runs when the latency phase starts, and
@@ -367,8 +369,14 @@ async function main(): Promise<number> {
     );
 
     process.stdout.write('broker ceiling ... ');
-    const ceiling = await measureCeiling(broker, publisher, ours, `${id}_ceiling`);
-    console.log(`${fmt(ceiling.perS)} msg/s`);
+    // The best of CEILING_RUNS: one run taken while something else held the cores would lower the bar the stored
+    // rate is held to (one such run read 24,412 msg/s between runs of 31,000).
+    const ceilingRuns = [];
+    for (let run = 0; run < CEILING_RUNS; run++) {
+      ceilingRuns.push(await measureCeiling(broker, publisher, ours, `${id}_ceiling${run}`));
+    }
+    const ceiling = ceilingRuns.reduce((best, run) => (run.perS > best.perS ? run : best));
+    console.log(`${fmt(ceiling.perS)} msg/s (best of ${ceilingRuns.map((r) => fmt(r.perS)).join(', ')})`);
 
     const backend = await BackendProcess.start({
       env: {
@@ -466,6 +474,7 @@ async function main(): Promise<number> {
         inflight: INFLIGHT,
         backend_env: BACKEND_ENV,
         broker_ceiling_msgs_per_s: round(ceiling.perS),
+        broker_ceiling_runs_msgs_per_s: ceilingRuns.map((r) => round(r.perS)),
         stored_readings_per_s: round(throughput.storedPerS),
         stored_of_ceiling: round(ceilingRatio, 3),
         targets: { stored_of_ceiling: TARGET_CEILING_RATIO, live_p99_ms: TARGET_P99_MS, peak_rss_mb: TARGET_RSS_MB },

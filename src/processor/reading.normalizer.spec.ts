@@ -50,6 +50,8 @@ describe('timeOf', () => {
       ['  2024-06-01T10:00:00Z\n', Date.UTC(2024, 5, 1, 10)],
       ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
       ['2000-02-29T00:00:00Z', Date.UTC(2000, 1, 29)],
+      ['2024-06-01T10:00:00.000Z', Date.UTC(2024, 5, 1, 10)],
+      ['2024-06-01t10:00:00.000z', Date.UTC(2024, 5, 1, 10)],
     ])('reads %j with its zone', (text, time) => {
       expect(at(text)).toBe(time);
     });
@@ -60,6 +62,22 @@ describe('timeOf', () => {
       expect(at('2024-06-01T10:00:00.123457Z')).toBe(base + 0.457);
       expect(at('2024-06-01T10:00:00.123456Z')).not.toBe(at('2024-06-01T10:00:00.123457Z'));
       expect(at('2024-06-01T11:00:00.123456+01:00')).toBe(base + 0.456);
+    });
+
+    it('reads the toISOString form the same way as the general rules, to the microsecond', () => {
+      // A seeded walk over 1970-2099 (every month length, leap days, every millisecond value): the toISOString text
+      // takes the fast path, the same instant written with +00:00 the general one.
+      let seed = 12345;
+      const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+      for (let i = 0; i < 2000; i++) {
+        const time = (next() / 2 ** 31) * Date.UTC(2099, 11, 31) + (i % 1000);
+        const iso = new Date(time).toISOString();
+        const fast = at(iso) as number;
+        expect(fast).toBe(Math.floor(time));
+        expect(Math.round(fast * 1000)).toBe(Math.round((at(iso.replace('Z', '+00:00')) as number) * 1000));
+      }
+      expect(at('2024-02-29T23:59:59.999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+      expect(at('0999-06-01T10:00:00.000Z')).toBe(Date.UTC(999, 5, 1, 10)); // below 1000: the general path
     });
 
     it('rounds nanoseconds to the microsecond', () => {
@@ -95,6 +113,10 @@ describe('timeOf', () => {
       ['hour 25', '2024-06-01T25:00:00Z'],
       ['minute 60', '2024-06-01T10:60:00Z'],
       ['second 60', '2024-06-01T10:00:60Z'],
+      ['second 60 with milliseconds', '2024-06-01T10:00:60.000Z'],
+      ['30 February with milliseconds', '2024-02-30T10:00:00.000Z'],
+      ['a letter among the milliseconds', '2024-06-01T10:00:00.0a0Z'],
+      ['a sign among the digits', '2024-06-01T1-:00:00.000Z'],
       ['an offset of 24 hours', '2024-06-01T10:00:00+24:00'],
       ['an offset with 60 minutes', '2024-06-01T10:00:00+05:60'],
       ['a one-digit offset', '2024-06-01T10:00:00+5:30'],

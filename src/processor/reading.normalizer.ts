@@ -28,12 +28,47 @@ function daysInMonth(year: number, month: number): number {
  * microseconds apart would share one (sensor, time) key and all but one would be lost.
  */
 function parseIso(text: string): number {
+  const fast = parseCanonicalUtc(text);
+  if (fast !== undefined) return fast;
   const match = ISO_WITH_ZONE.exec(text);
   if (!match) return NaN;
   const [, year, month, day, fraction] = match;
   const time = Date.parse(fraction === undefined ? text : text.replace(fraction, ''));
   if (Number.isNaN(time) || Number(day) > daysInMonth(Number(year), Number(month))) return NaN;
   return fraction === undefined ? time : time + Number(fraction) * 1000;
+}
+
+/** The value of `count` decimal digits of `text` from `at`, or -1 when one of them is not a digit. */
+function digits(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The one form most devices and every JavaScript sender (toISOString) use, `YYYY-MM-DDTHH:MM:SS.sssZ`, read without
+ * a regular expression or a copy of the text (the general path was 3 % of the backend's CPU in an ingest flood);
+ * undefined for any other text, which the general path then judges. Gives the general path's time to the
+ * microsecond (it is the more exact of the two: 7 ms, not 7.000000000000001).
+ */
+function parseCanonicalUtc(text: string): number | undefined {
+  if (text.length !== 24 || text[23] !== 'Z' || text[10] !== 'T') return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[13] !== ':' || text[16] !== ':' || text[19] !== '.') return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  const millis = digits(text, 20, 3);
+  // Years below 1000 (Date.UTC reads 0-99 as 1900-1999) and anything out of range go the general way.
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second) + millis;
 }
 
 export interface NormalizerLimits {
