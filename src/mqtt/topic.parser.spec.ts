@@ -105,4 +105,15 @@ describe('TopicParser', () => {
     expect(IDENTIFIER.test('a'.repeat(65))).toBe(false);
     expect(IDENTIFIER.test('UNIT001\n')).toBe(false);
   });
+
+  it('gives a topic seen before the same answer, and forgets what it remembered once 50,000 topics were seen', () => {
+    const parser = new TopicParser('scada');
+    const first = parser.parse('scada/UNIT001/temperature');
+    expect(parser.parse('scada/UNIT001/temperature')).toBe(first); // remembered, not parsed again
+    expect(parser.parse('scada/UNIT001/set/junk/more')).toEqual({ kind: 'rejected', reason: 'topic_invalid' });
+    for (let i = 0; i < 50_000; i++) parser.parse(`scada/U${i}/temperature`);
+    const again = parser.parse('scada/UNIT001/temperature');
+    expect(again).not.toBe(first); // emptied when full: parsed anew
+    expect(again).toEqual(first);
+  });
 });
