@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
 import { AppConfig } from '../config/app-config.js';
 import { ClusterLink } from './cluster-link.service.js';
+import { PromptlyPrunedSessionAdapter } from './recovery.adapter.js';
 
 /**
  * Whether a Socket.IO request may proceed by its Origin: clients that send none (services, scripts, HMIs outside
@@ -50,6 +51,8 @@ export class ConfiguredIoAdapter extends IoAdapter {
               // A recovered connection passes the handshake checks (authentication) again.
               skipMiddlewares: false,
             },
+            // Keeps the missed broadcasts for the window, not for up to a minute past it.
+            adapter: PromptlyPrunedSessionAdapter,
           }
         : {}),
       ...(redisAdapter ? { adapter: redisAdapter } : {}),
