@@ -23,9 +23,11 @@ const parseArray = (literal: unknown): string[] => String(literal).slice(1, -1).
 
 /**
  * What the writer needs of the database, in memory: sensors get ids, sensor_readings and reading_dead_letters keep
- * their rows. Faults are injected: `faults` are thrown by the next statements (transient ones), a reading whose
- * value is `poison` is refused for good (a check violation, SQLSTATE 23514), and `hold()` keeps the next reading
- * INSERT in flight until released.
+ * their rows. The reading INSERT answers as the real statement does: rows of sensors that do not exist are left out
+ * and their ids reported `missing`, a row already stored is absorbed (ON CONFLICT DO NOTHING). Faults are injected:
+ * `faults` are thrown by the next statements (transient ones), a reading whose value is `poison` is refused for good
+ * (a check violation, SQLSTATE 23514), `hold()` keeps the next reading INSERT in flight until released, and
+ * `deleteSensor` deletes a sensor as SQL would (its readings with it), under the writer's cache.
  */
 class FakeDatabase {
   readonly stored: { sensorId: number; timeUs: number; value: number }[] = [];
@@ -37,6 +39,7 @@ class FakeDatabase {
   /** Statements of any kind tried. */
   statements = 0;
   private readonly sensorIds = new Map<string, number>();
+  private nextSensorId = 1;
   private gate: Promise<void> | undefined;
 
   hold(): () => void {
@@ -48,24 +51,15 @@ class FakeDatabase {
     };
   }
 
-  query(text: string, params: unknown[] = []): Promise<unknown[]> {
-    this.statements++;
-    const fault = this.faults.shift();
-    if (fault) return Promise.reject(fault);
-    if (text.includes('INSERT INTO sensors')) {
-      const [units, types] = params as [string[], string[]];
-      return Promise.resolve(
-        units.map((unit, i) => {
-          const key = `${unit}/${types[i]}`;
-          if (!this.sensorIds.has(key)) this.sensorIds.set(key, this.sensorIds.size + 1);
-          return { id: this.sensorIds.get(key), unit_id: unit, sensor_type: types[i] };
-        }),
-      );
-    }
-    return Promise.resolve([]);
+  /** DELETE FROM sensors WHERE unit_id = … AND sensor_type = …: its readings go too (the trigger's cascade). */
+  deleteSensor(unitId: string, sensorType: string): number {
+    const id = this.sensorIds.get(`${unitId}/${sensorType}`)!;
+    this.sensorIds.delete(`${unitId}/${sensorType}`);
+    for (let i = this.stored.length - 1; i >= 0; i--) if (this.stored[i].sensorId === id) this.stored.splice(i, 1);
+    return id;
   }
 
-  async execute(text: string, params: unknown[] = []): Promise<number> {
+  async query(text: string, params: unknown[] = []): Promise<unknown[]> {
     this.statements++;
     if (text.includes('INSERT INTO sensor_readings')) {
       this.inserts++;
@@ -73,24 +67,47 @@ class FakeDatabase {
     }
     const fault = this.faults.shift();
     if (fault) throw fault;
-    if (text.includes('INSERT INTO sensor_readings')) {
-      const [ids, times, values] = params.slice(0, 3).map(parseArray);
-      if (values.some((v) => Number(v) === this.poison)) {
-        throw sqlError('23514', 'new row for relation "sensor_readings" violates check constraint "value_range"');
-      }
-      ids.forEach((id, i) =>
-        this.stored.push({ sensorId: Number(id), timeUs: Number(times[i]), value: Number(values[i]) }),
-      );
-      return ids.length;
+    if (text.includes('INSERT INTO sensor_readings')) return [this.insertReadings(params)];
+    if (text.includes('INSERT INTO sensors')) {
+      const [units, types] = params as [string[], string[]];
+      return units.map((unit, i) => {
+        const key = `${unit}/${types[i]}`;
+        if (!this.sensorIds.has(key)) this.sensorIds.set(key, this.nextSensorId++);
+        return { id: this.sensorIds.get(key), unit_id: unit, sensor_type: types[i] };
+      });
     }
+    return [];
+  }
+
+  execute(text: string, params: unknown[] = []): Promise<number> {
+    this.statements++;
+    const fault = this.faults.shift();
+    if (fault) return Promise.reject(fault);
     if (text.includes('reading_dead_letters')) {
       const [units, , , values, , , , sqlstates] = params as [string[], unknown, unknown, number[], ...unknown[]];
       units.forEach((unitId, i) =>
         this.deadLetters.push({ unitId, value: values[i], sqlstate: (sqlstates as string[])[i] }),
       );
-      return units.length;
+      return Promise.resolve(units.length);
     }
-    return 0;
+    return Promise.resolve(0);
+  }
+
+  private insertReadings(params: unknown[]): { inserted: number; missing: number[] } {
+    const [ids, times, values, , sensors] = params.map(parseArray);
+    if (values.some((v) => Number(v) === this.poison)) {
+      throw sqlError('23514', 'new row for relation "sensor_readings" violates check constraint "value_range"');
+    }
+    const existing = new Set(this.sensorIds.values());
+    let inserted = 0;
+    ids.forEach((id, i) => {
+      const row = { sensorId: Number(id), timeUs: Number(times[i]), value: Number(values[i]) };
+      if (!existing.has(row.sensorId)) return;
+      if (this.stored.some((r) => r.sensorId === row.sensorId && r.timeUs === row.timeUs)) return;
+      this.stored.push(row);
+      inserted++;
+    });
+    return { inserted, missing: sensors.map(Number).filter((id) => !existing.has(id)) };
   }
 }
 
@@ -112,7 +129,9 @@ function setUp(overrides: Partial<AppConfig> = {}) {
   const bus = new EventBus();
   const stats = new PipelineStats();
   const deadLetters = new DeadLetterWriter(pool, config, {} as FeatureRegistry, {} as PeriodicJobs);
-  const lastSeen = { note: () => undefined } as unknown as LastSeenWriter;
+  /** Sensor ids the writer noted for last_seen, batch by batch. */
+  const noted: number[][] = [];
+  const lastSeen = { note: (ids: Iterable<number>) => void noted.push([...ids]) } as unknown as LastSeenWriter;
   // Seeded: every delay is 90 % of its ceiling (200 ms, 400 ms, … with 20 % jitter).
   const retry = new Backoff({ initialMs: 200, maxMs: 5000, random: () => 0.5 });
   const writer = new ReadingWriter(
@@ -127,7 +146,7 @@ function setUp(overrides: Partial<AppConfig> = {}) {
     deadLetters,
     retry,
   );
-  return { db, writer, stats };
+  return { db, writer, stats, noted };
 }
 
 let clock = 0;
@@ -247,5 +266,57 @@ describe('ReadingWriter (writer stage, fake database)', () => {
     expect(settled).toEqual(['a']);
     await jest.advanceTimersByTimeAsync(1);
     expect(settled).toEqual(['a', 'b']);
+  });
+
+  it('stores the readings of a sensor deleted under the cache under its new row, dead-lettering nothing', async () => {
+    const { db, writer, stats, noted } = setUp();
+    const settled: string[] = [];
+    writer.enqueue({ readings: [reading(1), reading(2, 'pressure')] }, acks(['before'], settled)[0]);
+    await idle();
+    const [oldId, pressureId] = noted[0];
+    // DELETE FROM sensors by SQL: the writer's cache still holds the old id.
+    expect(db.deleteSensor('U1', 'temperature')).toBe(oldId);
+    expect(db.stored.map((r) => r.value)).toEqual([2]);
+
+    writer.enqueue({ readings: [reading(3), reading(4, 'pressure'), reading(5)] }, acks(['after'], settled)[0]);
+    await idle();
+    expect(settled).toEqual(['before', 'after']);
+    // The pressure reading is committed by the first statement, the temperature ones by the second, under the id of
+    // the sensor row the refresh created; the first statement's row is absorbed by the second.
+    const newId = noted[1].find((id) => id !== pressureId)!;
+    expect(newId).not.toBe(oldId);
+    expect(db.stored).toEqual([
+      { sensorId: pressureId, timeUs: expect.any(Number), value: 2 },
+      { sensorId: pressureId, timeUs: expect.any(Number), value: 4 },
+      { sensorId: newId, timeUs: expect.any(Number), value: 3 },
+      { sensorId: newId, timeUs: expect.any(Number), value: 5 },
+    ]);
+    expect(db.inserts).toBe(1 + 2);
+    expect(db.deadLetters).toEqual([]);
+    expect(writer.deadLettered).toBe(0);
+    expect(stats.stored).toBe(2 + 3);
+    expect(noted[1].sort()).toEqual([pressureId, newId].sort());
+  });
+
+  it('dead-letters the readings of a sensor that is gone again on the second try, storing the rest', async () => {
+    const { db, writer, stats } = setUp();
+    const settled: string[] = [];
+    writer.enqueue({ readings: [reading(1), reading(2, 'pressure')] }, acks(['before'], settled)[0]);
+    await idle();
+    db.deleteSensor('U1', 'temperature');
+    // Deleted again between the refresh and the second INSERT (another session deleting it in a loop).
+    const query = db.query.bind(db);
+    let sensorInserts = 0;
+    db.query = async (text, params) => {
+      const rows = await query(text, params);
+      if (text.includes('INSERT INTO sensors') && ++sensorInserts === 1) db.deleteSensor('U1', 'temperature');
+      return rows;
+    };
+    writer.enqueue({ readings: [reading(3), reading(4, 'pressure')] }, acks(['after'], settled)[0]);
+    await idle();
+    expect(settled).toEqual(['before', 'after']);
+    expect(db.stored.map((r) => r.value)).toEqual([2, 4]);
+    expect(db.deadLetters).toEqual([{ unitId: 'U1', value: 3, sqlstate: '23503' }]);
+    expect(stats.stored).toBe(3);
   });
 });

@@ -3,6 +3,7 @@ import { SensorSettings1764000002000 } from '../../migrations/1764000002000-Sens
 import { HistorianStorage1764000005000 } from '../../migrations/1764000005000-HistorianStorage.js';
 import { ReadingDeadLetters1764000008000 } from '../../migrations/1764000008000-ReadingDeadLetters.js';
 import { SensorPointKinds1764000009000 } from '../../migrations/1764000009000-SensorPointKinds.js';
+import { SensorReadingsStatementCheck1764000019000 } from '../../migrations/1764000019000-SensorReadingsStatementCheck.js';
 import type { FeatureDefinition } from '../common/feature/feature.definition.js';
 import { TELEMETRY_ENTITIES } from './entities/index.js';
 
@@ -16,5 +17,6 @@ export const TELEMETRY_FEATURE: FeatureDefinition = {
     HistorianStorage1764000005000,
     ReadingDeadLetters1764000008000,
     SensorPointKinds1764000009000,
+    SensorReadingsStatementCheck1764000019000,
   ],
 };

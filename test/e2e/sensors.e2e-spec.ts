@@ -430,4 +430,60 @@ describe(`sensors end to end (${TARGET})`, () => {
     const status = await backend.getJson('/api/v1/scada/status');
     expect(status.pipeline).toMatchObject({ handler_errors: {} });
   });
+
+  it('deletes the readings of a sensor deleted by SQL, and stores the next ones under a new sensor row', async () => {
+    // sensor_readings has no foreign key (migration 1764000019000): a trigger on sensors does the cascade, and the
+    // writer's statement finds the sensor its cache still names gone, creates it again and stores the readings.
+    const idOf = async (sensorType: string): Promise<number | undefined> =>
+      (
+        await sql<{ id: number }>(`SELECT id FROM sensors WHERE unit_id = 'HEATER7' AND sensor_type = '${sensorType}'`)
+      )[0]?.id;
+    const countOf = async (where: string): Promise<number> =>
+      (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${where}`))[0].n;
+    /** Waits until exactly these readings of the sensor are stored (none lost, none extra). */
+    const storedExactly = (sensorType: string, timestamps: string[]) =>
+      eventually(async () =>
+        expect((await stored('HEATER7', sensorType)).map((r) => r.time.toISOString())).toEqual(timestamps),
+      );
+    /**
+     * No reading of the unit dead-lettered so far. The writer writes a step's dead letters before it takes the next
+     * batch, so once a reading published after the others is stored, every earlier one is stored or dead-lettered.
+     */
+    const noDeadLetters = async (pressure: string[]) => {
+      pressure.push(await publish('HEATER7', 'pressure', 9));
+      await storedExactly('pressure', pressure);
+      expect(await countOf(`reading_dead_letters WHERE unit_id = 'HEATER7'`)).toBe(0);
+    };
+
+    const before = [await publish('HEATER7', 'temperature', 60), await publish('HEATER7', 'temperature', 61)];
+    const pressure = [await publish('HEATER7', 'pressure', 2)];
+    await storedExactly('temperature', before);
+    await storedExactly('pressure', pressure);
+    const oldId = (await idOf('temperature'))!;
+    const pressureId = (await idOf('pressure'))!;
+
+    await sql(`DELETE FROM sensors WHERE unit_id = 'HEATER7' AND sensor_type = 'temperature'`);
+    expect(await countOf(`sensor_readings WHERE sensor_id = ${oldId}`)).toBe(0);
+    expect(await countOf(`sensor_readings WHERE sensor_id = ${pressureId}`)).toBe(1);
+
+    const after = [await publish('HEATER7', 'temperature', 62), await publish('HEATER7', 'temperature', 63)];
+    pressure.push(await publish('HEATER7', 'pressure', 3));
+    await storedExactly('temperature', after);
+    await noDeadLetters(pressure);
+    const newId = await idOf('temperature');
+    expect(newId).toBeDefined();
+    expect(newId).not.toBe(oldId);
+    expect(await countOf(`sensor_readings WHERE sensor_id = ${oldId}`)).toBe(0);
+    expect(await countOf(`sensor_readings WHERE sensor_id = ${newId}`)).toBe(after.length);
+
+    // Deleting the unit takes its sensors (their foreign key) and so their readings (the trigger).
+    await sql(`DELETE FROM units WHERE id = 'HEATER7'`);
+    expect(await countOf(`sensors WHERE unit_id = 'HEATER7'`)).toBe(0);
+    expect(await countOf(`sensor_readings WHERE sensor_id IN (${newId}, ${pressureId})`)).toBe(0);
+    // And the unit comes back with its next readings.
+    const again = [await publish('HEATER7', 'temperature', 64)];
+    await storedExactly('temperature', again);
+    await noDeadLetters([]);
+    await sql(`DELETE FROM units WHERE id = 'HEATER7'`);
+  });
 });

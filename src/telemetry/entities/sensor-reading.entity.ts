@@ -4,7 +4,8 @@ import type { Quality } from '../../common/bus/event-map.js';
 /**
  * One stored reading. The primary key (sensor_id, time) makes writes idempotent: a redelivered reading is
  * absorbed by ON CONFLICT DO NOTHING. A TimescaleDB hypertable on `time` where the extension exists.
- * Written by ReadingWriter in batches, never through this entity on the hot path.
+ * Written by ReadingWriter in batches, never through this entity on the hot path. sensor_id has no foreign key
+ * (migration 1764000019000): ReadingWriter's statement checks the sensors once per batch, triggers on sensors cascade.
  */
 @Entity({ name: 'sensor_readings' })
 export class SensorReading {
