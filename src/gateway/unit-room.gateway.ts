@@ -195,6 +195,9 @@ export class UnitRoomGateway implements OnGatewayInit, OnGatewayConnection, OnMo
 
   handleConnection(client: Socket): void {
     this.counters.connections++;
+    // Everything we read of the upgrade request is in the handshake by now (address, auth, headers); Engine.IO would
+    // keep the request itself for the connection's life, a few KB per socket (Socket.IO's memory guide drops it too).
+    (client.conn as unknown as { request: unknown }).request = null;
     this.delivery.add(client);
     this.limitEvents(client);
     // A client may emit an event named "error" (it is not reserved on the wire); without a listener the socket
