@@ -75,5 +75,8 @@ describe('clientOptions', () => {
     expect(mqttTraceWanted('mqttjs*')).toBe(true);
     expect(mqttTraceWanted('express:*,mqttjs:client')).toBe(true);
     expect(mqttTraceWanted('*')).toBe(true);
+    // The options follow the configured DEBUG, not whatever the process environment holds.
+    expect(clientOptions(broker, v5).log).toBeDefined();
+    expect(clientOptions(broker, { ...v5, debugTrace: 'mqttjs*' }).log).toBeUndefined();
   });
 });

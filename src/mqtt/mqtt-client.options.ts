@@ -35,6 +35,8 @@ export interface SessionTuning {
   maxPacketSize: number;
   /** First reconnect delay; MqttConnectionService adjusts it before every later attempt. */
   reconnectPeriod: number;
+  /** DEBUG as set (AppConfig.debugTrace): mqtt.js traces each packet only when it names mqtt.js. */
+  debugTrace?: string;
 }
 
 /** mqtt.js's own tracing, asked for the usual way (DEBUG=mqttjs* or DEBUG=*). */
@@ -76,6 +78,6 @@ export function clientOptions(broker: BrokerSettings, session: SessionTuning, tl
     reconnectOnConnackError: true,
     connectTimeout: 10_000,
     resubscribe: false,
-    ...(mqttTraceWanted(process.env.DEBUG) ? {} : { log: untraced }),
+    ...(mqttTraceWanted(session.debugTrace) ? {} : { log: untraced }),
   };
 }
