@@ -21,7 +21,9 @@
  * extra backend variables).
  *
  * Everything shares this machine's cores: the client processes decoding every event for thousands of sockets cost
- * about as much CPU as the server sending them, and their event-loop delay is part of the latency measured.
+ * about as much CPU as the server sending them, and their event-loop delay is part of the latency measured. Each
+ * phase prints where the CPU went over its measured seconds (backends, client processes, the rest; and the kernel's
+ * part, mostly loopback TCP), so a missed bar says whether the machine had any to spare.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -34,7 +36,7 @@ import { connectPublisher, connectSocket, request } from '../test/support/client
 import { MosquittoProcess, mosquittoInstalled } from '../test/support/mosquitto.js';
 import { RedisProcess, redisInstalled } from '../test/support/redis.js';
 import { envInt, fmt, round, sqlClient } from './support/bench-run.js';
-import { RssWatch } from './support/process-watch.js';
+import { machineBusySeconds, processesCpu, RssWatch } from './support/process-watch.js';
 
 const CLIENT_COUNTS = (process.env.BENCH_RT_CLIENTS ?? '1000,5000,20000').split(',').map((s) => {
   const n = Number(s.trim());
@@ -207,6 +209,8 @@ interface PhaseResult {
   peakRssMb: number;
   /** Each instance's websocket event and slow-client counters, from its /health. */
   serverCounters: unknown[];
+  /** Average busy cores over the measured seconds: the backends, the client processes, everything else. */
+  cpu: { backends: number; backendsKernel: number; clients: number; clientsKernel: number; other: number };
   errors: string[];
 }
 
@@ -256,6 +260,23 @@ async function runPhase(
     let sent = 0;
     let inWindow = 0;
     let rssAtLoadKb = 0;
+    // Where the CPU goes over the measured seconds: on 2 shared cores, whether the phase had CPU to spare.
+    const backendPids = backends.map((b) => b.pid!);
+    const clientPids = children.map((c) => c.pid!);
+    type CpuMark = {
+      at: number;
+      machine: number;
+      backends: ReturnType<typeof processesCpu>;
+      clients: ReturnType<typeof processesCpu>;
+    };
+    const cpuMark = (): CpuMark => ({
+      at: Date.now(),
+      machine: machineBusySeconds(),
+      backends: processesCpu(backendPids),
+      clients: processesCpu(clientPids),
+    });
+    let cpuFrom: CpuMark | undefined;
+    let cpuTo: CpuMark | undefined;
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         const due = Math.min(total, Math.floor(((Date.now() - started) * RATE) / 1000));
@@ -270,6 +291,8 @@ async function runPhase(
             { qos: 0 },
           );
         }
+        if (cpuFrom === undefined && Date.now() >= from) cpuFrom = cpuMark();
+        if (cpuTo === undefined && Date.now() >= to) cpuTo = cpuMark();
         if (rssAtLoadKb === 0 && Date.now() > from + (SECONDS * 1000) / 2) {
           rssAtLoadKb = watches.reduce((sum, w) => sum + w.currentKb(), 0);
         }
@@ -280,6 +303,25 @@ async function runPhase(
       }, TICK_MS);
     });
     const publishSeconds = (Date.now() - started) / 1000;
+    const cpuEnd = cpuTo ?? cpuMark();
+    const cpuStart = cpuFrom ?? cpuEnd;
+    const cpuSeconds = Math.max(0.001, (cpuEnd.at - cpuStart.at) / 1000);
+    const share = (a: number, b: number): number => (a - b) / cpuSeconds;
+    const backendsCpu = share(
+      cpuEnd.backends.user + cpuEnd.backends.system,
+      cpuStart.backends.user + cpuStart.backends.system,
+    );
+    const clientsCpu = share(
+      cpuEnd.clients.user + cpuEnd.clients.system,
+      cpuStart.clients.user + cpuStart.clients.system,
+    );
+    const cpu = {
+      backends: backendsCpu,
+      backendsKernel: share(cpuEnd.backends.system, cpuStart.backends.system),
+      clients: clientsCpu,
+      clientsKernel: share(cpuEnd.clients.system, cpuStart.clients.system),
+      other: Math.max(0, share(cpuEnd.machine, cpuStart.machine) - backendsCpu - clientsCpu),
+    };
     const reports = await Promise.all(
       children.map((c) => {
         const answer = nextMessage(c, MAX_DRAIN_MS + 10_000);
@@ -326,6 +368,7 @@ async function runPhase(
       rssAtLoadMb: rssAtLoadKb / 1024,
       peakRssMb: watches.reduce((sum, w) => sum + w.peakKb, 0) / 1024,
       serverCounters,
+      cpu,
       errors: report.errors,
     };
   } finally {
@@ -481,6 +524,21 @@ async function main(): Promise<number> {
       ['latency publish -> client p50', ...results.map((r) => `${fmt(r.p50)} ms`)],
       ['latency publish -> client p99', ...results.map((r) => `${fmt(r.p99)} ms`)],
       ['latency max', ...results.map((r) => `${fmt(r.max)} ms`)],
+      [
+        'CPU cores: backends/clients/other',
+        ...results.map(
+          (r) =>
+            `${fmt(r.cpu.backends, 2)}/${fmt(r.cpu.clients, 2)}/${fmt(r.cpu.other, 2)} of ${availableParallelism()}`,
+        ),
+      ],
+      [
+        '  of which in the kernel',
+        ...results.map((r) => `${fmt(r.cpu.backendsKernel, 2)}/${fmt(r.cpu.clientsKernel, 2)}`),
+      ],
+      [
+        '  backend CPU per client event',
+        ...results.map((r) => `${fmt((1e6 * r.cpu.backends) / Math.max(1, r.eventsPerS), 1)} us`),
+      ],
       ['backend RSS under load (all)', ...results.map((r) => `${fmt(r.rssAtLoadMb)} MB`)],
       ['backend peak RSS (all)', ...results.map((r) => `${fmt(r.peakRssMb)} MB`)],
     ];
@@ -522,6 +580,13 @@ async function main(): Promise<number> {
           max_ms: round(r.max),
           rss_under_load_mb: round(r.rssAtLoadMb, 1),
           peak_rss_mb: round(r.peakRssMb, 1),
+          cpu_cores: {
+            backends: round(r.cpu.backends, 2),
+            backends_kernel: round(r.cpu.backendsKernel, 2),
+            clients: round(r.cpu.clients, 2),
+            clients_kernel: round(r.cpu.clientsKernel, 2),
+            other: round(r.cpu.other, 2),
+          },
           server: r.serverCounters,
         })),
         ok: complete,

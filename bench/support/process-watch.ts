@@ -79,12 +79,6 @@ export interface CpuSnapshot {
 }
 
 export function cpuSnapshot(): CpuSnapshot {
-  const stat = readFileSync('/proc/stat', 'utf8');
-  const [user, nice, system, , , irq, softirq, steal] = stat
-    .slice(0, stat.indexOf('\n'))
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
   const processes = new Map<number, { comm: string; seconds: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -101,7 +95,35 @@ export function cpuSnapshot(): CpuSnapshot {
       // exited while we looked
     }
   }
-  return { at: now(), machine: (user + nice + system + irq + softirq + steal) / TICKS_PER_S, processes };
+  return { at: now(), machine: machineBusySeconds(), processes };
+}
+
+/** CPU seconds a set of processes has used so far, in user space and in the kernel on their behalf. */
+export function processesCpu(pids: readonly number[]): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
+  for (const pid of pids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      user += Number(fields[11]) / TICKS_PER_S;
+      system += Number(fields[12]) / TICKS_PER_S;
+    } catch {
+      // exited: its time is no longer readable (the phases read while their processes run)
+    }
+  }
+  return { user, system };
+}
+
+/** CPU seconds the whole machine has been busy so far (all but idle and iowait). */
+export function machineBusySeconds(): number {
+  const stat = readFileSync('/proc/stat', 'utf8');
+  const [user, nice, system, , , irq, softirq, steal] = stat
+    .slice(0, stat.indexOf('\n'))
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_S;
 }
 
 export function commandLine(pid: number): string {
