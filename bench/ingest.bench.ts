@@ -16,15 +16,12 @@
  * while the load generator or other work held the cores says more about the machine than about the backend.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
-import type { Socket } from 'socket.io-client';
 import { BackendProcess } from '../test/support/backend.js';
-import { connectPublisher, connectSocket, request } from '../test/support/clients.js';
+import { connectPublisher } from '../test/support/clients.js';
 import { MosquittoProcess, mosquittoInstalled } from '../test/support/mosquitto.js';
 import {
   benchDatabase,
@@ -43,10 +40,10 @@ import {
   withBudget,
 } from './support/bench-run.js';
 import {
-  commandLine,
   cpuShare,
   cpuSnapshot,
   type CpuShare,
+  mosquittoPid,
   RssWatch,
   type RunProcesses,
 } from './support/process-watch.js';
@@ -59,9 +56,16 @@ import {
   SENSOR_TYPES,
   SENSORS,
   topicsFor,
-  UNIT_IDS,
   UNITS,
 } from './support/reading-flood.js';
+import {
+  INGEST_WORKER,
+  type CeilingJob,
+  type CeilingResult,
+  type ClientsJob,
+  type ClientsResult,
+  type ClientsStart,
+} from './support/ingest.workers.js';
 import { measureThroughput } from './support/throughput.phase.js';
 
 const READINGS = envInt('BENCH_READINGS', 100_000);
@@ -92,143 +96,16 @@ const TARGET_P99_MS = 15;
 const TARGET_RSS_MB = 400;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Broker ceiling subscriber. It runs in a worker thread so that receiving does not share an event loop with
-// publishing: the backend does not share one with the publisher either.
-
-interface CeilingJob {
-  port: number;
-  filter: string;
-  expected: number;
-}
-
-interface CeilingResult {
-  received: number;
-  lastAt: number;
-}
-
-async function ceilingSubscriber(job: CeilingJob): Promise<void> {
-  const parent = parentPort!;
-  // Nagle's delay would hold back this client's PUBACKs just as it holds back a publisher's messages.
-  const client = await connectPublisher('127.0.0.1', job.port, {
-    clientId: `bench_${process.pid}_ceiling_sub`,
-    protocolVersion: 5,
-    clean: true,
-    properties: { receiveMaximum: 65535 },
-  });
-  let received = 0;
-  let lastAt = 0;
-  let reported = false;
-  const report = (): void => {
-    if (reported) return;
-    reported = true;
-    parent.postMessage({ received, lastAt } satisfies CeilingResult);
-    void client.endAsync(true).finally(() => parent.close());
-  };
-  client.on('message', () => {
-    lastAt = now();
-    if (++received === job.expected) report();
-  });
-  parent.on('message', report);
-  await client.subscribeAsync(job.filter, { qos: 1 });
-  parent.postMessage('ready');
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Live clients. The HMIs of the latency phase run in a worker thread of their own, as HMIs run in processes of
-// their own: decoding 10,000 readings/s in the publisher's event loop would delay the publisher and the arrivals
-// alike, and measure the bench. Arrival times are Date.now() in the worker, publish times Date.now() in the main
-// thread: one clock.
-
-interface ClientsJob {
-  kind: 'clients';
-  url: string;
-  token: string | undefined;
-  clients: number;
-  total: number;
-  /** Readings stamped before this are the throughput phase's (an hour old), not this phase's. */
-  phaseStart: number;
-  /** Readings of the phase that arrived, counted where the main thread can read it while it waits. */
-  arrivals: SharedArrayBuffer;
-}
-
-/** Sent when publishing starts: readings stamped from `measureFrom` on are measured, earlier ones are warm-up. */
-interface ClientsStart {
-  measureFrom: number;
-}
-
-interface ClientsResult {
-  arrived: number;
-  warmupMax: number;
-  latencies: Float64Array;
-}
-
-async function liveClients(job: ClientsJob): Promise<void> {
-  const parent = parentPort!;
-  const arrivals = new Int32Array(job.arrivals);
-  // BENCH_LATENCY_CLIENTS HMIs, the units dealt out between them (with 100, each watches one unit): every reading
-  // reaches exactly one client, and arrivals are counted over all of them.
-  const sockets: Socket[] = [];
-  for (let k = 0; k < job.clients; k++) {
-    const socket = await connectSocket(job.url, job.token);
-    sockets.push(socket);
-    // One event for all of a client's units: one per unit would run into the per-connection event rate limit.
-    const ack = await request<{ ok: boolean; error?: string }>(socket, 'subscribe_unit', {
-      unit_ids: UNIT_IDS.filter((_, u) => u % job.clients === k),
-    });
-    if (!ack.ok) throw new Error(`subscribe_unit refused: ${ack.error}`);
-  }
-  const { phaseStart } = job;
-  let measureFrom = Number.POSITIVE_INFINITY;
-  const latencies = new Float64Array(job.total);
-  let measured = 0;
-  let arrived = 0;
-  let warmupMax = 0;
-  const onData = (event: { readings: { timestamp: string }[] }): void => {
-    const at = Date.now();
-    for (const r of event.readings) {
-      const sentAt = Date.parse(r.timestamp);
-      if (sentAt < phaseStart) continue;
-      arrived++;
-      if (sentAt < measureFrom) warmupMax = Math.max(warmupMax, at - sentAt);
-      else if (measured < job.total) latencies[measured++] = at - sentAt;
-    }
-    Atomics.store(arrivals, 0, arrived);
-  };
-  for (const socket of sockets) socket.on('sensor_data', onData);
-  parent.once('message', (start: ClientsStart) => {
-    measureFrom = start.measureFrom;
-    parent.once('message', () => {
-      for (const socket of sockets) socket.disconnect();
-      const result: ClientsResult = { arrived, warmupMax, latencies: latencies.slice(0, measured) };
-      parent.postMessage(result, [result.latencies.buffer as ArrayBuffer]);
-    });
-  });
-  parent.postMessage('ready');
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Observation.
-
-/** Our Mosquitto among any others on the machine: the one whose configuration listens on our port. */
-function mosquittoPid(port: number): number | undefined {
-  for (const [pid, { comm }] of cpuSnapshot().processes) {
-    if (comm !== 'mosquitto') continue;
-    const conf = /-c (\S+)/.exec(commandLine(pid))?.[1];
-    try {
-      if (conf && readFileSync(conf, 'utf8').includes(`listener ${port} `)) return pid;
-    } catch {
-      // not readable: someone else's
-    }
-  }
-  return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Phases.
 
 async function measureCeiling(broker: MosquittoProcess, publisher: MqttClient, ours: RunProcesses, prefix: string) {
-  const worker = new Worker(fileURLToPath(import.meta.url), {
-    workerData: { port: broker.port, filter: `${prefix}/+/+`, expected: READINGS } satisfies CeilingJob,
+  const worker = new Worker(INGEST_WORKER, {
+    workerData: {
+      kind: 'ceiling',
+      port: broker.port,
+      filter: `${prefix}/+/+`,
+      expected: READINGS,
+    } satisfies CeilingJob,
   });
   const failed = new Promise<never>((_, reject) => worker.once('error', reject));
   const next = (): Promise<unknown> => Promise.race([new Promise((r) => worker.once('message', r)), failed]);
@@ -262,7 +139,7 @@ async function measureLatency(
   const total = LATENCY_RATE * (LATENCY_WARMUP_S + LATENCY_SECONDS);
   const topics = topicsFor(prefix);
   const arrivals = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(fileURLToPath(import.meta.url), {
+  const worker = new Worker(INGEST_WORKER, {
     workerData: {
       kind: 'clients',
       url: backend.url,
@@ -512,10 +389,4 @@ async function main(): Promise<number> {
   });
 }
 
-if (isMainThread) {
-  exitWhenDone(main());
-} else if ((workerData as ClientsJob).kind === 'clients') {
-  void liveClients(workerData as ClientsJob);
-} else {
-  void ceilingSubscriber(workerData as CeilingJob);
-}
+exitWhenDone(main());

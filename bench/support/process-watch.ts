@@ -134,6 +134,20 @@ export function commandLine(pid: number): string {
   }
 }
 
+/** Our Mosquitto among any others on the machine: the one whose configuration listens on our port. */
+export function mosquittoPid(port: number): number | undefined {
+  for (const [pid, { comm }] of cpuSnapshot().processes) {
+    if (comm !== 'mosquitto') continue;
+    const conf = /-c (\S+)/.exec(commandLine(pid))?.[1];
+    try {
+      if (conf && readFileSync(conf, 'utf8').includes(`listener ${port} `)) return pid;
+    } catch {
+      // not readable: someone else's
+    }
+  }
+  return undefined;
+}
+
 /** PostgreSQL titles a connection's process `postgres: <cluster>: <user> <database> <client> <state>`. */
 const PG_CONNECTION_TITLE = /^postgres: (?:[^:]+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])/;
 
