@@ -281,8 +281,8 @@ describe('ReadingWriter (writer stage, fake database)', () => {
     writer.enqueue({ readings: [reading(3), reading(4, 'pressure'), reading(5)] }, acks(['after'], settled)[0]);
     await idle();
     expect(settled).toEqual(['before', 'after']);
-    // The pressure reading is committed by the first statement, the temperature ones by the second, under the id of
-    // the sensor row the refresh created; the first statement's row is absorbed by the second.
+    // The pressure reading is committed by the first statement, the temperature ones by the second (which holds only
+    // them), under the id of the sensor row the refresh created.
     const newId = noted[1].find((id) => id !== pressureId)!;
     expect(newId).not.toBe(oldId);
     expect(db.stored).toEqual([
@@ -318,5 +318,7 @@ describe('ReadingWriter (writer stage, fake database)', () => {
     expect(db.stored.map((r) => r.value)).toEqual([2, 4]);
     expect(db.deadLetters).toEqual([{ unitId: 'U1', value: 3, sqlstate: '23503' }]);
     expect(stats.stored).toBe(3);
+    // The statement named the missing sensor: its readings are dead-lettered at once, with no halves tried.
+    expect(db.inserts).toBe(1 + 2);
   });
 });

@@ -75,6 +75,9 @@ interface Refused {
   refusal: WriteRefusal;
 }
 
+/** A refusal of one INSERT; for sensors that no longer exist, which ones (the statement stored everything else). */
+type InsertRefusal = WriteRefusal & { missingSensors?: ReadonlySet<number> };
+
 /**
  * The writer stage of the pipeline (src/pipeline/reading-pipeline.service.ts), called directly, not a bus
  * listener: it alone holds each batch's acknowledgement, and settles it after the batch's commit, in arrival
@@ -90,8 +93,8 @@ interface Refused {
  * ones go to reading_dead_letters with their reason, and the batch is acknowledged. sensor_readings has no foreign
  * key (a per-row RI trigger cost about half of PostgreSQL's time per reading): the INSERT checks the batch's sensors
  * itself, once per statement, stores the readings of those that exist and names the others. A sensor deleted under
- * the cache is refused as a foreign-key violation: the batch's sensor ids are read (or the sensors created) again,
- * and the batch tried once more before it is split.
+ * the cache is refused as a foreign-key violation naming the missing sensors: their ids are read (or the sensors
+ * created) again and their readings tried once more; still missing, those are dead-lettered without a split.
  *
  * last_seen is noted after the commit and written by LastSeenWriter, throttled, off the ack path. Memory is
  * bounded by the broker's in-flight window for QoS 1; QoS 0 batches beyond WRITER_MAX_PENDING are dropped and
@@ -267,24 +270,31 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
    * the sensors written go to `stored`. Throws on a transient failure. One statement when nothing is refused.
    */
   private async storeReadings(readings: ProcessedReading[], stored: Set<number>, dead: DeadLetter[]): Promise<void> {
-    const known = await this.withSensorIds(readings, dead);
-    let refusal = await this.insert(known, stored);
+    let rest: readonly ProcessedReading[] = await this.withSensorIds(readings, dead);
+    let refusal = await this.insert(rest, stored);
     if (refusal === undefined) return;
     if (refusal.sqlstate === FOREIGN_KEY_VIOLATION) {
-      // A sensor deleted under the cache: its id is read (or the sensor created) again, once.
-      await this.registry.refresh(known);
-      refusal = await this.insert(known, stored);
+      // A sensor deleted under the cache. The statement stored the readings of the sensors that exist; the missing
+      // ones get their id read (or the sensor created) again, and their readings one more try.
+      if (refusal.missingSensors) rest = this.readingsOf(rest, refusal.missingSensors);
+      await this.registry.refresh(rest);
+      refusal = await this.insert(rest, stored);
       if (refusal === undefined) return;
+      if (refusal.missingSensors) {
+        // Deleted again since the refresh: the statement named them, so there is nothing to bisect.
+        for (const r of this.readingsOf(rest, refusal.missingSensors)) dead.push(this.deadLetter(r, refusal));
+        return;
+      }
     }
     this.errorLog.error(
       'refused',
-      `The database refused a batch of ${known.length} readings (${refusal.sqlstate} ${refusal.reason}): ` +
+      `The database refused a batch of ${rest.length} readings (${refusal.sqlstate} ${refusal.reason}): ` +
         `splitting it to store the rest and dead-letter the refused ones: ${refusal.message}`,
     );
     // Bisection: each refused run is halved and both halves tried, until single readings are left or the budget
     // of statements is spent; a run still refused then is dead-lettered whole.
     let budget = this.config.writerSplitMaxStatements;
-    const refused: Refused[] = [{ readings: known, refusal }];
+    const refused: Refused[] = [{ readings: rest, refusal }];
     for (let run = refused.pop(); run !== undefined; run = refused.pop()) {
       if (run.readings.length === 1 || budget < 2) {
         for (const reading of run.readings) dead.push(this.deadLetter(reading, run.refusal));
@@ -297,6 +307,11 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
         if (partRefusal !== undefined) refused.push({ readings: part, refusal: partRefusal });
       }
     }
+  }
+
+  /** The readings of these sensors, by the ids the registry holds now. */
+  private readingsOf(readings: readonly ProcessedReading[], sensorIds: ReadonlySet<number>): ProcessedReading[] {
+    return readings.filter((r) => sensorIds.has(this.registry.idOf(r.unitId, r.sensorType)!));
   }
 
   /**
@@ -326,7 +341,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
    * are left out by the statement: the others are committed (and their ids added to `stored`), and the refusal is a
    * foreign-key violation naming the missing sensors.
    */
-  private async insert(readings: readonly ProcessedReading[], stored: Set<number>): Promise<WriteRefusal | undefined> {
+  private async insert(readings: readonly ProcessedReading[], stored: Set<number>): Promise<InsertRefusal | undefined> {
     if (readings.length === 0) return undefined;
     const ids: number[] = new Array<number>(readings.length);
     const times: number[] = new Array<number>(readings.length);
@@ -359,7 +374,7 @@ export class ReadingWriter implements OnModuleInit, OnApplicationShutdown {
     this.stats.stored += result.inserted;
     const missing = new Set(result.missing);
     for (const id of sensors) if (!missing.has(id)) stored.add(id);
-    return missing.size === 0 ? undefined : missingSensors(result.missing);
+    return missing.size === 0 ? undefined : { ...missingSensors(result.missing), missingSensors: missing };
   }
 
   /** Applies the statuses; statuses the database refuses for good are logged, counted and dropped. */
