@@ -5,7 +5,7 @@ import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { AppConfig } from '../config/app-config.js';
 import { ClusterLink } from './cluster-link.service.js';
-import { PromptlyPrunedSessionAdapter } from './recovery.adapter.js';
+import { RecoveryAdapter } from './recovery.adapter.js';
 
 /**
  * Whether a Socket.IO request may proceed by its Origin: clients that send none (services, scripts, HMIs outside
@@ -56,8 +56,8 @@ export class ConfiguredIoAdapter extends IoAdapter {
               // A recovered connection passes the handshake checks (authentication) again.
               skipMiddlewares: false,
             },
-            // Keeps the missed broadcasts for the window, not for up to a minute past it.
-            adapter: PromptlyPrunedSessionAdapter,
+            // Keeps the missed broadcasts compactly, and for the window, not for up to a minute past it.
+            adapter: RecoveryAdapter,
           }
         : {}),
       ...(redisAdapter ? { adapter: redisAdapter } : {}),
