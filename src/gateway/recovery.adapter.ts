@@ -18,7 +18,7 @@ interface KeptBroadcast {
   /** The rooms it went to (none: everyone) and the rooms it skipped. */
   rooms: readonly Room[];
   except: readonly Room[];
-  /** The event name and arguments, the offset last, as JSON. */
+  /** The event name and arguments, the offset last, as JSON (the gateway's events carry no binary). */
   json: string;
 }
 
