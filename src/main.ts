@@ -50,6 +50,7 @@ async function bootstrap(): Promise<void> {
     const db = await EmbeddedDatabase.start(config.dataDir, {
       port: config.embeddedDatabasePort,
       sharedBuffersMb: config.embeddedDatabaseSharedBuffersMb,
+      wasmTierUp: config.embeddedDatabaseWasmTierUp,
     });
     stops.unshift(() => db.stop());
     databaseUrl = db.url;

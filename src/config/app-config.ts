@@ -98,6 +98,8 @@ export class AppConfig {
   readonly embeddedDatabasePort?: number;
   /** shared_buffers of the embedded database, MB. */
   readonly embeddedDatabaseSharedBuffersMb: number;
+  /** Whether V8 tiers the embedded database's WebAssembly up to TurboFan (off: Liftoff only). */
+  readonly embeddedDatabaseWasmTierUp: boolean;
   /** External broker host; undefined means the embedded broker. */
   readonly mqttBrokerHost?: string;
   readonly mqttBrokerPort: number;
@@ -445,6 +447,7 @@ export class AppConfig {
     this.databaseMigrateOnStart = v.DATABASE_MIGRATE_ON_START === true;
     this.embeddedDatabasePort = v.EMBEDDED_DATABASE_PORT === undefined ? undefined : int('EMBEDDED_DATABASE_PORT');
     this.embeddedDatabaseSharedBuffersMb = int('EMBEDDED_DATABASE_SHARED_BUFFERS_MB');
+    this.embeddedDatabaseWasmTierUp = v.EMBEDDED_DATABASE_WASM_TIER_UP === true;
     this.mqttBrokerHost = opt('MQTT_BROKER_HOST');
     this.mqttBrokerPort = int('MQTT_BROKER_PORT');
     this.mqttUsername = opt('MQTT_USERNAME');

@@ -29,6 +29,7 @@ export const ENV_SCHEMA = {
   DATABASE_MIGRATE_ON_START: { kind: 'bool', default: 'true', description: 'Apply pending migrations at start-up. Set false where a deploy job (node dist/src/telemetry/migrate.cli.js) migrates before the rollout, so replicas never race.' },
   EMBEDDED_DATABASE_PORT: { kind: 'int', min: 0, max: 65535, description: 'Loopback TCP port on which the embedded PostgreSQL also accepts psql/pg clients, with the password kept in DATA_DIR/embedded-database.password (0 picks a free port). Unset: only the Unix socket in DATA_DIR, for this OS user.' },
   EMBEDDED_DATABASE_SHARED_BUFFERS_MB: { kind: 'int', default: '32', min: 1, max: 4096, description: 'shared_buffers of the embedded PostgreSQL in MB. PGlite keeps them in WebAssembly memory that never shrinks, so they are most of its resident size; PostgreSQL\'s own default is 128.' },
+  EMBEDDED_DATABASE_WASM_TIER_UP: { kind: 'bool', default: 'false', description: 'Let V8 recompile the embedded PostgreSQL\'s busiest WebAssembly functions with its optimising compiler (TurboFan). Off: they stay on the baseline compiler (Liftoff): TurboFan\'s compile memory (about 60 MB at start-up, freed but kept by malloc) stays out of the backend, and a 100,000-reading flood measured as fast. Applies to all WebAssembly in the process.' },
 
   ...MQTT_ENV,
 
