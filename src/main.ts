@@ -19,6 +19,7 @@ import type { RuntimeInfo } from './config/runtime.js';
 import { BrokerGate } from './devices/broker-gate.js';
 import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
 import { ShutdownService } from './shutdown/shutdown.service.js';
+import { applyV8HeapGrowingPercent, v8HeapGrowingPercent } from './config/v8-heap.js';
 
 /** Kept back from SHUTDOWN_TIMEOUT_MS for closing Nest, the HTTP server and the embedded services after the drain. */
 const CLOSE_RESERVE_MS = 2000;
@@ -39,6 +40,8 @@ async function loadConfig(): Promise<{ module: DynamicModule; config: AppConfig 
 
 async function bootstrap(): Promise<void> {
   const { module: configModule, config } = await loadConfig();
+  // Before the embedded services and the application fill the heap (see v8-heap.ts for why).
+  applyV8HeapGrowingPercent(v8HeapGrowingPercent(config.v8HeapGrowingPercent, config.databaseUrl === undefined));
   // Before anything logs: every `new Logger(...)` in the code base writes through nestjs-pino from here on.
   Logger.overrideLogger(bootstrapLogger(config));
   const logger = new Logger('Bootstrap');

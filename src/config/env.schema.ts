@@ -30,6 +30,7 @@ export const ENV_SCHEMA = {
   EMBEDDED_DATABASE_PORT: { kind: 'int', min: 0, max: 65535, description: 'Loopback TCP port on which the embedded PostgreSQL also accepts psql/pg clients, with the password kept in DATA_DIR/embedded-database.password (0 picks a free port). Unset: only the Unix socket in DATA_DIR, for this OS user.' },
   EMBEDDED_DATABASE_SHARED_BUFFERS_MB: { kind: 'int', default: '32', min: 1, max: 4096, description: 'shared_buffers of the embedded PostgreSQL in MB. PGlite keeps them in WebAssembly memory that never shrinks, so they are most of its resident size; PostgreSQL\'s own default is 128.' },
   EMBEDDED_DATABASE_WASM_TIER_UP: { kind: 'bool', default: 'false', description: 'Let V8 recompile the embedded PostgreSQL\'s busiest WebAssembly functions with its optimising compiler (TurboFan). Off: they stay on the baseline compiler (Liftoff): TurboFan\'s compile memory (about 60 MB at start-up, freed but kept by malloc) stays out of the backend, and a 100,000-reading flood measured as fast. Applies to all WebAssembly in the process.' },
+  V8_HEAP_GROWING_PERCENT: { kind: 'int', min: 0, max: 1000, description: 'How far V8 lets the old generation grow past what the last full collection left, in percent (V8\'s --heap-growing-percent). Unset: 20 with the embedded database (DATABASE_URL unset), where an ingest flood otherwise grew the heap by some 70 MB of garbage before V8 collected it; V8\'s own adaptive factor (up to 4x) with an external one. 0: V8\'s own.' },
 
   ...MQTT_ENV,
 
