@@ -1,3 +1,5 @@
+// First: it sets V8's heap growth before the other modules fill the heap (see the module).
+import './config/v8-heap.early.js';
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { type DynamicModule, Logger, ValidationPipe } from '@nestjs/common';
@@ -40,7 +42,7 @@ async function loadConfig(): Promise<{ module: DynamicModule; config: AppConfig 
 
 async function bootstrap(): Promise<void> {
   const { module: configModule, config } = await loadConfig();
-  // Before the embedded services and the application fill the heap (see v8-heap.ts for why).
+  // The configured heap growth (v8-heap.early.ts applied the embedded default until now).
   applyV8HeapGrowingPercent(v8HeapGrowingPercent(config.v8HeapGrowingPercent, config.databaseUrl === undefined));
   // Before anything logs: every `new Logger(...)` in the code base writes through nestjs-pino from here on.
   Logger.overrideLogger(bootstrapLogger(config));

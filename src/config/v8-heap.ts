@@ -16,7 +16,10 @@ export function v8HeapGrowingPercent(setting: number | undefined, embeddedDataba
   return setting ?? (embeddedDatabase ? EMBEDDED_HEAP_GROWING_PERCENT : undefined);
 }
 
-/** Applies v8HeapGrowingPercent; V8 reads it at the end of every full collection, so it holds from the next one on. */
+/**
+ * Applies v8HeapGrowingPercent (undefined: 0, which is V8's own adaptive factor). V8 reads the flag at the end of
+ * every full collection, so it holds from the next one on.
+ */
 export function applyV8HeapGrowingPercent(percent: number | undefined): void {
-  if (percent !== undefined) setFlagsFromString(`--heap-growing-percent=${percent}`);
+  setFlagsFromString(`--heap-growing-percent=${percent ?? 0}`);
 }
