@@ -1,3 +1,5 @@
+// First: it sets V8's heap growth before the other modules fill the heap (see the module).
+import './config/v8-heap.early.js';
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { type DynamicModule, Logger, ValidationPipe } from '@nestjs/common';
@@ -19,6 +21,7 @@ import type { RuntimeInfo } from './config/runtime.js';
 import { BrokerGate } from './devices/broker-gate.js';
 import { ConfiguredIoAdapter } from './gateway/configured-io.adapter.js';
 import { ShutdownService } from './shutdown/shutdown.service.js';
+import { applyV8HeapGrowingPercent, v8HeapGrowingPercent } from './config/v8-heap.js';
 
 /** Kept back from SHUTDOWN_TIMEOUT_MS for closing Nest, the HTTP server and the embedded services after the drain. */
 const CLOSE_RESERVE_MS = 2000;
@@ -39,6 +42,8 @@ async function loadConfig(): Promise<{ module: DynamicModule; config: AppConfig 
 
 async function bootstrap(): Promise<void> {
   const { module: configModule, config } = await loadConfig();
+  // The configured heap growth (v8-heap.early.ts applied the embedded default until now).
+  applyV8HeapGrowingPercent(v8HeapGrowingPercent(config.v8HeapGrowingPercent, config.databaseUrl === undefined));
   // Before anything logs: every `new Logger(...)` in the code base writes through nestjs-pino from here on.
   Logger.overrideLogger(bootstrapLogger(config));
   const logger = new Logger('Bootstrap');
@@ -50,6 +55,7 @@ async function bootstrap(): Promise<void> {
     const db = await EmbeddedDatabase.start(config.dataDir, {
       port: config.embeddedDatabasePort,
       sharedBuffersMb: config.embeddedDatabaseSharedBuffersMb,
+      wasmTierUp: config.embeddedDatabaseWasmTierUp,
     });
     stops.unshift(() => db.stop());
     databaseUrl = db.url;

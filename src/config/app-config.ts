@@ -100,6 +100,10 @@ export class AppConfig {
   readonly embeddedDatabasePort?: number;
   /** shared_buffers of the embedded database, MB. */
   readonly embeddedDatabaseSharedBuffersMb: number;
+  /** Whether V8 tiers the embedded database's WebAssembly up to TurboFan (off: Liftoff only). */
+  readonly embeddedDatabaseWasmTierUp: boolean;
+  /** V8_HEAP_GROWING_PERCENT as set; undefined: unset (see v8HeapGrowingPercent for what that means). */
+  readonly v8HeapGrowingPercent?: number;
   /** External broker host; undefined means the embedded broker. */
   readonly mqttBrokerHost?: string;
   readonly mqttBrokerPort: number;
@@ -448,6 +452,8 @@ export class AppConfig {
     this.databaseMigrateOnStart = v.DATABASE_MIGRATE_ON_START === true;
     this.embeddedDatabasePort = v.EMBEDDED_DATABASE_PORT === undefined ? undefined : int('EMBEDDED_DATABASE_PORT');
     this.embeddedDatabaseSharedBuffersMb = int('EMBEDDED_DATABASE_SHARED_BUFFERS_MB');
+    this.embeddedDatabaseWasmTierUp = v.EMBEDDED_DATABASE_WASM_TIER_UP === true;
+    this.v8HeapGrowingPercent = v.V8_HEAP_GROWING_PERCENT === undefined ? undefined : int('V8_HEAP_GROWING_PERCENT');
     this.mqttBrokerHost = opt('MQTT_BROKER_HOST');
     this.mqttBrokerPort = int('MQTT_BROKER_PORT');
     this.mqttUsername = opt('MQTT_USERNAME');

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { createAdapter } from '@socket.io/redis-adapter';
-import { createClient } from 'redis';
+import type { createAdapter } from '@socket.io/redis-adapter';
+import type { createClient } from 'redis';
 import type { Server } from 'socket.io';
 import { ClusterTransport } from '../common/cluster/cluster-transport.js';
+import { lazyRequire } from '../common/lazy/lazy-require.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { PeriodicJobs } from '../common/scheduling/periodic-jobs.js';
 import { AppConfig } from '../config/app-config.js';
@@ -18,6 +19,10 @@ interface RedisConnection {
   close(): Promise<void>;
 }
 type AdapterFactory = ReturnType<typeof createAdapter>;
+
+/** Loaded when REDIS_URL is set: a single instance, the default, never uses them (the client is some 500 modules). */
+const redis = lazyRequire<{ createClient: typeof createClient }>('redis');
+const redisAdapter = lazyRequire<{ createAdapter: typeof createAdapter }>('@socket.io/redis-adapter');
 
 /** Instance-to-instance event patterns (ClusterTransport); clients never see them. */
 const READINGS_EVENT = 'scada.readings';
@@ -101,7 +106,7 @@ export class ClusterLink implements OnModuleDestroy {
     const url = this.config.redisUrl;
     if (url === undefined) return undefined;
     // No offline queue for publishing: while Redis is down, readings would pile up in memory and arrive late.
-    const pub = createClient({ url, disableOfflineQueue: true });
+    const pub = redis().createClient({ url, disableOfflineQueue: true });
     // The subscriber keeps its queue: its (re)subscriptions must go out once connected.
     const sub = pub.duplicate({ disableOfflineQueue: false });
     for (const [name, client] of [
@@ -129,7 +134,7 @@ export class ClusterLink implements OnModuleDestroy {
       });
     this.pub = pub;
     this.sub = sub;
-    return createAdapter(pub, sub, { publishOnSpecificResponseChannel: true });
+    return redisAdapter().createAdapter(pub, sub, { publishOnSpecificResponseChannel: true });
   }
 
   /** Starts listening to the other instances, if any (called once the Socket.IO server exists). */

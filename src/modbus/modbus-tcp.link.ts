@@ -1,10 +1,13 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import modbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
+import { lazyRequire } from '../common/lazy/lazy-require.js';
 import type { ModbusDevice } from './register-map.js';
 
-/** modbus-serial is CommonJS whose module.exports is the client class (its typings call it the default export). */
-const ModbusClient = modbusSerial as unknown as new () => ModbusRTU;
+/**
+ * modbus-serial is CommonJS whose module.exports is the client class (its typings call it the default export);
+ * loaded with the first device polled, since it brings the serial-port bindings along.
+ */
+const modbusClient = lazyRequire<new () => ModbusRTU>('modbus-serial');
 
 /** The requests a poller sends over one open connection (modbus-serial's client, or a fake in unit specs). */
 export type ModbusLink = Pick<
@@ -53,6 +56,7 @@ export const openTcpLink: LinkOpener = async (device, onClose) => {
   const socket = await openSocket(host, port, timeoutMs);
   // modbus-serial adds its own listeners when it links the socket; this one keeps a late error from throwing.
   socket.on('error', () => undefined);
+  const ModbusClient = modbusClient();
   const client = new ModbusClient();
   await client.linkTCP(socket, { port });
   client.setID(modbusUnitId);

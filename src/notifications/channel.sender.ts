@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import nodemailer from 'nodemailer';
 import { AppConfig } from '../config/app-config.js';
 import type { FloodSummary } from './flood.policy.js';
 import { channelTarget, type NotificationChannel } from './notification-channel.js';
@@ -109,6 +108,8 @@ export class ChannelSender {
   private async mail(channel: NotificationChannel & { type: 'email' }, message: OutgoingNotification): Promise<void> {
     const { config } = channel;
     const timeoutMs = this.timeout(config.timeout_ms);
+    // Loaded with the first e-mail rather than by every start (about 3 MB of heap that most starts never use).
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: config.host,
       port: config.port,

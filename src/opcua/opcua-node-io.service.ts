@@ -1,13 +1,6 @@
 import { BadGatewayException, BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import {
-  AttributeIds,
-  BrowseDirection,
-  type ClientSession,
-  DataType,
-  NodeClass,
-  type ReferenceDescription,
-  StatusCodes,
-} from 'node-opcua';
+import type { ClientSession, ReferenceDescription } from 'node-opcua';
+import { nodeOpcua } from '../common/lazy/node-opcua.loader.js';
 import { qualityOfStatusCode } from './data-change.mapper.js';
 import type { WritableType } from './node-write.converter.js';
 import { jsonValue } from './variant-json.mapper.js';
@@ -57,16 +50,19 @@ export class OpcuaNodeIoService {
     const session = this.session.requireSession();
     try {
       const [browseName, displayName, nodeClass, dataType] = await session.read(
-        [AttributeIds.BrowseName, AttributeIds.DisplayName, AttributeIds.NodeClass, AttributeIds.DataType].map(
-          (attributeId) => ({ nodeId, attributeId }),
-        ),
+        [
+          nodeOpcua().AttributeIds.BrowseName,
+          nodeOpcua().AttributeIds.DisplayName,
+          nodeOpcua().AttributeIds.NodeClass,
+          nodeOpcua().AttributeIds.DataType,
+        ].map((attributeId) => ({ nodeId, attributeId })),
       );
       this.throwIfUnknown(nodeId, browseName.statusCode.value);
       const root: BrowsedNode = {
         nodeId,
         browseName: String(browseName.value.value),
         displayName: String((displayName.value.value as { text?: string } | null)?.text ?? ''),
-        nodeClass: NodeClass[Number(nodeClass.value.value)] ?? String(nodeClass.value.value),
+        nodeClass: nodeOpcua().NodeClass[Number(nodeClass.value.value)] ?? String(nodeClass.value.value),
         dataType: dataType.statusCode.value === 0 ? dataTypeName(dataType.value.value) : undefined,
       };
       const budget = { left: MAX_BROWSE_NODES };
@@ -83,8 +79,8 @@ export class OpcuaNodeIoService {
     try {
       const values = await session.read(
         nodeIds.flatMap((nodeId) => [
-          { nodeId, attributeId: AttributeIds.Value },
-          { nodeId, attributeId: AttributeIds.DataType },
+          { nodeId, attributeId: nodeOpcua().AttributeIds.Value },
+          { nodeId, attributeId: nodeOpcua().AttributeIds.DataType },
         ]),
         0,
       );
@@ -119,13 +115,13 @@ export class OpcuaNodeIoService {
   async nodeType(nodeId: string): Promise<{ dataType?: string; enumeration: boolean }> {
     const session = this.session.requireSession();
     const [type, value] = await session.read([
-      { nodeId, attributeId: AttributeIds.DataType },
-      { nodeId, attributeId: AttributeIds.Value },
+      { nodeId, attributeId: nodeOpcua().AttributeIds.DataType },
+      { nodeId, attributeId: nodeOpcua().AttributeIds.Value },
     ]);
     if (type.statusCode.value !== 0) return { enumeration: false };
     const dataType = dataTypeName(type.value.value);
     const builtIn = dataType !== undefined && !dataType.includes('=');
-    return { dataType, enumeration: !builtIn && value.value.dataType === DataType.Int32 };
+    return { dataType, enumeration: !builtIn && value.value.dataType === nodeOpcua().DataType.Int32 };
   }
 
   /** Writes the Value attribute as `dataType`; answers the server's status code (Good, or why not). */
@@ -137,8 +133,8 @@ export class OpcuaNodeIoService {
     const session = this.session.requireSession();
     const status = await session.write({
       nodeId,
-      attributeId: AttributeIds.Value,
-      value: { value: { dataType: DataType[dataType], value } },
+      attributeId: nodeOpcua().AttributeIds.Value,
+      value: { value: { dataType: nodeOpcua().DataType[dataType], value } },
     });
     return { code: status.value, name: status.name };
   }
@@ -148,7 +144,7 @@ export class OpcuaNodeIoService {
     const session = this.session.requireSession();
     let code: number;
     try {
-      const [dv] = await session.read([{ nodeId, attributeId: AttributeIds.NodeClass }]);
+      const [dv] = await session.read([{ nodeId, attributeId: nodeOpcua().AttributeIds.NodeClass }]);
       code = dv.statusCode.value;
     } catch (err) {
       throw this.session.toHttpError(err);
@@ -163,7 +159,7 @@ export class OpcuaNodeIoService {
     const results = await session.browse(
       level.map((node) => ({
         nodeId: node.nodeId,
-        browseDirection: BrowseDirection.Forward,
+        browseDirection: nodeOpcua().BrowseDirection.Forward,
         referenceTypeId: 'HierarchicalReferences',
         includeSubtypes: true,
         nodeClassMask: 0,
@@ -181,12 +177,12 @@ export class OpcuaNodeIoService {
         const child = toBrowsedNode(ref);
         parent.children.push(child);
         next.push(child);
-        if (Number(ref.nodeClass) === Number(NodeClass.Variable)) variables.push(child);
+        if (Number(ref.nodeClass) === Number(nodeOpcua().NodeClass.Variable)) variables.push(child);
       }
     });
     if (variables.length > 0) {
       const types = await session.read(
-        variables.map((v) => ({ nodeId: v.nodeId, attributeId: AttributeIds.DataType })),
+        variables.map((v) => ({ nodeId: v.nodeId, attributeId: nodeOpcua().AttributeIds.DataType })),
       );
       types.forEach((t, i) => {
         if (t.statusCode.value === 0) variables[i].dataType = dataTypeName(t.value.value);
@@ -199,7 +195,7 @@ export class OpcuaNodeIoService {
     if (isUnknownNode(code)) {
       throw new NotFoundException(`Unknown node id '${nodeId}' on ${this.session.endpointUrl ?? 'the server'}`);
     }
-    if (code === StatusCodes.BadNodeIdInvalid.value) {
+    if (code === nodeOpcua().StatusCodes.BadNodeIdInvalid.value) {
       throw new BadRequestException(`Invalid node id '${nodeId}'`);
     }
   }
@@ -210,7 +206,7 @@ function toBrowsedNode(ref: ReferenceDescription): BrowsedNode {
     nodeId: ref.nodeId.toString(),
     browseName: ref.browseName.toString(),
     displayName: ref.displayName.text ?? '',
-    nodeClass: NodeClass[ref.nodeClass] ?? String(ref.nodeClass),
+    nodeClass: nodeOpcua().NodeClass[ref.nodeClass] ?? String(ref.nodeClass),
   };
 }
 
@@ -219,14 +215,14 @@ function dataTypeName(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   const id = value as { namespace?: number; value?: unknown; toString(): string };
   if (id.namespace === 0 && typeof id.value === 'number') {
-    const name = DataType[id.value] as string | undefined;
+    const name = nodeOpcua().DataType[id.value] as string | undefined;
     if (name !== undefined) return name;
   }
   return id.toString();
 }
 
 function isUnknownNode(code: number): boolean {
-  return code === StatusCodes.BadNodeIdUnknown.value;
+  return code === nodeOpcua().StatusCodes.BadNodeIdUnknown.value;
 }
 
 function hex(code: number): string {

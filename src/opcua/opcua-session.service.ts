@@ -10,15 +10,8 @@ import {
   type BeforeApplicationShutdown,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import {
-  type ClientSession,
-  MessageSecurityMode,
-  OPCUACertificateManager,
-  OPCUAClient,
-  SecurityPolicy,
-  UserTokenType,
-  type UserIdentityInfo,
-} from 'node-opcua';
+import type { ClientSession, OPCUACertificateManager, OPCUAClient, UserIdentityInfo } from 'node-opcua';
+import { loadNodeOpcua } from '../common/lazy/node-opcua.loader.js';
 import { Backoff } from '../common/backoff.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
 import { FeatureRegistry } from '../common/feature/feature.registry.js';
@@ -244,9 +237,10 @@ export class OpcuaSessionService implements OnApplicationBootstrap, BeforeApplic
 
   private certificateManager(): Promise<OPCUACertificateManager> {
     this.certificates ??= (async () => {
+      const opcua = await loadNodeOpcua();
       // Server certificates are not trusted blindly: an unknown one lands in <pki>/rejected, from where an
       // administrator moves it to <pki>/trusted/certs. Security mode None exchanges no certificates.
-      const manager = new OPCUACertificateManager({
+      const manager = new opcua.OPCUACertificateManager({
         rootFolder: this.config.opcuaPkiDir,
         automaticallyAcceptUnknownCertificate: false,
       });
@@ -259,12 +253,13 @@ export class OpcuaSessionService implements OnApplicationBootstrap, BeforeApplic
   /** Connects, opens a session, and has the keeper monitor every mapped node on it. */
   private async open(settings: OpcuaConnectSettings, generation: number): Promise<void> {
     const timeout = this.config.opcuaTimeoutMs;
-    const client = OPCUAClient.create({
+    const opcua = await loadNodeOpcua();
+    const client = opcua.OPCUAClient.create({
       applicationName: 'ThermaCore SCADA Core',
       clientName: 'thermacore',
       endpointMustExist: false,
-      securityMode: MessageSecurityMode[settings.securityMode],
-      securityPolicy: SecurityPolicy[settings.securityPolicy],
+      securityMode: opcua.MessageSecurityMode[settings.securityMode],
+      securityPolicy: opcua.SecurityPolicy[settings.securityPolicy],
       clientCertificateManager: await this.certificateManager(),
       // maxRetry only bounds the first connection (one retry, so a wrong endpoint fails fast and clearly);
       // node-opcua retries a lost connection forever with the same delays.
@@ -277,8 +272,8 @@ export class OpcuaSessionService implements OnApplicationBootstrap, BeforeApplic
       await withTimeout(client.connect(settings.endpointUrl), timeout, `no answer within ${timeout} ms`);
       const identity: UserIdentityInfo =
         settings.username === undefined
-          ? { type: UserTokenType.Anonymous }
-          : { type: UserTokenType.UserName, userName: settings.username, password: settings.password ?? '' };
+          ? { type: opcua.UserTokenType.Anonymous }
+          : { type: opcua.UserTokenType.UserName, userName: settings.username, password: settings.password ?? '' };
       session = await withTimeout(client.createSession(identity), timeout, `no session within ${timeout} ms`);
     } catch (err) {
       await client.disconnect().catch(() => undefined);

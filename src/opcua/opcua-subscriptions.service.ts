@@ -1,12 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  AttributeIds,
-  ClientMonitoredItem,
-  type ClientSession,
-  ClientSubscription,
-  type DataValue,
-  TimestampsToReturn,
-} from 'node-opcua';
+import type { ClientMonitoredItem, ClientSession, ClientSubscription, DataValue } from 'node-opcua';
+import { nodeOpcua } from '../common/lazy/node-opcua.loader.js';
 import type { Principal } from '../common/auth/principal.js';
 import { EventBus } from '../common/bus/event-bus.js';
 import { ThrottledLogger } from '../common/logging/throttled-logger.js';
@@ -121,7 +115,7 @@ export class OpcuaSubscriptionsService implements OpcuaSessionKeeper {
   }
 
   async opened(session: ClientSession): Promise<void> {
-    const subscription = ClientSubscription.create(session, {
+    const subscription = nodeOpcua().ClientSubscription.create(session, {
       requestedPublishingInterval: this.config.opcuaPublishingIntervalMs,
       requestedLifetimeCount: 1000,
       requestedMaxKeepAliveCount: 20,
@@ -168,12 +162,12 @@ export class OpcuaSubscriptionsService implements OpcuaSessionKeeper {
   }
 
   private monitor(monitoring: Monitoring, mapping: NodeMapping): ClientMonitoredItem {
-    const item = ClientMonitoredItem.create(
+    const item = nodeOpcua().ClientMonitoredItem.create(
       monitoring.subscription,
-      { nodeId: mapping.nodeId, attributeId: AttributeIds.Value },
+      { nodeId: mapping.nodeId, attributeId: nodeOpcua().AttributeIds.Value },
       // A queue keeps every sample taken between two publishes when sampling is faster than publishing.
       { samplingInterval: mapping.samplingIntervalMs, queueSize: 100, discardOldest: true },
-      TimestampsToReturn.Both,
+      nodeOpcua().TimestampsToReturn.Both,
     );
     item.on('changed', (dv: DataValue) => this.take(mapping, dv));
     item.on('initialized', () => this.itemErrors.delete(mapping.id));

@@ -1,9 +1,12 @@
-import modbusSerial from 'modbus-serial';
 import type { IServiceVector, ServerTCP } from 'modbus-serial';
+import { lazyRequire } from '../common/lazy/lazy-require.js';
 import type { SimulatorRegisterBank } from './modbus-register.bank.js';
 
-/** modbus-serial is CommonJS: its module.exports is the client class, with ServerTCP as a property of it. */
-const { ServerTCP: ModbusServer } = modbusSerial as unknown as { ServerTCP: typeof ServerTCP };
+/**
+ * modbus-serial is CommonJS: its module.exports is the client class, with ServerTCP as a property of it. Loaded when
+ * the Modbus simulator starts (see lazyRequire).
+ */
+const modbusSerial = lazyRequire<{ ServerTCP: typeof ServerTCP }>('modbus-serial');
 
 /**
  * The simulator's Modbus TCP server: modbus-serial's ServerTCP answering from a SimulatorRegisterBank. Every
@@ -38,6 +41,7 @@ export class ModbusSimServer {
       setRegister: (addr: number, _value: number, unit: number) => bank.writeRegister(unit, addr),
       setRegisterArray: (addr: number, values: number[], unit: number) => bank.writeRegisters(unit, addr, values),
     };
+    const ModbusServer = modbusSerial().ServerTCP;
     const server = new ModbusServer(vector, { host: this.host, port: this.port });
     // A client that resets its connection is its own business; the server goes on.
     server.on('socketError', () => undefined);

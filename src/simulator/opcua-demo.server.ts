@@ -1,13 +1,5 @@
-import {
-  DataType,
-  MessageSecurityMode,
-  OPCUACertificateManager,
-  OPCUAServer,
-  SecurityPolicy,
-  StatusCodes,
-  type StatusCode,
-  type UAVariable,
-} from 'node-opcua';
+import type { OPCUAServer, StatusCode, UAVariable } from 'node-opcua';
+import { loadNodeOpcua, nodeOpcua } from '../common/lazy/node-opcua.loader.js';
 import type { Quality } from '../common/bus/event-map.js';
 import type { SimulatedReading } from './plant-model.js';
 import { SENSOR_TYPES } from './unit-model.js';
@@ -21,11 +13,11 @@ export interface OpcuaDemoServerOptions {
   sensorTypes?: readonly string[];
 }
 
-const STATUS_OF: Record<Quality, StatusCode> = {
-  GOOD: StatusCodes.Good,
-  UNCERTAIN: StatusCodes.Uncertain,
-  BAD: StatusCodes.Bad,
-};
+/** The status code a quality is served with (node-opcua is loaded by then: the server has started). */
+function statusOf(quality: Quality): StatusCode {
+  const { StatusCodes } = nodeOpcua();
+  return quality === 'GOOD' ? StatusCodes.Good : quality === 'UNCERTAIN' ? StatusCodes.Uncertain : StatusCodes.Bad;
+}
 
 /**
  * A real OPC UA server (node-opcua) that serves simulated units, so the OPC UA path can be tried, and tested, with
@@ -68,6 +60,8 @@ export class OpcuaDemoServer {
 
   async start(): Promise<void> {
     if (this.server) return;
+    const { DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, StatusCodes } =
+      await loadNodeOpcua();
     const server = new OPCUAServer({
       port: this.options.port,
       serverCertificateManager: new OPCUACertificateManager({
@@ -109,7 +103,7 @@ export class OpcuaDemoServer {
   setValue(unitId: string, sensorType: string, value: number, quality: Quality = 'GOOD', time = new Date()): boolean {
     const variable = this.variables.get(`${unitId}.${sensorType}`);
     if (!variable) return false;
-    variable.setValueFromSource({ dataType: DataType.Double, value }, STATUS_OF[quality], time);
+    variable.setValueFromSource({ dataType: nodeOpcua().DataType.Double, value }, statusOf(quality), time);
     return true;
   }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { ClientRedis, type RedisOptions, ServerRedis } from '@nestjs/microservices';
+import type * as Microservices from '@nestjs/microservices';
+import type { ClientRedis, RedisOptions, ServerRedis } from '@nestjs/microservices';
 import { ThrottledLogger } from '../logging/throttled-logger.js';
 
 /** ioredis options of a redis:// or rediss:// URL. */
@@ -50,6 +51,7 @@ export class ClusterTransport implements OnModuleDestroy {
   private readonly logger = new Logger(ClusterTransport.name);
   private readonly throttled = new ThrottledLogger(this.logger);
   private readonly handlers = new Map<string, (data: unknown) => void>();
+  private microservices?: typeof Microservices;
   private client?: ClientRedis;
   private server?: ServerRedis;
   private clientUp = false;
@@ -70,14 +72,25 @@ export class ClusterTransport implements OnModuleDestroy {
     this.handlers.set(pattern, handler);
   }
 
-  /** Opens the link as `instance`; returns at once (the connections open in the background). */
+  /**
+   * Opens the link as `instance`; returns at once (the connections open in the background). @nestjs/microservices is
+   * loaded here, so only with REDIS_URL: a single instance, the default, never uses it, and loaded it holds some 8 MB
+   * of heap.
+   */
   start(url: string, instance: string): void {
     this.instance = instance;
     const options = redisTransportOptions(url);
-    this.client = new ClientRedis(options);
-    this.client.status.subscribe((status) => (this.clientUp = isConnected(status)));
-    this.connectClient();
-    this.listen(options);
+    import('@nestjs/microservices').then(
+      (microservices) => {
+        if (this.closed) return;
+        this.microservices = microservices;
+        this.client = new microservices.ClientRedis(options);
+        this.client.status.subscribe((status) => (this.clientUp = isConnected(status)));
+        this.connectClient();
+        this.listen(options);
+      },
+      (err: unknown) => this.throttled.error('redis-client', `Redis: ${messageOf(err)}`),
+    );
   }
 
   /** Sends an event to every other instance; false (and counted) when Redis is not reachable now. */
@@ -114,7 +127,8 @@ export class ClusterTransport implements OnModuleDestroy {
 
   /** ServerRedis subscribes only once its first connection succeeded: a failed start is retried with a new one. */
   private listen(options: NonNullable<RedisOptions['options']>): void {
-    const server = new ServerRedis(options);
+    if (this.microservices === undefined || this.closed) return;
+    const server: ServerRedis = new this.microservices.ServerRedis(options);
     this.server = server;
     for (const [pattern, handler] of this.handlers) {
       server.addHandler(pattern, (message: unknown) => Promise.resolve(this.receive(handler, message)), true);

@@ -31,7 +31,10 @@ export async function withCliDatabase<T>(
   const { config } = await loadAppConfig();
   const embedded =
     config.databaseUrl === undefined
-      ? await EmbeddedDatabase.start(config.dataDir, { sharedBuffersMb: config.embeddedDatabaseSharedBuffersMb })
+      ? await EmbeddedDatabase.start(config.dataDir, {
+          sharedBuffersMb: config.embeddedDatabaseSharedBuffersMb,
+          wasmTierUp: config.embeddedDatabaseWasmTierUp,
+        })
       : undefined;
   const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, 1, features));
   try {
