@@ -36,7 +36,7 @@ import { connectPublisher, connectSocket, request } from '../test/support/client
 import { MosquittoProcess, mosquittoInstalled } from '../test/support/mosquitto.js';
 import { RedisProcess, redisInstalled } from '../test/support/redis.js';
 import { envInt, fmt, round, sqlClient } from './support/bench-run.js';
-import { machineBusySeconds, processesCpu, RssWatch } from './support/process-watch.js';
+import { groupCores, type GroupCpuMark, markGroupCpu, RssWatch } from './support/process-watch.js';
 
 const CLIENT_COUNTS = (process.env.BENCH_RT_CLIENTS ?? '1000,5000,20000').split(',').map((s) => {
   const n = Number(s.trim());
@@ -261,22 +261,9 @@ async function runPhase(
     let inWindow = 0;
     let rssAtLoadKb = 0;
     // Where the CPU goes over the measured seconds: on 2 shared cores, whether the phase had CPU to spare.
-    const backendPids = backends.map((b) => b.pid!);
-    const clientPids = children.map((c) => c.pid!);
-    type CpuMark = {
-      at: number;
-      machine: number;
-      backends: ReturnType<typeof processesCpu>;
-      clients: ReturnType<typeof processesCpu>;
-    };
-    const cpuMark = (): CpuMark => ({
-      at: Date.now(),
-      machine: machineBusySeconds(),
-      backends: processesCpu(backendPids),
-      clients: processesCpu(clientPids),
-    });
-    let cpuFrom: CpuMark | undefined;
-    let cpuTo: CpuMark | undefined;
+    const processGroups = { backends: backends.map((b) => b.pid!), clients: children.map((c) => c.pid!) };
+    let cpuFrom: GroupCpuMark<keyof typeof processGroups> | undefined;
+    let cpuTo: GroupCpuMark<keyof typeof processGroups> | undefined;
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         const due = Math.min(total, Math.floor(((Date.now() - started) * RATE) / 1000));
@@ -291,8 +278,8 @@ async function runPhase(
             { qos: 0 },
           );
         }
-        if (cpuFrom === undefined && Date.now() >= from) cpuFrom = cpuMark();
-        if (cpuTo === undefined && Date.now() >= to) cpuTo = cpuMark();
+        if (cpuFrom === undefined && Date.now() >= from) cpuFrom = markGroupCpu(processGroups);
+        if (cpuTo === undefined && Date.now() >= to) cpuTo = markGroupCpu(processGroups);
         if (rssAtLoadKb === 0 && Date.now() > from + (SECONDS * 1000) / 2) {
           rssAtLoadKb = watches.reduce((sum, w) => sum + w.currentKb(), 0);
         }
@@ -303,24 +290,14 @@ async function runPhase(
       }, TICK_MS);
     });
     const publishSeconds = (Date.now() - started) / 1000;
-    const cpuEnd = cpuTo ?? cpuMark();
-    const cpuStart = cpuFrom ?? cpuEnd;
-    const cpuSeconds = Math.max(0.001, (cpuEnd.at - cpuStart.at) / 1000);
-    const share = (a: number, b: number): number => (a - b) / cpuSeconds;
-    const backendsCpu = share(
-      cpuEnd.backends.user + cpuEnd.backends.system,
-      cpuStart.backends.user + cpuStart.backends.system,
-    );
-    const clientsCpu = share(
-      cpuEnd.clients.user + cpuEnd.clients.system,
-      cpuStart.clients.user + cpuStart.clients.system,
-    );
+    const cpuEnd = cpuTo ?? markGroupCpu(processGroups);
+    const used = groupCores(cpuFrom ?? cpuEnd, cpuEnd);
     const cpu = {
-      backends: backendsCpu,
-      backendsKernel: share(cpuEnd.backends.system, cpuStart.backends.system),
-      clients: clientsCpu,
-      clientsKernel: share(cpuEnd.clients.system, cpuStart.clients.system),
-      other: Math.max(0, share(cpuEnd.machine, cpuStart.machine) - backendsCpu - clientsCpu),
+      backends: used.cores.backends,
+      backendsKernel: used.kernel.backends,
+      clients: used.cores.clients,
+      clientsKernel: used.kernel.clients,
+      other: used.other,
     };
     const reports = await Promise.all(
       children.map((c) => {

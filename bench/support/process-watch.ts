@@ -78,45 +78,76 @@ export interface CpuSnapshot {
   processes: Map<number, { comm: string; seconds: number }>;
 }
 
+/** A process's name and CPU seconds so far (user space, and the kernel on its behalf); undefined once it has exited. */
+function processStat(pid: number | string): { comm: string; user: number; system: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses; utime and stime are the 12th and 13th fields after it.
+    const close = text.lastIndexOf(')');
+    const fields = text.slice(close + 2).split(' ');
+    return {
+      comm: text.slice(text.indexOf('(') + 1, close),
+      user: Number(fields[11]) / TICKS_PER_S,
+      system: Number(fields[12]) / TICKS_PER_S,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 export function cpuSnapshot(): CpuSnapshot {
   const processes = new Map<number, { comm: string; seconds: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name may hold spaces and parentheses; utime and stime are the 12th and 13th fields after it.
-      const close = text.lastIndexOf(')');
-      const fields = text.slice(close + 2).split(' ');
-      processes.set(Number(entry), {
-        comm: text.slice(text.indexOf('(') + 1, close),
-        seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S,
-      });
-    } catch {
-      // exited while we looked
-    }
+    const stat = processStat(entry);
+    if (stat) processes.set(Number(entry), { comm: stat.comm, seconds: stat.user + stat.system });
   }
   return { at: now(), machine: machineBusySeconds(), processes };
 }
 
-/** CPU seconds a set of processes has used so far, in user space and in the kernel on their behalf. */
-export function processesCpu(pids: readonly number[]): { user: number; system: number } {
-  let user = 0;
-  let system = 0;
-  for (const pid of pids) {
-    try {
-      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      user += Number(fields[11]) / TICKS_PER_S;
-      system += Number(fields[12]) / TICKS_PER_S;
-    } catch {
-      // exited: its time is no longer readable (the phases read while their processes run)
+/** CPU seconds so far of named groups of processes, and of the whole machine: see groupCores. */
+export interface GroupCpuMark<G extends string> {
+  at: number;
+  machine: number;
+  groups: Record<G, { user: number; system: number }>;
+}
+
+export function markGroupCpu<G extends string>(groups: Record<G, readonly number[]>): GroupCpuMark<G> {
+  const marks = {} as Record<G, { user: number; system: number }>;
+  for (const name of Object.keys(groups) as G[]) {
+    const sum = { user: 0, system: 0 };
+    for (const pid of groups[name]) {
+      // An exited process's time is no longer readable: phases mark while their processes run.
+      const stat = processStat(pid);
+      sum.user += stat?.user ?? 0;
+      sum.system += stat?.system ?? 0;
     }
+    marks[name] = sum;
   }
-  return { user, system };
+  return { at: now(), machine: machineBusySeconds(), groups: marks };
+}
+
+/** Average busy cores of each group between two marks, its kernel part, and everything else on the machine. */
+export function groupCores<G extends string>(
+  from: GroupCpuMark<G>,
+  to: GroupCpuMark<G>,
+): { cores: Record<G, number>; kernel: Record<G, number>; other: number } {
+  const seconds = Math.max(0.001, (to.at - from.at) / 1000);
+  const cores = {} as Record<G, number>;
+  const kernel = {} as Record<G, number>;
+  let ours = 0;
+  for (const name of Object.keys(to.groups) as G[]) {
+    const a = from.groups[name];
+    const b = to.groups[name];
+    cores[name] = (b.user + b.system - a.user - a.system) / seconds;
+    kernel[name] = (b.system - a.system) / seconds;
+    ours += cores[name];
+  }
+  return { cores, kernel, other: Math.max(0, (to.machine - from.machine) / seconds - ours) };
 }
 
 /** CPU seconds the whole machine has been busy so far (all but idle and iowait). */
-export function machineBusySeconds(): number {
+function machineBusySeconds(): number {
   const stat = readFileSync('/proc/stat', 'utf8');
   const [user, nice, system, , , irq, softirq, steal] = stat
     .slice(0, stat.indexOf('\n'))
