@@ -49,20 +49,18 @@ export class OpcuaNodeIoService {
   async browse(nodeId: string, depth: number): Promise<BrowsedNode> {
     const session = this.session.requireSession();
     try {
+      const { AttributeIds, NodeClass } = nodeOpcua();
       const [browseName, displayName, nodeClass, dataType] = await session.read(
-        [
-          nodeOpcua().AttributeIds.BrowseName,
-          nodeOpcua().AttributeIds.DisplayName,
-          nodeOpcua().AttributeIds.NodeClass,
-          nodeOpcua().AttributeIds.DataType,
-        ].map((attributeId) => ({ nodeId, attributeId })),
+        [AttributeIds.BrowseName, AttributeIds.DisplayName, AttributeIds.NodeClass, AttributeIds.DataType].map(
+          (attributeId) => ({ nodeId, attributeId }),
+        ),
       );
       this.throwIfUnknown(nodeId, browseName.statusCode.value);
       const root: BrowsedNode = {
         nodeId,
         browseName: String(browseName.value.value),
         displayName: String((displayName.value.value as { text?: string } | null)?.text ?? ''),
-        nodeClass: nodeOpcua().NodeClass[Number(nodeClass.value.value)] ?? String(nodeClass.value.value),
+        nodeClass: NodeClass[Number(nodeClass.value.value)] ?? String(nodeClass.value.value),
         dataType: dataType.statusCode.value === 0 ? dataTypeName(dataType.value.value) : undefined,
       };
       const budget = { left: MAX_BROWSE_NODES };
@@ -76,11 +74,12 @@ export class OpcuaNodeIoService {
   /** Reads the Value attribute of each node, with its status code and both timestamps. */
   async read(nodeIds: string[]): Promise<ReadResult[]> {
     const session = this.session.requireSession();
+    const { AttributeIds } = nodeOpcua();
     try {
       const values = await session.read(
         nodeIds.flatMap((nodeId) => [
-          { nodeId, attributeId: nodeOpcua().AttributeIds.Value },
-          { nodeId, attributeId: nodeOpcua().AttributeIds.DataType },
+          { nodeId, attributeId: AttributeIds.Value },
+          { nodeId, attributeId: AttributeIds.DataType },
         ]),
         0,
       );
@@ -114,14 +113,15 @@ export class OpcuaNodeIoService {
    */
   async nodeType(nodeId: string): Promise<{ dataType?: string; enumeration: boolean }> {
     const session = this.session.requireSession();
+    const { AttributeIds, DataType } = nodeOpcua();
     const [type, value] = await session.read([
-      { nodeId, attributeId: nodeOpcua().AttributeIds.DataType },
-      { nodeId, attributeId: nodeOpcua().AttributeIds.Value },
+      { nodeId, attributeId: AttributeIds.DataType },
+      { nodeId, attributeId: AttributeIds.Value },
     ]);
     if (type.statusCode.value !== 0) return { enumeration: false };
     const dataType = dataTypeName(type.value.value);
     const builtIn = dataType !== undefined && !dataType.includes('=');
-    return { dataType, enumeration: !builtIn && value.value.dataType === nodeOpcua().DataType.Int32 };
+    return { dataType, enumeration: !builtIn && value.value.dataType === DataType.Int32 };
   }
 
   /** Writes the Value attribute as `dataType`; answers the server's status code (Good, or why not). */
@@ -131,10 +131,11 @@ export class OpcuaNodeIoService {
     value: number | boolean,
   ): Promise<{ code: number; name: string }> {
     const session = this.session.requireSession();
+    const { AttributeIds, DataType } = nodeOpcua();
     const status = await session.write({
       nodeId,
-      attributeId: nodeOpcua().AttributeIds.Value,
-      value: { value: { dataType: nodeOpcua().DataType[dataType], value } },
+      attributeId: AttributeIds.Value,
+      value: { value: { dataType: DataType[dataType], value } },
     });
     return { code: status.value, name: status.name };
   }
@@ -156,10 +157,11 @@ export class OpcuaNodeIoService {
   /** Browses every node of `level`, then the next level, until the depth or the budget runs out. */
   private async browseChildren(session: ClientSession, level: BrowsedNode[], depth: number, budget: Budget) {
     if (depth <= 0 || level.length === 0 || budget.left <= 0) return;
+    const { AttributeIds, BrowseDirection, NodeClass } = nodeOpcua();
     const results = await session.browse(
       level.map((node) => ({
         nodeId: node.nodeId,
-        browseDirection: nodeOpcua().BrowseDirection.Forward,
+        browseDirection: BrowseDirection.Forward,
         referenceTypeId: 'HierarchicalReferences',
         includeSubtypes: true,
         nodeClassMask: 0,
@@ -177,12 +179,12 @@ export class OpcuaNodeIoService {
         const child = toBrowsedNode(ref);
         parent.children.push(child);
         next.push(child);
-        if (Number(ref.nodeClass) === Number(nodeOpcua().NodeClass.Variable)) variables.push(child);
+        if (Number(ref.nodeClass) === Number(NodeClass.Variable)) variables.push(child);
       }
     });
     if (variables.length > 0) {
       const types = await session.read(
-        variables.map((v) => ({ nodeId: v.nodeId, attributeId: nodeOpcua().AttributeIds.DataType })),
+        variables.map((v) => ({ nodeId: v.nodeId, attributeId: AttributeIds.DataType })),
       );
       types.forEach((t, i) => {
         if (t.statusCode.value === 0) variables[i].dataType = dataTypeName(t.value.value);
