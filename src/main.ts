@@ -1,5 +1,7 @@
 // First: it sets V8's heap growth before the other modules fill the heap (see the module).
 import './config/v8-heap.early.js';
+// Before the libraries are loaded: settings they read once (see the module).
+import './common/library-tuning/library-tuning.early.js';
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { type DynamicModule, Logger, ValidationPipe } from '@nestjs/common';
