@@ -108,12 +108,15 @@ describe('embedded database lockdown', () => {
     // This OS user (the test runs as the backend's) gets in through the socket, as the CLIs do.
     expect(await tryQuery({ connectionString: embeddedSocketUrl(dataDir) })).toEqual({ ok: true });
     // The cluster was created (by a child process: its initdb memory left with it) and runs with the small
-    // shared_buffers that keep PGlite's never-shrinking WebAssembly memory down.
+    // shared_buffers that keep PGlite's never-shrinking WebAssembly memory down, and without zero-filled WAL
+    // segments (their 1 MB gather buffers grew the database thread's malloc arena).
     const client = new pg.Client({ connectionString: embeddedSocketUrl(dataDir) });
     await client.connect();
     try {
       const { rows } = await client.query<{ shared_buffers: string }>('SHOW shared_buffers');
       expect(rows[0].shared_buffers).toBe('32MB');
+      const zeroed = await client.query<{ wal_init_zero: string }>('SHOW wal_init_zero');
+      expect(zeroed.rows[0].wal_init_zero).toBe('off');
     } finally {
       await client.end();
     }
