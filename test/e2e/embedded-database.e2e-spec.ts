@@ -114,7 +114,7 @@ describe('embedded database lockdown', () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ shared_buffers: string }>('SHOW shared_buffers');
-      expect(rows[0].shared_buffers).toBe('32MB');
+      expect(rows[0].shared_buffers).toBe('24MB');
       const zeroed = await client.query<{ wal_init_zero: string }>('SHOW wal_init_zero');
       expect(zeroed.rows[0].wal_init_zero).toBe('off');
     } finally {
