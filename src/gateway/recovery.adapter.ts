@@ -1,31 +1,40 @@
 import { randomBytes } from 'node:crypto';
-import { Adapter, type BroadcastOptions, type PrivateSessionId, type Session } from 'socket.io-adapter';
+import { Adapter, type BroadcastOptions, type PrivateSessionId, type Room, type Session } from 'socket.io-adapter';
 import type { Namespace, ServerOptions } from 'socket.io';
-import { KeptBroadcasts } from './kept-broadcasts.js';
 
 /** How often broadcasts older than the recovery window are let go. */
 export const PRUNE_EVERY_MS = 1000;
 /** socket.io-parser's packet type of an event (only events are replayed, as Socket.IO's own adapter does). */
 const EVENT = 2;
+const NO_ROOMS: readonly Room[] = [];
 
 /** What Socket.IO hands the adapter when a client drops (its rooms and data). */
 type SessionToPersist = Omit<Session, 'missedPackets'>;
+
+/** A broadcast kept for replay: one string and two small arrays instead of the packet's object graph. */
+interface KeptBroadcast {
+  seq: number;
+  emittedAt: number;
+  /** The rooms it went to (none: everyone) and the rooms it skipped. */
+  rooms: readonly Room[];
+  except: readonly Room[];
+  /** The event name and arguments, the offset last, as JSON (the gateway's events carry no binary). */
+  json: string;
+}
 
 /**
  * The in-memory adapter with Socket.IO's connection-state recovery, for one instance (WEBSOCKET_RECOVERY_WINDOW_MS):
  * it keeps every event broadcast for the recovery window and replays what a returning client missed, as Socket.IO's
  * SessionAwareAdapter does, with two differences that matter on the live path.
  *
- * - **Kept off the collector's path.** SessionAwareAdapter keeps each broadcast's packet as it is: the readings'
- *   objects, their timestamp strings, and Sets of rooms: 970 bytes of heap for a one-reading broadcast. At 10,000
- *   readings/s the kept broadcasts grew the heap by about 13 MB a second (measured then), all of it living through
- *   young-generation collections that copied it and took 10-28 ms (7-9 % of the backend's time, in the pauses that
- *   made the live p99). Kept as one JSON string each (457 bytes), the collections were still 2.7 ms at the median
- *   against 1.7 with recovery off (ingest bench latency phase, 2026-12-08). KeptBroadcasts now holds the JSON in
- *   off-heap chunks and the rest in arrays of numbers, so a kept broadcast leaves nothing on the heap for the
- *   collector to copy; a replay decodes and parses what the client missed. The JSON costs one JSON.stringify per
- *   broadcast (per unit and turn, not per client: 0.7-1 µs for a one-reading event), beside the encoder's own: the
- *   encoded packet is not reachable from an adapter (Adapter#_encode is private).
+ * - **Kept compactly.** SessionAwareAdapter keeps each broadcast's packet as it is: the readings' objects, their
+ *   timestamp strings, and Sets of rooms: 970 bytes for a one-reading broadcast, against 457 here (`--expose-gc`,
+ *   100,000 into each). At 10,000 readings/s the kept broadcasts grew the heap by about 13 MB a second
+ *   (measured then), all of it living through young-generation collections that copied it and took 10-28 ms (7-9 % of
+ *   the backend's time, in the pauses that made the live p99). Here a broadcast is kept as one JSON string; a
+ *   replay parses what the client missed. The string costs one JSON.stringify per broadcast (per unit and turn,
+ *   not per client: 0.7-1 µs for a one-reading event), beside the encoder's own: the encoded packet is not
+ *   reachable from an adapter (Adapter#_encode is private), and the trade against the collections is lopsided.
  * - **Let go within a second** after the window, not once a minute (which, with a 10 s window, held up to 70 s).
  *
  * Offsets (the id appended to each event, which the client sends back when it reconnects) are a per-process prefix
@@ -35,7 +44,7 @@ type SessionToPersist = Omit<Session, 'missedPackets'>;
 export class RecoveryAdapter extends Adapter {
   private readonly windowMs: number;
   private readonly sessions = new Map<PrivateSessionId, SessionToPersist & { disconnectedAt: number }>();
-  private readonly kept = new KeptBroadcasts();
+  private readonly kept: KeptBroadcast[] = [];
   private readonly offsetPrefix = `${randomBytes(4).toString('hex')}-`;
   private seq = 0;
   private readonly pruner: NodeJS.Timeout;
@@ -51,7 +60,7 @@ export class RecoveryAdapter extends Adapter {
 
   /** Broadcasts kept for replay right now. */
   get keptBroadcasts(): number {
-    return this.kept.size;
+    return this.kept.length;
   }
 
   override close(): Promise<void> | void {
@@ -73,7 +82,13 @@ export class RecoveryAdapter extends Adapter {
       const seq = ++this.seq;
       // The offset travels as the event's last argument: the client keeps the last one it got.
       packet.data.push(`${this.offsetPrefix}${seq}`);
-      this.kept.add(seq, Date.now(), opts.rooms, opts.except, JSON.stringify(packet.data));
+      this.kept.push({
+        seq,
+        emittedAt: Date.now(),
+        rooms: opts.rooms.size === 0 ? NO_ROOMS : [...opts.rooms],
+        except: opts.except === undefined || opts.except.size === 0 ? NO_ROOMS : [...opts.except],
+        json: JSON.stringify(packet.data),
+      });
     }
     super.broadcast(packet, opts);
   }
@@ -88,8 +103,9 @@ export class RecoveryAdapter extends Adapter {
     const next = this.indexAfter(offset);
     if (next === undefined) return null;
     const missedPackets: unknown[][] = [];
-    for (let i = next; i < this.kept.size; i++) {
-      if (this.kept.reaches(i, session.rooms)) missedPackets.push(JSON.parse(this.kept.at(i).json) as unknown[]);
+    for (let i = next; i < this.kept.length; i++) {
+      const kept = this.kept[i];
+      if (reaches(kept, session.rooms)) missedPackets.push(JSON.parse(kept.json) as unknown[]);
     }
     return { sid: session.sid, pid: session.pid, rooms: session.rooms, data: session.data, missedPackets };
   }
@@ -97,12 +113,30 @@ export class RecoveryAdapter extends Adapter {
   /** Index of the first broadcast after the one with this offset; undefined when it is not kept (too old, unknown). */
   private indexAfter(offset: string): number | undefined {
     if (!offset.startsWith(this.offsetPrefix)) return undefined;
-    return this.kept.indexAfter(Number(offset.slice(this.offsetPrefix.length)));
+    const seq = Number(offset.slice(this.offsetPrefix.length));
+    let low = 0;
+    let high = this.kept.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const at = this.kept[mid].seq;
+      if (at === seq) return mid + 1;
+      if (at < seq) low = mid + 1;
+      else high = mid - 1;
+    }
+    return undefined;
   }
 
   private prune(): void {
     const threshold = Date.now() - this.windowMs;
-    this.kept.dropBefore(threshold);
+    let expired = 0;
+    while (expired < this.kept.length && this.kept[expired].emittedAt < threshold) expired++;
+    if (expired > 0) this.kept.splice(0, expired);
     for (const [pid, session] of this.sessions) if (session.disconnectedAt < threshold) this.sessions.delete(pid);
   }
+}
+
+/** Whether a broadcast reached a member of these rooms (Socket.IO's rule: to any of them, skipping none of them). */
+function reaches(kept: KeptBroadcast, sessionRooms: readonly Room[]): boolean {
+  const included = kept.rooms.length === 0 || sessionRooms.some((room) => kept.rooms.includes(room));
+  return included && sessionRooms.every((room) => !kept.except.includes(room));
 }
