@@ -87,8 +87,6 @@ export class AppConfig {
   readonly port: number;
   readonly host: string;
   readonly logLevel: string;
-  /** The `debug` package's DEBUG (library tracing); undefined: none. */
-  readonly debugTrace: string | undefined;
   /** Budget of a graceful shutdown, from the signal to the exit. */
   readonly shutdownTimeoutMs: number;
   readonly dataDir: string;
@@ -444,7 +442,6 @@ export class AppConfig {
     this.port = int('PORT');
     this.host = str('HOST');
     this.logLevel = str('LOG_LEVEL');
-    this.debugTrace = opt('DEBUG');
     this.shutdownTimeoutMs = int('SHUTDOWN_TIMEOUT_MS');
     this.dataDir = str('DATA_DIR');
     this.databaseUrl = opt('DATABASE_URL');

@@ -21,7 +21,7 @@ export const ENV_SCHEMA = {
   PORT: { kind: 'int', default: '3000', min: 0, max: 65535, description: 'HTTP port for the REST API, Swagger UI and Socket.IO (0 picks a free port).' },
   HOST: { kind: 'string', default: '0.0.0.0', description: 'Interface the HTTP server binds to.' },
   LOG_LEVEL: { kind: 'enum', default: 'log', values: ['error', 'warn', 'log', 'debug', 'verbose'], description: 'Most detailed log level printed.' },
-  DEBUG: { kind: 'string', description: 'Library tracing through the `debug` package, as its own DEBUG variable (`mqttjs*`, `socket.io*`, `engine*`, `*`), printed on stderr. Read once at start. Unset: none, and the libraries\' trace calls cost nothing: the `debug` package they call is replaced by a no-op before they load (mqtt.js\'s per-packet trace calls are skipped altogether).' },
+  DEBUG: { kind: 'string', description: 'Library tracing through the `debug` package, as its own DEBUG variable (`mqttjs*`, `socket.io*`, `engine*`, `*`), printed on stderr. Read once at start. Unset: none, and the libraries\' trace calls (mqtt.js and mqtt-packet on every packet, engine.io, Socket.IO) cost nothing: the `debug` package they call is replaced by a no-op before they load.' },
   SHUTDOWN_TIMEOUT_MS: { kind: 'int', default: '20000', min: 1000, max: 600000, description: 'On SIGTERM/SIGINT: longest the backend spends writing pending batches and sending their PUBACKs before it exits anyway (keep it below the orchestrator grace period).' },
   DATA_DIR: { kind: 'string', default: './data', description: 'Directory for the embedded database files and its Unix socket (used only when DATABASE_URL is unset); made private to the backend\'s OS user (0700).' },
 

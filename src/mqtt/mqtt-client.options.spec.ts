@@ -1,4 +1,4 @@
-import { clientOptions, mqttTraceWanted, type BrokerSettings, type SessionTuning } from './mqtt-client.options.js';
+import { clientOptions, type BrokerSettings, type SessionTuning } from './mqtt-client.options.js';
 
 describe('clientOptions', () => {
   const broker: BrokerSettings = {
@@ -66,17 +66,5 @@ describe('clientOptions', () => {
     const options = clientOptions(broker, v5, { ca: Buffer.from('CA'), rejectUnauthorized: true });
     expect(options.protocol).toBe('mqtt');
     expect(options.ca).toBeUndefined();
-  });
-
-  it("leaves mqtt.js's tracing on only when DEBUG asks for it", () => {
-    expect(mqttTraceWanted(undefined)).toBe(false);
-    expect(mqttTraceWanted('')).toBe(false);
-    expect(mqttTraceWanted('express:*')).toBe(false);
-    expect(mqttTraceWanted('mqttjs*')).toBe(true);
-    expect(mqttTraceWanted('express:*,mqttjs:client')).toBe(true);
-    expect(mqttTraceWanted('*')).toBe(true);
-    // The options follow the configured DEBUG, not whatever the process environment holds.
-    expect(clientOptions(broker, v5).log).toBeDefined();
-    expect(clientOptions(broker, { ...v5, debugTrace: 'mqttjs*' }).log).toBeUndefined();
   });
 });

@@ -35,17 +35,7 @@ export interface SessionTuning {
   maxPacketSize: number;
   /** First reconnect delay; MqttConnectionService adjusts it before every later attempt. */
   reconnectPeriod: number;
-  /** DEBUG as set (AppConfig.debugTrace): mqtt.js traces each packet only when it names mqtt.js. */
-  debugTrace?: string;
 }
-
-/** mqtt.js's own tracing, asked for the usual way (DEBUG=mqttjs* or DEBUG=*). */
-export function mqttTraceWanted(debugEnv: string | undefined): boolean {
-  return debugEnv !== undefined && /(^|[\s,])(mqttjs|\*)/.test(debugEnv);
-}
-
-/** Takes mqtt.js's per-packet trace calls when nobody asked for its tracing (they were 2 % of ingest CPU). */
-const untraced = (): void => {};
 
 /**
  * mqtt.js options for the backend's ingest client: a persistent session (clean start off), subscriptions
@@ -78,6 +68,5 @@ export function clientOptions(broker: BrokerSettings, session: SessionTuning, tl
     reconnectOnConnackError: true,
     connectTimeout: 10_000,
     resubscribe: false,
-    ...(mqttTraceWanted(session.debugTrace) ? {} : { log: untraced }),
   };
 }

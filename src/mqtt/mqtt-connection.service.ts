@@ -331,7 +331,6 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
         receiveMaximum: this.config.mqttReceiveMaximum,
         maxPacketSize: this.config.mqttMaxPacketSize,
         reconnectPeriod: this.config.mqttReconnectMinMs,
-        debugTrace: this.config.debugTrace,
       },
       tls ?? (broker.tls ? this.tlsMaterial() : undefined),
     );

@@ -4,6 +4,8 @@ import { createTarget, TARGET, type TestTarget } from '../support/target.js';
 
 /** A line engine.io's `debug` logger prints when a Socket.IO client connects (namespace `engine`). */
 const ENGINE_TRACE = /engine (handshaking client|connecting)/;
+/** mqtt.js's client logger, which traces every packet of the backend's ingest connection. */
+const MQTT_TRACE = /mqttjs:client /;
 
 /**
  * Without DEBUG the backend replaces the `debug` package with a no-op before the libraries load (their trace calls
@@ -33,13 +35,16 @@ describe(`library tracing through DEBUG (${TARGET})`, () => {
     return backend.logs;
   }
 
-  it('prints engine.io traces with DEBUG=engine*', async () => {
-    expect(await connectOnce({ DEBUG: 'engine*' })).toMatch(ENGINE_TRACE);
+  it('prints engine.io and mqtt.js traces when DEBUG names them', async () => {
+    const logs = await connectOnce({ DEBUG: 'engine*,mqttjs*' });
+    expect(logs).toMatch(ENGINE_TRACE);
+    expect(logs).toMatch(MQTT_TRACE);
   }, 120_000);
 
   it('prints none without DEBUG', async () => {
     const logs = await connectOnce({});
     expect(logs).not.toMatch(ENGINE_TRACE);
+    expect(logs).not.toMatch(MQTT_TRACE);
     // The backend itself still logs: the quiet `debug` took only the libraries' traces.
     expect(logs).toMatch(/Connected to MQTT broker/);
   }, 120_000);
