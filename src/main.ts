@@ -36,7 +36,7 @@ async function loadConfig(): Promise<{ module: DynamicModule; config: AppConfig 
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
-      process.exit(78); // EX_CONFIG
+      process.exit(78); // EX_CONFIG (sysexits.h): the configuration is wrong, not the program
     }
     throw err;
   }

@@ -26,7 +26,7 @@ stop the backend first (PGlite has one writer), or use the REST API (POST /api/v
 
 function fail(message: string): never {
   console.error(message);
-  process.exit(2);
+  process.exit(2); // the CLI's exit code for a refused command, so scripts can tell it from a crash
 }
 
 function show(device: DeviceRecord): string {

@@ -20,7 +20,7 @@ create prints the key once; only its hash is stored. With the embedded database,
 
 function fail(message: string): never {
   console.error(message);
-  process.exit(2);
+  process.exit(2); // the CLI's exit code for a refused command, so scripts can tell it from a crash
 }
 
 function show(key: ApiKeyRecord): string {

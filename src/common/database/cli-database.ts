@@ -54,6 +54,6 @@ export async function withCliDatabase<T>(
 export function runCli(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
     console.error(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : err);
-    process.exit(1);
+    process.exit(1); // the CLI failed: a non-zero exit for the script or shell that ran it
   });
 }

@@ -9,7 +9,7 @@ import { PGlite } from '@electric-sql/pglite';
 const dataDir = process.argv[2];
 if (!dataDir) {
   process.stderr.write('usage: embedded-initdb <data directory>\n');
-  process.exit(2);
+  process.exit(2); // wrong usage: EmbeddedDatabase reports the exit code and this message
 }
 const db = await PGlite.create({ dataDir });
 await db.close();
